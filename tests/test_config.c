@@ -1,0 +1,1145 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * Unit tests of the configuration reader: every value of the good fixtures
+ * lands where it belongs, and every mistake is named by file and line.
+ */
+
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "circlinkd.h"
+
+#ifndef CONF_FIXTURES
+#define CONF_FIXTURES	"tests/data/conf"
+#endif
+
+#define H_METRO_KIOSK	"pbkdf2-sha256$100000$ZVVT59YowfcTE4VAcd/nLQ==$" \
+			"QOvWsNbRfvsEAQli+EgGUgXZ0rkUaxGHsvQoFTobhKc="
+
+/*
+ * Each test works on a private copy of the fixtures, because git keeps no
+ * file modes and the secret-file rule needs files closed to others.
+ */
+static char	 tmpdir[PATH_MAX];
+static char	 copy_src[PATH_MAX];
+
+static int
+copy_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	char	 dst[PATH_MAX], buf[8192];
+	int	 in, out;
+	ssize_t	 n;
+
+	snprintf(dst, sizeof(dst), "%s%s", tmpdir, path + strlen(copy_src));
+	if (type == FTW_D)
+		return (mkdir(dst, 0700) == -1 && errno != EEXIST ? -1 : 0);
+	if (type != FTW_F)
+		return (-1);
+	if ((in = open(path, O_RDONLY)) == -1)
+		return (-1);
+	if ((out = open(dst, O_WRONLY | O_CREAT | O_TRUNC, 0600)) == -1) {
+		close(in);
+		return (-1);
+	}
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, n) != n)
+			n = -1;
+	close(in);
+	close(out);
+	return (n == 0 ? 0 : -1);
+}
+
+static int
+remove_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	return (remove(path));
+}
+
+/* Return the copy of a fixture, in one of a few rotating buffers. */
+static const char *
+fx(const char *rel)
+{
+	static char	 bufs[4][PATH_MAX];
+	static int	 i;
+
+	i = (i + 1) % 4;
+	if ((size_t)snprintf(bufs[i], sizeof(bufs[i]), "%s/%s", tmpdir, rel) >=
+	    sizeof(bufs[i]))
+		fail_msg("path too long: %s", rel);
+	return (bufs[i]);
+}
+
+static int
+setup(void **state)
+{
+	char	 tmpl[] = "/tmp/test_config.XXXXXX";
+
+	umask(022);
+	if (mkdtemp(tmpl) == NULL || realpath(tmpl, tmpdir) == NULL)
+		return (-1);
+	if (realpath(CONF_FIXTURES, copy_src) == NULL)
+		return (-1);
+	if (nftw(copy_src, copy_one, 16, FTW_PHYS) != 0)
+		return (-1);
+	/* A file without secrets may be readable by all. */
+	return (chmod(fx("good/circlinkd.conf"), 0644));
+}
+
+static int
+teardown(void **state)
+{
+	return (nftw(tmpdir, remove_one, 16, FTW_DEPTH | FTW_PHYS));
+}
+
+/* Copy s to out with each "@" replaced by the fixtures' directory. */
+static void
+expand(const char *s, char *out, size_t len)
+{
+	size_t	 o = 0, n;
+
+	for (; *s != '\0'; s++) {
+		if (*s == '@') {
+			n = strlen(tmpdir);
+			assert_true(o + n < len);
+			memcpy(out + o, tmpdir, n);
+			o += n;
+		} else {
+			assert_true(o + 1 < len);
+			out[o++] = *s;
+		}
+	}
+	out[o] = '\0';
+}
+
+static void
+set_mode(const char *rel, mode_t mode)
+{
+	assert_int_equal(chmod(fx(rel), mode), 0);
+}
+
+static void
+write_file(const char *rel, const char *data, size_t len)
+{
+	int	 fd;
+
+	fd = open(fx(rel), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd != -1);
+	assert_int_equal(write(fd, data, len), (ssize_t)len);
+	close(fd);
+}
+
+static struct conf *
+load_good(void)
+{
+	struct conf	*conf;
+	char		 err[1024];
+
+	conf = conf_load(fx("good/circlinkd.conf"), err, sizeof(err));
+	if (conf == NULL)
+		fail_msg("%s", err);
+	return (conf);
+}
+
+/* Loading main (a fixture) fails with exactly this message, "@" expanded. */
+static void
+expect_error(const char *main, const char *message)
+{
+	char	 err[1024], want[1024];
+
+	expand(message, want, sizeof(want));
+	memset(err, 'x', sizeof(err));
+	assert_null(conf_load(fx(main), err, sizeof(err)));
+	assert_string_equal(err, want);
+}
+
+static struct conf_listener *
+listener_at(struct conf *conf, int n)
+{
+	struct conf_listener	*l;
+
+	TAILQ_FOREACH(l, &conf->listeners, entry)
+		if (n-- == 0)
+			return (l);
+	fail_msg("too few listeners");
+	abort();
+}
+
+static void
+test_main_settings(void **state)
+{
+	struct conf	*conf = load_good();
+	char		 want[PATH_MAX];
+
+	expand("@/good/circlinkd.conf", want, sizeof(want));
+	assert_string_equal(conf->path, want);
+	assert_string_equal(conf->user, "circlink");
+	assert_string_equal(conf->group, "circlink");
+	expand("@/good/state", want, sizeof(want));
+	assert_string_equal(conf->state_dir, want);
+	assert_int_equal(conf->log_level, LOG_DEBUG);
+	assert_string_equal(conf->log_facility, "local3");
+	assert_int_equal(conf->trace, TRACE_SIP2 | TRACE_TLS | TRACE_CONFIG);
+	assert_int_equal(conf->max_sessions, 20000);
+	conf_free(conf);
+}
+
+static void
+test_listener_plain(void **state)
+{
+	struct conf		*conf = load_good();
+	struct conf_listener	*l = listener_at(conf, 0);
+	char			 want[PATH_MAX];
+
+	expand("@/good/circlinkd.conf", want, sizeof(want));
+	assert_string_equal(l->file, want);
+	assert_int_equal(l->line, 11);
+	assert_string_equal(l->address, "127.0.0.1");
+	assert_int_equal(l->port, 6001);
+	assert_int_equal(l->tls.enabled, 0);
+	assert_null(l->tls.cert);
+	assert_int_equal(l->status_before_login, 0);
+	assert_int_equal(l->idle_timeout, 600);
+	assert_int_equal(l->login_attempts, 5);
+	conf_free(conf);
+}
+
+static void
+test_listener_tls(void **state)
+{
+	struct conf		*conf = load_good();
+	struct conf_listener	*l = listener_at(conf, 1);
+	char			 want[PATH_MAX];
+	uint8_t			 pin0[CONF_PIN_LEN], pin1[CONF_PIN_LEN];
+	int			 i;
+
+	for (i = 0; i < CONF_PIN_LEN; i++) {
+		pin0[i] = i;
+		pin1[i] = 0xa0 + i;
+	}
+	assert_int_equal(l->port, 6002);
+	assert_int_equal(l->tls.enabled, 1);
+	expand("@/good/tls/gateway.crt", want, sizeof(want));
+	assert_string_equal(l->tls.cert, want);
+	expand("@/good/tls/gateway.key", want, sizeof(want));
+	assert_string_equal(l->tls.key, want);
+	expand("@/good/tls/kiosks-ca.pem", want, sizeof(want));
+	assert_string_equal(l->tls.ca, want);
+	assert_int_equal(l->tls.verify_peer, CONF_VERIFY_OPTIONAL);
+	assert_int_equal(l->tls.npins, 2);
+	assert_memory_equal(l->tls.pins[0], pin0, CONF_PIN_LEN);
+	assert_memory_equal(l->tls.pins[1], pin1, CONF_PIN_LEN);
+	assert_null(l->tls.server_name);
+	/* Defaults of a block that sets none of them. */
+	assert_int_equal(l->status_before_login, 1);
+	assert_int_equal(l->idle_timeout, 900);
+	assert_int_equal(l->login_attempts, 3);
+	conf_free(conf);
+}
+
+static void
+test_listener_client_ca_requires_certificates(void **state)
+{
+	struct conf		*conf = load_good();
+	struct conf_listener	*l = listener_at(conf, 2);
+
+	assert_int_equal(l->port, 6003);
+	assert_int_equal(l->line, 27);
+	assert_non_null(l->tls.ca);
+	assert_int_equal(l->tls.verify_peer, CONF_VERIFY_REQUIRED);
+	assert_int_equal(l->tls.npins, 0);
+	conf_free(conf);
+}
+
+static void
+test_listener_ipv6_and_port_zero(void **state)
+{
+	struct conf		*conf = load_good();
+	struct conf_listener	*l;
+
+	l = listener_at(conf, 3);
+	assert_string_equal(l->address, "::1");
+	assert_int_equal(l->port, 0);
+	l = listener_at(conf, 4);
+	assert_string_equal(l->address, "127.0.0.1");
+	assert_int_equal(l->port, 0);
+	assert_null(TAILQ_NEXT(l, entry));
+	conf_free(conf);
+}
+
+static void
+test_partner_metro(void **state)
+{
+	struct conf		*conf = load_good();
+	struct conf_partner	*p = conf_partner_find(conf, "metro");
+	char			 want[PATH_MAX];
+
+	assert_non_null(p);
+	assert_ptr_equal(p, TAILQ_FIRST(&conf->partners));
+	expand("@/good/partners/metro.conf", want, sizeof(want));
+	assert_string_equal(p->file, want);
+	assert_int_equal(p->line, 3);
+	assert_string_equal(p->id, "metro");
+	assert_string_equal(p->name, "Metro Public Library");
+	assert_int_equal(p->ninstitutions, 2);
+	assert_string_equal(p->institutions[0], "METRO");
+	assert_string_equal(p->institutions[1], "METRO-ILL");
+	assert_int_equal(p->npatron_patterns, 2);
+	assert_string_equal(p->patron_patterns[0], "2100*");
+	assert_string_equal(p->patron_patterns[1], "2101?????");
+	assert_int_equal(p->nitem_patterns, 1);
+	assert_string_equal(p->item_patterns[0], "3100*");
+	assert_int_equal(p->nlocations, 2);
+	assert_string_equal(p->locations[0], "MAIN");
+	assert_string_equal(p->locations[1], "EAST");
+	assert_int_equal(p->has_backend, 1);
+	conf_free(conf);
+}
+
+static void
+test_backend_every_setting(void **state)
+{
+	struct conf		*conf = load_good();
+	struct conf_backend	*b = &conf_partner_find(conf, "metro")->backend;
+	char			 want[PATH_MAX];
+	uint8_t			 pin[CONF_PIN_LEN];
+	int			 i;
+
+	for (i = 0; i < CONF_PIN_LEN; i++)
+		pin[i] = 0x40 + i;
+	assert_int_equal(b->proto, BACKEND_SIP2);
+	assert_string_equal(b->address, "127.0.0.1");
+	assert_int_equal(b->port, 7001);
+	assert_int_equal(b->tls.enabled, 1);
+	expand("@/good/tls/ils-ca.pem", want, sizeof(want));
+	assert_string_equal(b->tls.ca, want);
+	assert_int_equal(b->tls.npins, 1);
+	assert_memory_equal(b->tls.pins[0], pin, CONF_PIN_LEN);
+	assert_string_equal(b->tls.server_name, "ils.metro.example");
+	expand("@/good/tls/client.crt", want, sizeof(want));
+	assert_string_equal(b->tls.cert, want);
+	expand("@/good/tls/client.key", want, sizeof(want));
+	assert_string_equal(b->tls.key, want);
+	assert_string_equal(b->login, "circlink");
+	assert_string_equal(b->password, "metro \"ils\" pw");
+	assert_string_equal(b->location, "GW");
+	assert_int_equal(b->wire.charset, SIP2_CS_CP850);
+	assert_int_equal(b->wire.term, SIP2_TERM_CRLF);
+	assert_int_equal(b->wire.delim, '^');
+	assert_int_equal(b->wire.checksums, 0);
+	assert_int_equal(b->pool, 4);
+	assert_int_equal(b->timeout_ms, 1500);
+	assert_int_equal(b->connect_timeout_ms, 3000);
+	assert_int_equal(b->queue_max, 100);
+	conf_free(conf);
+}
+
+static void
+test_backend_defaults(void **state)
+{
+	struct conf		*conf = load_good();
+	struct conf_backend	*b;
+
+	b = &conf_partner_find(conf, "district")->backend;
+	assert_string_equal(b->address, "127.0.0.1");
+	assert_int_equal(b->port, 7002);
+	assert_int_equal(b->tls.enabled, 0);
+	assert_null(b->tls.ca);
+	assert_int_equal(b->tls.npins, 0);
+	assert_string_equal(b->login, "circlink");
+	assert_string_equal(b->password, "district-ils-pw");
+	assert_null(b->location);
+	assert_int_equal(b->wire.charset, SIP2_CS_UTF8);
+	assert_int_equal(b->wire.term, SIP2_TERM_CR);
+	assert_int_equal(b->wire.delim, '|');
+	assert_int_equal(b->wire.checksums, 1);
+	assert_int_equal(b->pool, 2);
+	assert_int_equal(b->timeout_ms, 750);	/* a bare number is ms */
+	assert_int_equal(b->connect_timeout_ms, 2000);
+	assert_int_equal(b->queue_max, 256);
+
+	/* A backend line without a block takes every default. */
+	b = &conf_partner_find(conf, "library.of-things")->backend;
+	assert_string_equal(b->address, "::1");
+	assert_int_equal(b->port, 7003);
+	assert_null(b->login);
+	assert_null(b->password);
+	assert_int_equal(b->timeout_ms, 5000);
+	assert_int_equal(b->pool, 2);
+	assert_int_equal(b->wire.checksums, 1);
+	conf_free(conf);
+}
+
+static void
+test_terminal_every_setting(void **state)
+{
+	struct conf		*conf = load_good();
+	struct conf_terminal	*t = conf_terminal_find(conf, "metro-kiosk");
+	char			 want[PATH_MAX];
+
+	assert_non_null(t);
+	assert_ptr_equal(t, TAILQ_FIRST(&conf->terminals));
+	expand("@/good/partners/metro.conf", want, sizeof(want));
+	assert_string_equal(t->file, want);
+	assert_int_equal(t->line, 33);
+	assert_string_equal(t->login, "metro-kiosk");
+	assert_string_equal(t->password_hash, H_METRO_KIOSK);
+	assert_ptr_equal(t->partner, conf_partner_find(conf, "metro"));
+	assert_string_equal(t->location, "MAIN");
+	assert_int_equal(t->wire.charset, SIP2_CS_LATIN1);
+	assert_int_equal(t->wire.term, SIP2_TERM_LF);
+	assert_int_equal(t->wire.delim, '|');
+	assert_int_equal(t->wire.checksums, 1);
+	assert_int_equal(t->perms, PERM_CIRCULATION | PERM_PATRON);
+
+	t = conf_terminal_find(conf, "metro-desk");
+	assert_non_null(t);
+	assert_string_equal(t->location, "EAST");
+	assert_int_equal(t->perms, PERM_FINES | PERM_ITEM | PERM_CATALOGING);
+	conf_free(conf);
+}
+
+static void
+test_terminal_defaults(void **state)
+{
+	struct conf		*conf = load_good();
+	struct conf_terminal	*t;
+
+	t = conf_terminal_find(conf, "district-desk");
+	assert_non_null(t);
+	assert_ptr_equal(t->partner, conf_partner_find(conf, "district"));
+	assert_string_equal(t->location, "LINCOLN");
+	assert_int_equal(t->wire.charset, SIP2_CS_UTF8);
+	assert_int_equal(t->wire.term, SIP2_TERM_CR);
+	assert_int_equal(t->wire.delim, '|');
+	assert_int_equal(t->wire.checksums, 1);
+	assert_int_equal(t->perms, PERM_ALL);
+
+	t = conf_terminal_find(conf, "district-vendor");
+	assert_non_null(t);
+	assert_null(t->location);
+	assert_null(TAILQ_NEXT(t, entry));
+	conf_free(conf);
+}
+
+static void
+test_partner_defaults(void **state)
+{
+	struct conf		*conf = load_good();
+	struct conf_partner	*p = conf_partner_find(conf, "district");
+
+	assert_non_null(p);
+	assert_string_equal(p->name, "district");	/* the id */
+	assert_int_equal(p->ninstitutions, 1);
+	assert_string_equal(p->institutions[0], "DISTRICT");
+	assert_string_equal(p->patron_patterns[0], "2200*");
+	assert_string_equal(p->item_patterns[0], "3200*");
+	assert_int_equal(p->nlocations, 2);
+	assert_string_equal(p->locations[1], "WESTHIGH");
+	conf_free(conf);
+}
+
+static void
+test_include_relative_to_including_file(void **state)
+{
+	struct conf		*conf = load_good();
+	struct conf_partner	*p = conf_partner_find(conf, "ebooks");
+	char			 want[PATH_MAX];
+
+	assert_non_null(p);
+	expand("@/good/partners/vendors/ebooks.conf", want, sizeof(want));
+	assert_string_equal(p->file, want);
+	assert_int_equal(p->line, 2);
+	assert_int_equal(p->has_backend, 0);
+	conf_free(conf);
+}
+
+static void
+test_partner_order_follows_files(void **state)
+{
+	struct conf		*conf = load_good();
+	struct conf_partner	*p;
+	const char		*order[] = {
+		"metro", "district", "ebooks", "library.of-things"
+	};
+	size_t			 i = 0;
+
+	TAILQ_FOREACH(p, &conf->partners, entry) {
+		assert_true(i < 4);
+		assert_string_equal(p->id, order[i++]);
+	}
+	assert_int_equal(i, 4);
+	conf_free(conf);
+}
+
+static void
+test_string_escapes(void **state)
+{
+	struct conf		*conf = load_good();
+	struct conf_partner	*p;
+
+	p = conf_partner_find(conf, "library.of-things");
+	assert_non_null(p);
+	assert_string_equal(p->name, "Tool \"Library\" \\ Things #1");
+	assert_string_equal(p->institutions[0], "TOOLS");
+	conf_free(conf);
+}
+
+static void
+test_defaults(void **state)
+{
+	struct conf		*conf;
+	struct conf_listener	*l;
+	char			 err[1024];
+
+	conf = conf_load(fx("minimal.conf"), err, sizeof(err));
+	assert_non_null(conf);
+	assert_null(conf->user);
+	assert_null(conf->group);
+	assert_string_equal(conf->state_dir, LOCALSTATEDIR "/lib/circlink");
+	assert_int_equal(conf->log_level, LOG_INFO);
+	assert_string_equal(conf->log_facility, "daemon");
+	assert_int_equal(conf->trace, 0);
+	assert_int_equal(conf->max_sessions, 10000);
+	assert_true(TAILQ_EMPTY(&conf->partners));
+	assert_true(TAILQ_EMPTY(&conf->terminals));
+	l = TAILQ_FIRST(&conf->listeners);
+	assert_non_null(l);
+	assert_int_equal(l->tls.enabled, 0);
+	assert_int_equal(l->status_before_login, 1);
+	assert_int_equal(l->idle_timeout, 900);
+	assert_int_equal(l->login_attempts, 3);
+	conf_free(conf);
+}
+
+static void
+test_find_unknown(void **state)
+{
+	struct conf	*conf = load_good();
+
+	assert_null(conf_partner_find(conf, "nowhere"));
+	assert_null(conf_partner_find(conf, "Metro"));
+	assert_null(conf_terminal_find(conf, "metro-kiosk2"));
+	assert_null(conf_terminal_find(conf, ""));
+	conf_free(conf);
+}
+
+static void
+test_backend_same(void **state)
+{
+	struct conf		*a = load_good(), *b = load_good();
+	struct conf_backend	*x = &conf_partner_find(a, "metro")->backend;
+	struct conf_backend	*y = &conf_partner_find(b, "metro")->backend;
+	char			*saved;
+
+	assert_int_equal(conf_backend_same(x, y), 1);
+	assert_int_equal(conf_backend_same(x,
+	    &conf_partner_find(b, "district")->backend), 0);
+
+	y->pool++;
+	assert_int_equal(conf_backend_same(x, y), 0);
+	y->pool--;
+	y->tls.pins[0][31] ^= 1;
+	assert_int_equal(conf_backend_same(x, y), 0);
+	y->tls.pins[0][31] ^= 1;
+	y->wire.delim = '|';
+	assert_int_equal(conf_backend_same(x, y), 0);
+	y->wire.delim = '^';
+	saved = y->password;
+	y->password = NULL;
+	assert_int_equal(conf_backend_same(x, y), 0);
+	y->password = saved;
+	y->timeout_ms++;
+	assert_int_equal(conf_backend_same(x, y), 0);
+	y->timeout_ms--;
+	assert_int_equal(conf_backend_same(x, y), 1);
+	conf_free(a);
+	conf_free(b);
+}
+
+static void
+test_terminal_hash_checks(void **state)
+{
+	struct conf		*conf = load_good();
+	struct conf_terminal	*t;
+
+	t = conf_terminal_find(conf, "metro-kiosk");
+	assert_int_equal(auth_check_password("metro-kiosk-pw",
+	    t->password_hash), 1);
+	assert_int_equal(auth_check_password("metro-desk-pw",
+	    t->password_hash), 0);
+	t = conf_terminal_find(conf, "metro-desk");
+	assert_int_equal(auth_check_password("metro-desk-pw",
+	    t->password_hash), 1);
+	t = conf_terminal_find(conf, "district-desk");
+	assert_int_equal(auth_check_password("district-desk-pw",
+	    t->password_hash), 1);
+	conf_free(conf);
+}
+
+static void
+test_crlf_and_comments(void **state)
+{
+	static const char text[] =
+	    "# comment\r\n"
+	    "log-level warn   # trailing comment\r\n"
+	    "\r\n"
+	    "trace all\r\n"
+	    "partner p { # comment after a brace\r\n"
+	    "\tname \"a # is not a comment\"\r\n"
+	    "\tinstitution P\r\n"
+	    "}";
+	struct conf	*conf;
+	char		 err[1024];
+
+	write_file("crlf.conf", text, sizeof(text) - 1);
+	conf = conf_load(fx("crlf.conf"), err, sizeof(err));
+	if (conf == NULL)
+		fail_msg("%s", err);
+	assert_int_equal(conf->log_level, LOG_WARNING);
+	assert_int_equal(conf->trace, TRACE_ALL);
+	assert_string_equal(conf_partner_find(conf, "p")->name,
+	    "a # is not a comment");
+	conf_free(conf);
+}
+
+static void
+test_relative_main_path(void **state)
+{
+	struct conf	*conf;
+	char		 cwd[PATH_MAX], err[1024], want[PATH_MAX];
+
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	assert_int_equal(chdir(tmpdir), 0);
+	conf = conf_load("good/circlinkd.conf", err, sizeof(err));
+	assert_null(conf_load("bad/unknown-keyword.conf", err, sizeof(err)));
+	assert_int_equal(chdir(cwd), 0);
+
+	/* Messages name files as the administrator would. */
+	assert_string_equal(err,
+	    "bad/partners/typo.conf:6: unknown keyword \"passwrd\"");
+	/* Stored paths are absolute, so a reload after chdir works. */
+	assert_non_null(conf);
+	expand("@/good/circlinkd.conf", want, sizeof(want));
+	assert_string_equal(conf->path, want);
+	expand("@/good/tls/gateway.crt", want, sizeof(want));
+	assert_string_equal(listener_at(conf, 1)->tls.cert, want);
+	assert_string_equal(conf_partner_find(conf, "metro")->file,
+	    "good/partners/metro.conf");
+	conf_free(conf);
+}
+
+static void
+test_secret_file_group_readable(void **state)
+{
+	struct conf	*conf;
+
+	set_mode("good/partners/metro.conf", 0640);
+	set_mode("good/tls/gateway.key", 0640);
+	conf = load_good();
+	conf_free(conf);
+}
+
+static void
+test_secret_file_readable_by_others(void **state)
+{
+	set_mode("good/partners/metro.conf", 0604);
+	expect_error("good/circlinkd.conf", "@/good/partners/metro.conf: "
+	    "holds secrets but is accessible by others; chmod o-rwx");
+}
+
+static void
+test_secret_file_writable_by_others(void **state)
+{
+	set_mode("good/partners/district.conf", 0602);
+	expect_error("good/circlinkd.conf", "@/good/partners/district.conf: "
+	    "holds secrets but is accessible by others; chmod o-rwx");
+}
+
+static void
+test_secret_in_main_file(void **state)
+{
+	set_mode("bad/secret-in-main.conf", 0644);
+	expect_error("bad/secret-in-main.conf", "@/bad/secret-in-main.conf: "
+	    "holds secrets but is accessible by others; chmod o-rwx");
+}
+
+static void
+test_key_file_readable_by_others(void **state)
+{
+	set_mode("good/tls/gateway.key", 0604);
+	expect_error("good/circlinkd.conf", "@/good/circlinkd.conf:19: "
+	    "@/good/tls/gateway.key: holds secrets but is accessible by "
+	    "others; chmod o-rwx");
+}
+
+static void
+test_backend_key_file_readable_by_others(void **state)
+{
+	set_mode("good/tls/client.key", 0601);
+	expect_error("good/circlinkd.conf", "@/good/partners/metro.conf:19: "
+	    "@/good/tls/client.key: holds secrets but is accessible by "
+	    "others; chmod o-rwx");
+}
+
+static void
+test_missing_main_file(void **state)
+{
+	expect_error("nonexistent.conf",
+	    "@/nonexistent.conf: No such file or directory");
+}
+
+static void
+test_main_file_is_directory(void **state)
+{
+	expect_error("good", "@/good: not a regular file");
+}
+
+static void
+test_control_character(void **state)
+{
+	static const char text[] = "user circ\001link\n";
+
+	write_file("ctl.conf", text, sizeof(text) - 1);
+	expect_error("ctl.conf", "@/ctl.conf:1: invalid character 0x01");
+}
+
+static void
+test_nul_byte(void **state)
+{
+	static const char text[] = "# ok\n\nuser \"circ\0link\"\n";
+
+	write_file("nul.conf", text, sizeof(text) - 1);
+	expect_error("nul.conf", "@/nul.conf:3: invalid character 0x00 in "
+	    "string");
+}
+
+static void
+test_word_too_long(void **state)
+{
+	char	 text[2100];
+
+	memcpy(text, "user ", 5);
+	memset(text + 5, 'a', 2000);
+	text[2005] = '\n';
+	write_file("long.conf", text, 2006);
+	expect_error("long.conf", "@/long.conf:1: word too long");
+}
+
+static void
+test_file_too_large(void **state)
+{
+	char	*text;
+	size_t	 len = 1024 * 1024 + 1;
+
+	text = malloc(len);
+	assert_non_null(text);
+	memset(text, '\n', len);
+	write_file("big.conf", text, len);
+	free(text);
+	expect_error("big.conf", "@/big.conf: larger than 1048576 bytes");
+}
+
+static void
+test_no_error_buffer(void **state)
+{
+	assert_null(conf_load(fx("bad/dup-partner.conf"), NULL, 0));
+	conf_free(NULL);
+}
+
+static void
+test_error_buffer_truncates(void **state)
+{
+	char	 err[12];
+
+	assert_null(conf_load(fx("bad/dup-partner.conf"), err, sizeof(err)));
+	assert_int_equal(strlen(err), sizeof(err) - 1);
+	assert_memory_equal(err, tmpdir, sizeof(err) - 1);
+}
+
+static void
+test_unknown_keyword(void **state)
+{
+	expect_error("bad/unknown-keyword.conf",
+	    "@/bad/partners/typo.conf:6: unknown keyword \"passwrd\"");
+}
+
+static void
+test_missing_value(void **state)
+{
+	expect_error("bad/missing-value.conf",
+	    "@/bad/missing-value.conf:2: \"user\" needs a value");
+}
+
+static void
+test_extra_value(void **state)
+{
+	expect_error("bad/extra-value.conf", "@/bad/extra-value.conf:2: "
+	    "unexpected \"circlink2\" after \"user\"");
+}
+
+static void
+test_duplicate_partner(void **state)
+{
+	expect_error("bad/dup-partner.conf", "@/bad/dup-partner.conf:5: "
+	    "partner \"metro\" is already defined at "
+	    "@/bad/dup-partner.conf:2");
+}
+
+static void
+test_duplicate_terminal(void **state)
+{
+	expect_error("bad/dup-terminal.conf", "@/bad/dup-terminal.conf:10: "
+	    "terminal \"kiosk\" is already defined at "
+	    "@/bad/dup-terminal.conf:4");
+}
+
+static void
+test_duplicate_listener(void **state)
+{
+	expect_error("bad/dup-listener.conf", "@/bad/dup-listener.conf:4: "
+	    "127.0.0.1 port 6001 is already a listener at "
+	    "@/bad/dup-listener.conf:2");
+}
+
+static void
+test_duplicate_institution(void **state)
+{
+	expect_error("bad/dup-institution.conf",
+	    "@/bad/dup-institution.conf:7: institution \"METRO\" already "
+	    "belongs to partner \"metro\" (@/bad/dup-institution.conf:2)");
+}
+
+static void
+test_terminal_location_not_partners(void **state)
+{
+	expect_error("bad/terminal-location.conf",
+	    "@/bad/terminal-location.conf:4: terminal \"kiosk\": location "
+	    "\"WEST\" is not a location of partner \"metro\"");
+}
+
+static void
+test_tls_listener_without_certificate(void **state)
+{
+	expect_error("bad/tls-no-certificate.conf",
+	    "@/bad/tls-no-certificate.conf:2: a tls listener needs "
+	    "\"certificate\"");
+}
+
+static void
+test_tls_setting_on_plain_listener(void **state)
+{
+	expect_error("bad/tls-not-enabled.conf",
+	    "@/bad/tls-not-enabled.conf:4: \"certificate\" needs \"tls\" "
+	    "after the port");
+}
+
+static void
+test_missing_certificate_file(void **state)
+{
+	expect_error("bad/missing-certificate.conf",
+	    "@/bad/missing-certificate.conf:3: @/bad/nonexistent.crt: "
+	    "No such file or directory");
+}
+
+static void
+test_port_out_of_range(void **state)
+{
+	expect_error("bad/port-range.conf", "@/bad/port-range.conf:2: "
+	    "\"port\": 65536 is out of range (0-65535)");
+}
+
+static void
+test_partner_without_institution(void **state)
+{
+	expect_error("bad/no-institution.conf", "@/bad/no-institution.conf:2: "
+	    "partner \"metro\" has no \"institution\"");
+}
+
+static void
+test_include_loop(void **state)
+{
+	expect_error("bad/include-loop.conf", "@/bad/include-loop.conf:2: "
+	    "\"include\" nested more than 8 deep");
+}
+
+static void
+test_include_missing(void **state)
+{
+	expect_error("bad/include-missing.conf",
+	    "@/bad/include-missing.conf:3: @/bad/partners/none.conf: "
+	    "No such file or directory");
+}
+
+static void
+test_main_only_keyword_in_include(void **state)
+{
+	expect_error("bad/main-only.conf", "@/bad/partners/listen.conf:2: "
+	    "\"listen\" is only allowed in the main file");
+}
+
+static void
+test_unterminated_string(void **state)
+{
+	expect_error("bad/unterminated-string.conf",
+	    "@/bad/unterminated-string.conf:3: unterminated string");
+}
+
+static void
+test_bad_escape(void **state)
+{
+	expect_error("bad/bad-escape.conf", "@/bad/bad-escape.conf:3: "
+	    "invalid escape \"\\n\" in string");
+}
+
+static void
+test_bad_pin(void **state)
+{
+	expect_error("bad/bad-pin.conf", "@/bad/bad-pin.conf:5: \"pin\": "
+	    "\"sha256:00:01:02\" is not sha256: and 32 bytes in hex");
+}
+
+static void
+test_too_many_pins(void **state)
+{
+	expect_error("bad/too-many-pins.conf", "@/bad/too-many-pins.conf:9: "
+	    "too many \"pin\" (at most 4)");
+}
+
+static void
+test_bad_number(void **state)
+{
+	expect_error("bad/bad-number.conf", "@/bad/bad-number.conf:3: "
+	    "\"idle-timeout\": \"abc\" is not a number");
+}
+
+static void
+test_bad_duration(void **state)
+{
+	expect_error("bad/bad-duration.conf", "@/bad/bad-duration.conf:5: "
+	    "\"timeout\": \"5min\" is not a duration such as 500ms or 5s");
+}
+
+static void
+test_duration_out_of_range(void **state)
+{
+	expect_error("bad/duration-range.conf",
+	    "@/bad/duration-range.conf:5: \"connect-timeout\": 601s is out "
+	    "of range (1ms-600s)");
+}
+
+static void
+test_bad_charset(void **state)
+{
+	expect_error("bad/bad-charset.conf", "@/bad/bad-charset.conf:6: "
+	    "\"charset\": unknown value \"latin9\" (utf-8, ascii, cp850 or "
+	    "iso-8859-1)");
+}
+
+static void
+test_unclosed_block(void **state)
+{
+	expect_error("bad/unclosed-block.conf",
+	    "@/bad/unclosed-block.conf:2: this block has no closing \"}\"");
+}
+
+static void
+test_malformed_password_hash(void **state)
+{
+	expect_error("bad/bad-hash.conf", "@/bad/bad-hash.conf:5: "
+	    "\"password-hash\": not a hash made by \"circlinkctl "
+	    "hash-password\"");
+}
+
+static void
+test_too_many_institutions(void **state)
+{
+	expect_error("bad/too-many-institutions.conf",
+	    "@/bad/too-many-institutions.conf:11: too many \"institution\" "
+	    "(at most 8)");
+}
+
+static void
+test_setting_given_twice(void **state)
+{
+	expect_error("bad/set-twice.conf", "@/bad/set-twice.conf:6: "
+	    "\"pool\" is already set at line 5");
+}
+
+static void
+test_host_name_address(void **state)
+{
+	expect_error("bad/bad-address.conf", "@/bad/bad-address.conf:2: "
+	    "\"listen\": \"localhost\" is not a numeric IP address");
+}
+
+static void
+test_client_certificate_unverifiable(void **state)
+{
+	expect_error("bad/client-cert-unverifiable.conf",
+	    "@/bad/client-cert-unverifiable.conf:5: \"client-certificate\" "
+	    "needs \"client-ca\" or \"pin\" to verify it with");
+}
+
+static void
+test_backend_tls_setting_without_tls(void **state)
+{
+	expect_error("bad/backend-tls-off.conf",
+	    "@/bad/backend-tls-off.conf:6: \"ca\" needs \"tls yes\"");
+}
+
+static void
+test_partner_without_block(void **state)
+{
+	expect_error("bad/partner-no-block.conf",
+	    "@/bad/partner-no-block.conf:2: expected \"{\" after partner "
+	    "\"metro\", not end of line");
+}
+
+static void
+test_unknown_backend_protocol(void **state)
+{
+	expect_error("bad/backend-protocol.conf",
+	    "@/bad/backend-protocol.conf:4: \"backend\": unknown protocol "
+	    "\"ncip\" (expected sip2)");
+}
+
+static void
+test_bad_delimiter(void **state)
+{
+	expect_error("bad/bad-delimiter.conf", "@/bad/bad-delimiter.conf:5: "
+	    "\"delimiter\" must be one printable character, not a letter or "
+	    "digit");
+}
+
+static void
+test_password_without_login(void **state)
+{
+	expect_error("bad/password-no-login.conf",
+	    "@/bad/password-no-login.conf:5: \"password\" needs \"login\"");
+}
+
+static void
+test_unexpected_close(void **state)
+{
+	expect_error("bad/unexpected-close.conf",
+	    "@/bad/unexpected-close.conf:3: unexpected \"}\"");
+}
+
+static void
+test_secret_not_echoed(void **state)
+{
+	static const char text[] =
+	    "partner m {\n"
+	    "\tinstitution M\n"
+	    "\tbackend sip2 127.0.0.1 port 1 {\n"
+	    "\t\tlogin l\n"
+	    "\t\tpassword two words\n"
+	    "\t}\n"
+	    "}\n";
+	char	 err[1024];
+
+	write_file("echo.conf", text, sizeof(text) - 1);
+	assert_null(conf_load(fx("echo.conf"), err, sizeof(err)));
+	assert_null(strstr(err, "words"));
+	assert_non_null(strstr(err, "echo.conf:5: "));
+}
+
+#define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_main_settings),
+		T(test_listener_plain),
+		T(test_listener_tls),
+		T(test_listener_client_ca_requires_certificates),
+		T(test_listener_ipv6_and_port_zero),
+		T(test_partner_metro),
+		T(test_backend_every_setting),
+		T(test_backend_defaults),
+		T(test_terminal_every_setting),
+		T(test_terminal_defaults),
+		T(test_partner_defaults),
+		T(test_include_relative_to_including_file),
+		T(test_partner_order_follows_files),
+		T(test_string_escapes),
+		T(test_defaults),
+		T(test_find_unknown),
+		T(test_backend_same),
+		T(test_terminal_hash_checks),
+		T(test_crlf_and_comments),
+		T(test_relative_main_path),
+		T(test_secret_file_group_readable),
+		T(test_secret_file_readable_by_others),
+		T(test_secret_file_writable_by_others),
+		T(test_secret_in_main_file),
+		T(test_key_file_readable_by_others),
+		T(test_backend_key_file_readable_by_others),
+		T(test_missing_main_file),
+		T(test_main_file_is_directory),
+		T(test_control_character),
+		T(test_nul_byte),
+		T(test_word_too_long),
+		T(test_file_too_large),
+		T(test_no_error_buffer),
+		T(test_error_buffer_truncates),
+		T(test_unknown_keyword),
+		T(test_missing_value),
+		T(test_extra_value),
+		T(test_duplicate_partner),
+		T(test_duplicate_terminal),
+		T(test_duplicate_listener),
+		T(test_duplicate_institution),
+		T(test_terminal_location_not_partners),
+		T(test_tls_listener_without_certificate),
+		T(test_tls_setting_on_plain_listener),
+		T(test_missing_certificate_file),
+		T(test_port_out_of_range),
+		T(test_partner_without_institution),
+		T(test_include_loop),
+		T(test_include_missing),
+		T(test_main_only_keyword_in_include),
+		T(test_unterminated_string),
+		T(test_bad_escape),
+		T(test_bad_pin),
+		T(test_too_many_pins),
+		T(test_bad_number),
+		T(test_bad_duration),
+		T(test_duration_out_of_range),
+		T(test_bad_charset),
+		T(test_unclosed_block),
+		T(test_malformed_password_hash),
+		T(test_too_many_institutions),
+		T(test_setting_given_twice),
+		T(test_host_name_address),
+		T(test_client_certificate_unverifiable),
+		T(test_backend_tls_setting_without_tls),
+		T(test_partner_without_block),
+		T(test_unknown_backend_protocol),
+		T(test_bad_delimiter),
+		T(test_password_without_login),
+		T(test_unexpected_close),
+		T(test_secret_not_echoed),
+	};
+
+	return (cmocka_run_group_tests_name("config", tests, NULL, NULL));
+}
