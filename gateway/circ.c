@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The neutral circulation request: what a terminal asked, decoded once from
+ * its protocol, with the operation, the parties and the permission it needs.
+ */
+
+#include "config.h"
+
+#include <stddef.h>
+#include <string.h>
+
+#include "circlinkd.h"
+
+/*
+ * Every SIP2 code has a row: requests with their operation, and responses
+ * or codes a terminal has no business sending, refused explicitly.
+ */
+static const struct circ_op_info circ_ops[] = {
+	{ SIP2_LOGIN, CIRC_LOGIN, "login", 0, CIRC_F_LOCAL },
+	{ SIP2_SC_STATUS, CIRC_SC_STATUS, "sc-status", 0, CIRC_F_LOCAL },
+	{ SIP2_RESEND, CIRC_RESEND, "resend", 0, CIRC_F_LOCAL },
+	{ SIP2_REQUEST_RESEND, CIRC_RESEND, "request-resend", 0,
+	    CIRC_F_LOCAL },
+	{ SIP2_PATRON_STATUS, CIRC_PATRON_STATUS, "patron-status",
+	    PERM_PATRON, 0 },
+	{ SIP2_PATRON_INFO, CIRC_PATRON_INFO, "patron-info", PERM_PATRON, 0 },
+	{ SIP2_CHECKOUT, CIRC_CHECKOUT, "checkout", PERM_CIRCULATION,
+	    CIRC_F_RETRY },
+	{ SIP2_CHECKIN, CIRC_CHECKIN, "checkin", PERM_CIRCULATION,
+	    CIRC_F_RETRY },
+	{ SIP2_RENEW, CIRC_RENEW, "renew", PERM_CIRCULATION, CIRC_F_RETRY },
+	{ SIP2_RENEW_ALL, CIRC_RENEW_ALL, "renew-all", PERM_CIRCULATION,
+	    CIRC_F_RETRY },
+	{ SIP2_HOLD, CIRC_HOLD, "hold", PERM_CIRCULATION, CIRC_F_RETRY },
+	{ SIP2_FEE_PAID, CIRC_FEE_PAID, "fee-paid", PERM_FINES,
+	    CIRC_F_RETRY },
+	{ SIP2_ITEM_INFO, CIRC_ITEM_INFO, "item-info", PERM_ITEM,
+	    CIRC_F_BY_ITEM },
+	{ SIP2_ITEM_STATUS, CIRC_ITEM_UPDATE, "item-status-update",
+	    PERM_CATALOGING, CIRC_F_RETRY },
+	{ SIP2_BLOCK_PATRON, CIRC_BLOCK_PATRON, "block-patron", PERM_PATRON,
+	    CIRC_F_RETRY },
+	{ SIP2_PATRON_ENABLE, CIRC_PATRON_ENABLE, "patron-enable",
+	    PERM_PATRON, CIRC_F_RETRY },
+	{ SIP2_END_SESSION, CIRC_END_SESSION, "end-session", PERM_PATRON,
+	    0 },
+	{ SIP2_LOGIN_RESP, CIRC_NONE, "login-response", 0, 0 },
+	{ SIP2_ACS_STATUS, CIRC_NONE, "acs-status", 0, 0 },
+	{ SIP2_PATRON_STATUS_RESP, CIRC_NONE, "patron-status-response", 0,
+	    0 },
+	{ SIP2_PATRON_INFO_RESP, CIRC_NONE, "patron-info-response", 0, 0 },
+	{ SIP2_CHECKOUT_RESP, CIRC_NONE, "checkout-response", 0, 0 },
+	{ SIP2_CHECKIN_RESP, CIRC_NONE, "checkin-response", 0, 0 },
+	{ SIP2_RENEW_RESP, CIRC_NONE, "renew-response", 0, 0 },
+	{ SIP2_RENEW_ALL_RESP, CIRC_NONE, "renew-all-response", 0, 0 },
+	{ SIP2_HOLD_RESP, CIRC_NONE, "hold-response", 0, 0 },
+	{ SIP2_FEE_PAID_RESP, CIRC_NONE, "fee-paid-response", 0, 0 },
+	{ SIP2_ITEM_INFO_RESP, CIRC_NONE, "item-info-response", 0, 0 },
+	{ SIP2_ITEM_STATUS_RESP, CIRC_NONE, "item-status-update-response",
+	    0, 0 },
+	{ SIP2_PATRON_ENABLE_RESP, CIRC_NONE, "patron-enable-response", 0,
+	    0 },
+	{ SIP2_END_SESSION_RESP, CIRC_NONE, "end-session-response", 0, 0 },
+};
+
+/* Return the row for a SIP2 code; every code the codec parses has one. */
+const struct circ_op_info *
+circ_op_sip2(int code)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(circ_ops) / sizeof(circ_ops[0]); i++)
+		if (circ_ops[i].code == code)
+			return (&circ_ops[i]);
+	return (NULL);
+}
+
+/*
+ * Decode a parsed SIP2 request into the neutral request.  The request
+ * borrows msg's strings: it lives no longer than msg.  Returns -1 for a
+ * code with no row.
+ */
+int
+circ_from_sip2(struct circ_req *req, struct sip2_msg *msg)
+{
+	memset(req, 0, sizeof(*req));
+	if ((req->op = circ_op_sip2(sip2_msg_code(msg))) == NULL)
+		return (-1);
+	req->sip2 = msg;
+	req->institution = sip2_msg_field(msg, "AO");
+	req->patron = sip2_msg_field(msg, "AA");
+	req->item = sip2_msg_field(msg, "AB");
+	req->has_pin = sip2_msg_field(msg, "AD") != NULL;
+	return (0);
+}
+
+/*
+ * Decide which partner serves a request: an item-centred request for
+ * another partner's item goes to its owner, everything else to the
+ * terminal's own partner.
+ */
+struct conf_partner *
+circ_route(const struct conf *conf, const struct circ_req *req,
+    struct conf_partner *home)
+{
+	struct conf_partner	*p;
+
+	if (req->op->flags & CIRC_F_BY_ITEM) {
+		if ((p = route_item(conf, req->item)) != NULL)
+			return (p);
+	}
+	return (home);
+}

@@ -1,0 +1,263 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * circlinkd: the gateway daemon's start, reload and stop.
+ */
+
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/resource.h>
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <openssl/crypto.h>
+
+#include "circlinkd.h"
+
+#ifndef CIRCLINKD_CONF
+#define CIRCLINKD_CONF	SYSCONFDIR "/circlink/circlinkd.conf"
+#endif
+
+static struct gateway	 gateway;
+struct gateway		*gw = &gateway;
+
+static void	 usage(void) __attribute__((noreturn));
+static void	 gateway_sighup(evutil_socket_t, short, void *);
+static void	 gateway_sigterm(evutil_socket_t, short, void *);
+static void	 gateway_drop_privileges(const struct conf *);
+static void	 gateway_raise_nofile(void);
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: circlinkd [-dnv] [-f file]\n");
+	exit(2);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct event	*ev_hup, *ev_term, *ev_int;
+	struct conf	*conf;
+	char		 err[1024];
+	int		 ch, check = 0, verbose = 0;
+
+	gw->conf_path = CIRCLINKD_CONF;
+	while ((ch = getopt(argc, argv, "df:nv")) != -1) {
+		switch (ch) {
+		case 'd':
+			gw->foreground = 1;
+			break;
+		case 'f':
+			gw->conf_path = optarg;
+			break;
+		case 'n':
+			check = 1;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+
+	if ((conf = conf_load(gw->conf_path, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "circlinkd: %s\n", err);
+		return (1);
+	}
+	if (check) {
+		printf("circlinkd: configuration OK\n");
+		conf_free(conf);
+		return (0);
+	}
+	log_init(gw->foreground, verbose > 0 ? LOG_DEBUG : conf->log_level,
+	    conf->trace);
+	signal(SIGPIPE, SIG_IGN);
+	gateway_raise_nofile();
+	tls_init();
+	if (!gw->foreground && daemon(0, 0) == -1)
+		fatal("daemon");
+	if ((gw->base = event_base_new()) == NULL)
+		fatalx("cannot make an event base");
+	TAILQ_INIT(&gw->partners);
+	if (worker_start(gw->base) == -1)
+		fatal("worker thread");
+	if (gateway_apply(conf, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	gateway_drop_privileges(conf);
+
+	ev_hup = evsignal_new(gw->base, SIGHUP, gateway_sighup, NULL);
+	ev_term = evsignal_new(gw->base, SIGTERM, gateway_sigterm, NULL);
+	ev_int = evsignal_new(gw->base, SIGINT, gateway_sigterm, NULL);
+	if (ev_hup == NULL || ev_term == NULL || ev_int == NULL ||
+	    evsignal_add(ev_hup, NULL) == -1 ||
+	    evsignal_add(ev_term, NULL) == -1 ||
+	    evsignal_add(ev_int, NULL) == -1)
+		fatalx("cannot install signal handlers");
+	log_info("started: %s, libevent %s, %s", PACKAGE_STRING,
+	    event_get_version(), OpenSSL_version(OPENSSL_VERSION));
+
+	event_base_dispatch(gw->base);
+
+	log_info("stopped");
+	event_free(ev_hup);
+	event_free(ev_term);
+	event_free(ev_int);
+	gateway_apply(NULL, err, sizeof(err));
+	/* Let closed sessions be reaped before the loop goes. */
+	event_base_loop(gw->base, EVLOOP_NONBLOCK);
+	listener_free_all();
+	worker_stop();
+	event_base_free(gw->base);
+	return (0);
+}
+
+/*
+ * Make the running daemon match a configuration, which it then owns:
+ * listeners first (the only step that can fail, and it fails whole), then
+ * backends, kept where their settings did not change, then the sessions'
+ * accounts.  NULL tears everything down.  Returns -1 with err set, the old
+ * configuration still in force.
+ */
+int
+gateway_apply(struct conf *conf, char *err, size_t errlen)
+{
+	struct partner_rt	*rt, *next;
+	struct conf_partner	*p, *old;
+	struct conf		 none;
+	char			 why[512];
+
+	if (conf == NULL) {
+		memset(&none, 0, sizeof(none));
+		TAILQ_INIT(&none.listeners);
+		TAILQ_INIT(&none.partners);
+		TAILQ_INIT(&none.terminals);
+	}
+	if (conf != NULL && listener_setup(conf, err, errlen) == -1)
+		return (-1);
+
+	for (rt = TAILQ_FIRST(&gw->partners); rt != NULL; rt = next) {
+		next = TAILQ_NEXT(rt, entry);
+		p = conf != NULL ? conf_partner_find(conf, rt->id) : NULL;
+		old = gw->conf != NULL ? conf_partner_find(gw->conf, rt->id) :
+		    NULL;
+		if (p != NULL && old != NULL && p->has_backend &&
+		    old->has_backend && rt->backend != NULL &&
+		    conf_backend_same(&p->backend, &old->backend))
+			continue;
+		backend_free(rt->backend, conf == NULL);
+		TAILQ_REMOVE(&gw->partners, rt, entry);
+		free(rt->id);
+		free(rt);
+	}
+	TAILQ_FOREACH(p, conf != NULL ? &conf->partners : &none.partners,
+	    entry) {
+		TAILQ_FOREACH(rt, &gw->partners, entry)
+			if (strcmp(rt->id, p->id) == 0)
+				break;
+		if (rt != NULL || !p->has_backend)
+			continue;
+		if ((rt = calloc(1, sizeof(*rt))) == NULL ||
+		    (rt->id = strdup(p->id)) == NULL)
+			fatalx("out of memory");
+		rt->backend = backend_new(gw->base, p, why, sizeof(why));
+		if (rt->backend == NULL)
+			log_warnx("partner %s: %s; its requests are refused",
+			    p->id, why);
+		TAILQ_INSERT_TAIL(&gw->partners, rt, entry);
+	}
+
+	session_reload(conf != NULL ? conf : &none);
+	if (gw->conf != NULL)
+		conf_free(gw->conf);
+	gw->conf = conf;
+	if (conf != NULL)
+		log_set(conf->log_level, conf->trace);
+	return (0);
+}
+
+static void
+gateway_sighup(evutil_socket_t sig, short ev, void *arg)
+{
+	struct conf	*conf;
+	char		 err[1024];
+
+	log_info("reloading %s", gw->conf_path);
+	if ((conf = conf_load(gw->conf_path, err, sizeof(err))) == NULL) {
+		log_warnx("reload failed, configuration kept: %s", err);
+		return;
+	}
+	if (gateway_apply(conf, err, sizeof(err)) == -1) {
+		log_warnx("reload failed, configuration kept: %s", err);
+		conf_free(conf);
+		return;
+	}
+	log_info("reloaded");
+}
+
+static void
+gateway_sigterm(evutil_socket_t sig, short ev, void *arg)
+{
+	struct timeval	 grace = { 10, 0 };
+
+	if (gw->stopping) {
+		log_info("second signal: stopping now");
+		event_base_loopbreak(gw->base);
+		return;
+	}
+	log_info("stopping: answering what is under way, then leaving");
+	gw->stopping = 1;
+	listener_close_all();
+	session_stop_all();
+	/* Backends have their own deadlines; this bounds the rest. */
+	event_base_loopexit(gw->base, &grace);
+}
+
+/* After binding, a daemon started as root continues as its own user. */
+static void
+gateway_drop_privileges(const struct conf *conf)
+{
+	struct passwd	*pw;
+	struct group	*gr;
+	gid_t		 gid;
+
+	if (geteuid() != 0 || conf->user == NULL)
+		return;
+	if ((pw = getpwnam(conf->user)) == NULL)
+		fatalx("user %s does not exist", conf->user);
+	gid = pw->pw_gid;
+	if (conf->group != NULL) {
+		if ((gr = getgrnam(conf->group)) == NULL)
+			fatalx("group %s does not exist", conf->group);
+		gid = gr->gr_gid;
+	}
+	if (setgroups(1, &gid) == -1 || setresgid(gid, gid, gid) == -1 ||
+	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) == -1)
+		fatal("cannot drop privileges to %s", conf->user);
+	log_info("running as %s", conf->user);
+}
+
+/* Kiosks hold connections for hours: allow as many as the system lets. */
+static void
+gateway_raise_nofile(void)
+{
+	struct rlimit	 rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
