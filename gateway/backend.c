@@ -34,6 +34,7 @@ enum bconn_state {
 	BC_LOGIN,		/* 93 sent, waiting for 94 */
 	BC_READY,
 	BC_BUSY,		/* one request outstanding */
+	BC_PROBE,		/* idle, 99 sent to see the ILS is alive */
 };
 
 /* One connection of a pool. */
@@ -42,7 +43,7 @@ struct bconn {
 	int			 index;
 	enum bconn_state	 state;
 	struct bufferevent	*bev;
-	struct event		*timer;		/* connect deadline, backoff */
+	struct event		*timer;		/* deadline, backoff, keepalive */
 	struct sip2_framer	 framer;
 	struct breq		*cur;
 	int			 seq;
@@ -92,10 +93,13 @@ static void	 bconn_event_cb(struct bufferevent *, short, void *);
 static int	 bconn_send(struct bconn *, struct sip2_msg *);
 static void	 bconn_login_reply(struct bconn *, const char *, size_t);
 static void	 bconn_reply(struct bconn *, const char *, size_t);
+static void	 bconn_probe_reply(struct bconn *, const char *, size_t);
 static void	 backend_dispatch(struct backend *);
 static void	 breq_finish(struct breq *, struct sip2_msg *, const char *);
 static void	 breq_deadline_cb(evutil_socket_t, short, void *);
 static void	 backend_maybe_free(struct backend *);
+static void	 bconn_ready(struct bconn *);
+static void	 bconn_probe(struct bconn *);
 
 static char *
 xstrdup_or_null(const char *s)
@@ -305,6 +309,7 @@ backend_dispatch(struct backend *be)
 	for (i = 0; i < be->nconns && !TAILQ_EMPTY(&be->queue); i++) {
 		if (be->conns[i].state != BC_READY)
 			continue;
+		evtimer_del(be->conns[i].timer);
 		r = TAILQ_FIRST(&be->queue);
 		TAILQ_REMOVE(&be->queue, r, entry);
 		be->queued--;
@@ -399,7 +404,8 @@ static void
 bconn_close(struct bconn *c, const char *why)
 {
 	struct backend	*be = c->be;
-	int		 was_up = c->state == BC_READY || c->state == BC_BUSY;
+	int		 was_up = c->state == BC_READY || c->state == BC_BUSY ||
+			    c->state == BC_PROBE;
 
 	if (c->bev != NULL) {
 		bufferevent_free(c->bev);
@@ -460,6 +466,50 @@ bconn_timer_cb(evutil_socket_t fd, short ev, void *arg)
 		bconn_connect(c);
 	else if (c->state == BC_CONNECTING || c->state == BC_LOGIN)
 		bconn_close(c, "connect or login timed out");
+	else if (c->state == BC_READY)
+		bconn_probe(c);
+	else if (c->state == BC_PROBE)
+		bconn_close(c, "keepalive unanswered");
+}
+
+/* The connection is free: serve the queue, or wait and probe later. */
+static void
+bconn_ready(struct bconn *c)
+{
+	struct timeval	 tv;
+
+	c->state = BC_READY;
+	tv.tv_sec = c->be->conf.keepalive_ms / 1000;
+	tv.tv_usec = (c->be->conf.keepalive_ms % 1000) * 1000;
+	if (c->be->conf.keepalive_ms > 0)
+		evtimer_add(c->timer, &tv);
+	backend_dispatch(c->be);
+}
+
+/* Ask an idle ILS connection for its status, to find a dead one early. */
+static void
+bconn_probe(struct bconn *c)
+{
+	struct sip2_msg	*m;
+	struct timeval	 tv;
+
+	if ((m = sip2_msg_new(SIP2_SC_STATUS)) == NULL) {
+		bconn_ready(c);
+		return;
+	}
+	sip2_msg_set_fixed(m, SIP2_FX_STATUS_CODE, "0");
+	sip2_msg_set_fixed(m, SIP2_FX_MAX_PRINT_WIDTH, "080");
+	sip2_msg_set_fixed(m, SIP2_FX_PROTOCOL_VERSION, "2.00");
+	c->state = BC_PROBE;
+	if (bconn_send(c, m) == -1) {
+		sip2_msg_free(m);
+		bconn_close(c, "write failed");
+		return;
+	}
+	sip2_msg_free(m);
+	tv.tv_sec = c->be->conf.timeout_ms / 1000;
+	tv.tv_usec = (c->be->conf.timeout_ms % 1000) * 1000;
+	evtimer_add(c->timer, &tv);
 }
 
 static void
@@ -560,6 +610,8 @@ bconn_read_cb(struct bufferevent *bev, void *arg)
 			bconn_login_reply(c, data + off, msglen);
 		else if (c->state == BC_BUSY)
 			bconn_reply(c, data + off, msglen);
+		else if (c->state == BC_PROBE)
+			bconn_probe_reply(c, data + off, msglen);
 		else {
 			bconn_close(c, "answer nobody asked for");
 			return;
@@ -593,7 +645,6 @@ bconn_login_reply(struct bconn *c, const char *data, size_t len)
 		sip2_msg_free(m);
 	}
 	evtimer_del(c->timer);
-	c->state = BC_READY;
 	c->failures = 0;
 	be->up++;
 	if (be->offline) {
@@ -602,7 +653,24 @@ bconn_login_reply(struct bconn *c, const char *data, size_t len)
 	}
 	log_trace(TRACE_BACKEND, "partner=%s conn=%d event=ready",
 	    be->partner, c->index);
-	backend_dispatch(be);
+	bconn_ready(c);
+}
+
+static void
+bconn_probe_reply(struct bconn *c, const char *data, size_t len)
+{
+	struct sip2_msg	*m;
+	enum sip2_err	 err;
+
+	m = sip2_parse(data, len, &c->be->conf.wire, &err);
+	if (m == NULL || sip2_msg_code(m) != SIP2_ACS_STATUS) {
+		sip2_msg_free(m);
+		bconn_close(c, "bad answer to keepalive");
+		return;
+	}
+	sip2_msg_free(m);
+	evtimer_del(c->timer);
+	bconn_ready(c);
 }
 
 static void
@@ -636,10 +704,9 @@ bconn_reply(struct bconn *c, const char *data, size_t len)
 		bconn_close(c, "answer of the wrong kind");
 		return;
 	}
-	c->state = BC_READY;
 	breq_finish(r, m, NULL);
 	if (be->draining)
 		backend_maybe_free(be);
 	else
-		backend_dispatch(be);
+		bconn_ready(c);
 }

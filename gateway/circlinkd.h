@@ -99,6 +99,7 @@ struct conf_backend {
 	int		 timeout_ms;	/* per-request deadline */
 	int		 connect_timeout_ms;
 	int		 queue_max;	/* waiting requests, then refuse */
+	int		 keepalive_ms;	/* probe an idle connection with 99 */
 };
 
 /* One partner library system. */

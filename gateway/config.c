@@ -42,6 +42,7 @@
 #define DEFAULT_TIMEOUT_MS	5000
 #define DEFAULT_CONNECT_MS	2000
 #define DEFAULT_QUEUE		256
+#define DEFAULT_KEEPALIVE_MS	30000
 
 enum tok_type {
 	TOK_EOF,
@@ -273,6 +274,8 @@ static const struct keyword backend_keywords[] = {
 	    offsetof(struct conf_backend, connect_timeout_ms), 0, 0, 0, 0 },
 	{ "queue", kw_int, offsetof(struct conf_backend, queue_max), 0, 0,
 	    1, 100000 },
+	{ "keepalive", kw_duration,
+	    offsetof(struct conf_backend, keepalive_ms), 0, 0, 0, 0 },
 	{ NULL, NULL, 0, 0, 0, 0, 0 }
 };
 
@@ -1474,6 +1477,7 @@ kw_backend(struct parser *p, void *obj, const struct keyword *k, int line)
 	b->timeout_ms = DEFAULT_TIMEOUT_MS;
 	b->connect_timeout_ms = DEFAULT_CONNECT_MS;
 	b->queue_max = DEFAULT_QUEUE;
+	b->keepalive_ms = DEFAULT_KEEPALIVE_MS;
 
 	if (get_value(p, k) == -1)
 		return (-1);
@@ -1562,6 +1566,8 @@ kw_terminal(struct parser *p, void *obj, const struct keyword *k, int line)
 	t->partner = pa;
 	t->perms = PERM_ALL;
 	wire_defaults(&t->wire);
+	/* Terminals get a trailer when they send one, unless told always. */
+	t->wire.checksums = 0;
 
 	if (next(p) == -1)
 		return (-1);
@@ -1764,5 +1770,6 @@ conf_backend_same(const struct conf_backend *a, const struct conf_backend *b)
 	    a->pool == b->pool &&
 	    a->timeout_ms == b->timeout_ms &&
 	    a->connect_timeout_ms == b->connect_timeout_ms &&
-	    a->queue_max == b->queue_max);
+	    a->queue_max == b->queue_max &&
+	    a->keepalive_ms == b->keepalive_ms);
 }

@@ -429,7 +429,7 @@ test_terminal_defaults(void **state)
 	assert_int_equal(t->wire.charset, SIP2_CS_UTF8);
 	assert_int_equal(t->wire.term, SIP2_TERM_CR);
 	assert_int_equal(t->wire.delim, '|');
-	assert_int_equal(t->wire.checksums, 1);
+	assert_int_equal(t->wire.checksums, 0);	/* follows the request */
 	assert_int_equal(t->perms, PERM_ALL);
 
 	t = conf_terminal_find(conf, "district-vendor");

@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The end-to-end harness: real simulated ILSes and a real circlinkd on
+ * 127.0.0.1, their configuration in a private temporary directory, and a
+ * SIP2 client, plain or TLS, that speaks to them byte for byte.
+ */
+
+#ifndef CIRCLINK_E2E_H
+#define CIRCLINK_E2E_H
+
+#include <sys/types.h>
+
+#include <limits.h>
+#include <stddef.h>
+
+#include "sip2.h"
+
+#define E2E_DIR_MAX		256	/* the temporary directory */
+#define E2E_PATH_MAX		512	/* any file in it */
+#define E2E_LISTENERS_MAX	4
+#define E2E_TERMINALS_MAX	8
+#define E2E_ANSWER_MAX		16384	/* one control answer */
+#define E2E_RESP_MAX		(SIP2_MSG_MAX * 2)	/* one SIP2 response */
+
+/* The partners' names, as the written configuration gives them. */
+#define E2E_METRO_NAME		"Metro Public Library"
+#define E2E_DISTRICT_NAME	"District Schools"
+
+/* One simulated ILS process and the ports it reported. */
+struct e2e_ils {
+	const char	*name;		/* "metro", for file names */
+	pid_t		 pid;
+	int		 sip2_port;
+	int		 tls_port;
+	int		 control_port;
+	char		 data[E2E_PATH_MAX];
+	char		 portfile[E2E_PATH_MAX];
+	char		 log[E2E_PATH_MAX];
+};
+
+/* One listener of the gateway, as the configuration will say it. */
+struct e2e_listener {
+	int		 port;
+	int		 tls;
+	int		 idle_timeout;		/* seconds */
+	int		 status_before_login;
+	int		 login_attempts;
+};
+
+/* One terminal account: its clear password stays in the test only. */
+struct e2e_terminal {
+	const char	*login;
+	const char	*password;
+	const char	*partner;	/* "metro" or "district" */
+	const char	*location;
+	const char	*terminator;	/* NULL: the default */
+	const char	*checksums;	/* NULL: the default, else yes/no */
+	char		*hash;		/* made once by auth_hash_password() */
+};
+
+/* Everything one test program starts, and where it keeps it. */
+struct e2e_env {
+	char		 dir[E2E_DIR_MAX];	/* mkdtemp, mode 0700 */
+	char		 cert[E2E_PATH_MAX];
+	char		 key[E2E_PATH_MAX];
+	char		 conf[E2E_PATH_MAX];	/* the gateway's main file */
+	char		 log[E2E_PATH_MAX];	/* its standard error */
+	const char	*circlinkd;
+	const char	*ilssim;
+	const char	*demo_dir;
+	struct e2e_ils	 metro;
+	struct e2e_ils	 district;
+	pid_t		 gw_pid;
+	int		 backend_timeout_ms;
+	int		 connect_timeout_ms;
+	struct e2e_listener listeners[E2E_LISTENERS_MAX];
+	size_t		 nlisteners;
+	struct e2e_terminal terminals[E2E_TERMINALS_MAX];
+	size_t		 nterminals;
+	const char	*broken;	/* a line to spoil the main file */
+	int		 metro_tls;	/* metro's backend over TLS, verified */
+	int		 keepalive_ms;	/* 0: the default */
+};
+
+/* A client connection to the gateway or to an ILS. */
+struct e2e_conn {
+	int		 fd;
+	void		*ssl;		/* SSL *, or NULL for plain TCP */
+	void		*ctx;		/* SSL_CTX * */
+	char		 in[E2E_RESP_MAX * 2];
+	size_t		 nin;
+	int		 eof;
+};
+
+/* e2e.c: processes and files */
+/*
+ * Make the temporary directory and the test certificate, and find the
+ * programs from $CIRCLINKD, $ILSSIM and $DEMO_DIR.  Returns -1 after
+ * printing why.
+ */
+int		 e2e_env_init(struct e2e_env *);
+/*
+ * Stop every process the environment started and remove its directory,
+ * unless $E2E_KEEP is set (to read the logs of a failed run).
+ */
+void		 e2e_env_cleanup(struct e2e_env *);
+/* Return a port on 127.0.0.1 that was free a moment ago, or -1. */
+int		 e2e_free_port(void);
+/* Start a simulated ILS on a data file and wait for its port file. */
+int		 e2e_ils_start(struct e2e_env *, struct e2e_ils *,
+		    const char *, const char *);
+/*
+ * Send one control command to an ILS and read its one-line answer into
+ * ans (without the newline).  Returns 0 for "ok ...", -1 otherwise.
+ */
+int		 e2e_ils_ctl(const struct e2e_ils *, const char *, char *,
+		    size_t);
+/* Add a terminal account; its password is hashed now.  -1 on failure. */
+int		 e2e_terminal_add(struct e2e_env *, const char *, const char *,
+		    const char *, const char *, const char *, const char *);
+/* Write the gateway's main file and one file per partner, mode 0600. */
+int		 e2e_gw_write_conf(struct e2e_env *);
+/* Start circlinkd -d on the written configuration; wait for its ports. */
+int		 e2e_gw_start(struct e2e_env *);
+/* Stop the gateway (SIGTERM, then SIGKILL after 2 s). */
+void		 e2e_gw_stop(struct e2e_env *);
+/* Return 1 if the gateway process is still running. */
+int		 e2e_gw_alive(struct e2e_env *);
+/* Stop a process: SIGTERM, wait up to 2 s, then SIGKILL; *pid becomes 0. */
+void		 e2e_proc_stop(pid_t *);
+/*
+ * Run a program to its end with standard output and error into outfile.
+ * Returns its exit status, 128 + signal, or -1 if it could not run.
+ */
+int		 e2e_run(const char *const [], const char *, int);
+/* Return the size of a file, or 0 when it does not exist. */
+off_t		 e2e_file_size(const char *);
+/*
+ * Read a file from offset into a NUL-terminated buffer the caller frees.
+ * Returns NULL when it cannot be read.
+ */
+char		*e2e_file_read(const char *, off_t);
+/* Wait until the text appears in a file after offset; -1 on time-out. */
+int		 e2e_file_wait(const char *, off_t, const char *, int);
+/* Return the milliseconds of a monotonic clock. */
+long long	 e2e_now_ms(void);
+/* Sleep for some milliseconds. */
+void		 e2e_sleep_ms(int);
+
+/* e2e.c: the SIP2 client */
+/*
+ * Connect to 127.0.0.1:port; with cafile, speak TLS and verify the
+ * server's certificate against it for the name "localhost".  Returns NULL
+ * after printing why.
+ */
+struct e2e_conn	*e2e_connect(int, const char *);
+void		 e2e_close(struct e2e_conn *);
+/* Write all bytes.  Returns -1 when the connection failed. */
+int		 e2e_send(struct e2e_conn *, const void *, size_t);
+/*
+ * Read one response: the bytes up to and including CR, and a LF that
+ * follows within lf_wait_ms (0: only if already read).  Leading LFs left
+ * from a previous CRLF are dropped.  Returns the length, or -1 with errno
+ * ETIMEDOUT or ECONNRESET (closed) after timeout_ms.
+ */
+ssize_t		 e2e_recv(struct e2e_conn *, char *, size_t, int, int);
+/* Wait for the peer to close; 0 when it did, -1 on data or time-out. */
+int		 e2e_wait_closed(struct e2e_conn *, int);
+
+/* e2e.c: messages */
+/*
+ * Make a request with a date, defaults for the other fixed fields and the
+ * variable fields given as id, value pairs ending with NULL.
+ */
+struct sip2_msg	*e2e_req(int, ...);
+/* Encode a message: seq -1 means no AY/AZ trailer.  Returns length. */
+ssize_t		 e2e_build(struct sip2_msg *, int, enum sip2_term, char *,
+		    size_t);
+/* Parse a response as read (terminator included); NULL if it does not. */
+struct sip2_msg	*e2e_parse(const char *, size_t);
+/*
+ * Send a request (freed here) with seq (-1: none) and CR, and parse the
+ * response, whose raw bytes go to raw when it is not NULL.  NULL on any
+ * failure, after printing why.
+ */
+struct sip2_msg	*e2e_exchange(struct e2e_conn *, struct sip2_msg *, int,
+		    char *, size_t *);
+/* Log in with 93; returns 1 if accepted, 0 if refused, -1 on failure. */
+int		 e2e_login(struct e2e_conn *, const char *, const char *);
+/* Return a field's value or "" (never NULL), for assertions. */
+const char	*e2e_field(const struct sip2_msg *, const char *);
+/* Return a fixed field's value or "" (never NULL). */
+const char	*e2e_fixed(const struct sip2_msg *, enum sip2_fx);
+
+#endif /* CIRCLINK_E2E_H */
