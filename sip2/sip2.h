@@ -318,4 +318,47 @@ size_t		 sip2_msg_describe(const struct sip2_msg *, char *, size_t,
 struct sip2_msg	*sip2_reply_error(const struct sip2_msg *, const char *,
 		    time_t);
 
+/*
+ * For the codec's own files only: raw access that lets sip2_parse() and
+ * sip2_build() skip the copies, checks and calls per field of the calls
+ * above.  Nothing outside sip2/ may use these.
+ */
+
+/* One variable field; its value is in the message's text buffer. */
+struct sip2_field {
+	uint32_t	 off;		/* value's offset, NUL-terminated */
+	uint16_t	 len;		/* at most SIP2_FIELD_MAX */
+	char		 id[3];
+	uint8_t		 plain;		/* printable ASCII without '|' */
+};
+
+/* sip2_msg.c */
+/*
+ * Make a message of a known spec with room for n fields and len bytes of
+ * text; set *fields and *text to those buffers.  Fixed fields are
+ * undefined until sip2_msg_load_fixed().  NULL on no memory.
+ */
+struct sip2_msg	*sip2_msg_alloc(const struct sip2_spec *, size_t, size_t,
+		    struct sip2_field **, char **);
+/*
+ * Say how many fields the caller wrote into the buffers of
+ * sip2_msg_alloc(), how much text they use, and the sum of 3 + len over
+ * them.  Values must be UTF-8 without control bytes.
+ */
+void		 sip2_msg_filled(struct sip2_msg *, size_t, size_t, size_t);
+/*
+ * Set all fixed fields from their wire form, one after another; the flag
+ * says the bytes are known to be printable ASCII.
+ */
+void		 sip2_msg_load_fixed(struct sip2_msg *, const char *, int);
+/* Write all fixed fields in wire form to out; returns the bytes written. */
+size_t		 sip2_msg_store_fixed(const struct sip2_msg *, char *);
+/* Return the fields, set *n to their number and *text to the values. */
+const struct sip2_field *sip2_msg_fieldv(const struct sip2_msg *, size_t *,
+		    const char **);
+
+/* sip2_checksum.c */
+/* Return the bytes' sum and set *printable to whether all are printable. */
+uint32_t	 sip2_checksum_scan(const char *, size_t, int *);
+
 #endif /* CIRCLINK_SIP2_H */
