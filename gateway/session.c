@@ -726,7 +726,7 @@ session_backend_cb(uint64_t sid, uint32_t txn, struct sip2_msg *resp,
 {
 	struct session	*s;
 	struct conf_partner *p;
-	const char	*ok;
+	const char	*ok, *result;
 	char		 screen[160];
 
 	if ((s = session_find(sid)) == NULL || s->txn != txn || !s->busy) {
@@ -747,10 +747,12 @@ session_backend_cb(uint64_t sid, uint32_t txn, struct sip2_msg *resp,
 		session_refuse(s, screen);
 		return;
 	}
+	/* Read the outcome first: session_reply() frees resp. */
 	ok = sip2_msg_fixed(resp, SIP2_FX_OK);
+	result = ok == NULL ? "done" : (*ok == '1' || *ok == 'Y') ? "ok" :
+	    "no";
 	session_reply(s, resp);
-	session_done(s, ok == NULL ? "done" : (*ok == '1' || *ok == 'Y') ?
-	    "ok" : "no");
+	session_done(s, result);
 }
 
 /*
