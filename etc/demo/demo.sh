@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
+# The demo: two simulated partner ILSes and the gateway on 127.0.0.1, with a
+# walkthrough of real kiosk and desk sessions.
+#   demo.sh run    start, walk through, serve in the foreground until ^C
+#   demo.sh start  start in the background and walk through
+#   demo.sh stop   stop what start started
+set -eu
+
+SRCDIR=${SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+BUILDDIR=${BUILDDIR:-$SRCDIR}
+RUN=$BUILDDIR/demo-run
+ILSSIM=$BUILDDIR/tests/circlink-ilssim
+CIRCLINKD=$BUILDDIR/gateway/circlinkd
+CLIENT=$BUILDDIR/gateway/circlink-sip2
+
+say() { printf '%s\n' "$*"; }
+
+port_busy() {
+	# A connect that succeeds means something listens there already.
+	(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+wait_port() {
+	i=0
+	while ! port_busy "$1"; do
+		i=$((i + 1))
+		if [ "$i" -gt 100 ]; then
+			say "demo: nothing answers on 127.0.0.1:$1; see $RUN/*.log" >&2
+			return 1
+		fi
+		sleep 0.1
+	done
+}
+
+stop() {
+	for p in circlinkd metro-ils district-ils; do
+		if [ -f "$RUN/$p.pid" ]; then
+			kill "$(cat "$RUN/$p.pid")" 2>/dev/null || true
+			rm -f "$RUN/$p.pid"
+		fi
+	done
+}
+
+setup() {
+	for port in 6001 6002 7001 7002 7101 7102; do
+		if port_busy "$port"; then
+			say "demo: 127.0.0.1:$port is in use; is a demo running?" \
+			    "Try: make demo-stop" >&2
+			exit 1
+		fi
+	done
+	mkdir -p "$RUN/partners"
+	chmod 700 "$RUN"
+	if [ ! -f "$RUN/gateway.crt" ]; then
+		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+		    -nodes -days 365 -subj /CN=localhost \
+		    -addext subjectAltName=IP:127.0.0.1,DNS:localhost \
+		    -keyout "$RUN/gateway.key" -out "$RUN/gateway.crt" \
+		    2>/dev/null
+		chmod 600 "$RUN/gateway.key"
+	fi
+	for f in circlinkd.conf partners/metro.conf partners/district.conf; do
+		sed "s|@DEMODIR@|$RUN|g" "$SRCDIR/etc/demo/$f.in" > "$RUN/$f"
+		chmod 600 "$RUN/$f"
+	done
+	"$CIRCLINKD" -n -f "$RUN/circlinkd.conf" >/dev/null
+}
+
+start() {
+	setup
+	"$ILSSIM" -d "$SRCDIR/etc/demo/metro.ils" -l 127.0.0.1:7001 \
+	    -C 127.0.0.1:7101 >"$RUN/metro-ils.log" 2>&1 &
+	echo $! > "$RUN/metro-ils.pid"
+	"$ILSSIM" -d "$SRCDIR/etc/demo/district.ils" -l 127.0.0.1:7002 \
+	    -C 127.0.0.1:7102 >"$RUN/district-ils.log" 2>&1 &
+	echo $! > "$RUN/district-ils.pid"
+	wait_port 7001
+	wait_port 7002
+	"$CIRCLINKD" -d -f "$RUN/circlinkd.conf" >"$RUN/circlinkd.log" 2>&1 &
+	echo $! > "$RUN/circlinkd.pid"
+	wait_port 6001
+	wait_port 6002
+	# Let the backend pools log in before the first kiosk does.
+	sleep 0.5
+}
+
+walk() {
+	say ""
+	say "== A metro self-check kiosk (metro-kiosk at MAIN), plain TCP =="
+	"$CLIENT" -u metro-kiosk -w metro-kiosk-pw -i METRO \
+	    -f "$SRCDIR/etc/demo/walkthrough-kiosk.sip2" 127.0.0.1:6001 || true
+	say ""
+	say "== A district circulation desk (district-desk at LINCOLN), TLS =="
+	"$CLIENT" -T -a "$RUN/gateway.crt" -u district-desk \
+	    -w district-desk-pw -i DISTRICT \
+	    -f "$SRCDIR/etc/demo/walkthrough-desk.sip2" 127.0.0.1:6002 || true
+}
+
+connect_help() {
+	say ""
+	say "The demo is running on 127.0.0.1:"
+	say "  gateway SIP2   6001 (plain), 6002 (TLS, certificate $RUN/gateway.crt)"
+	say "  metro ILS      7001 (SIP2), control 7101"
+	say "  district ILS   7002 (SIP2), control 7102"
+	say "Try:"
+	say "  $CLIENT -u metro-kiosk -w metro-kiosk-pw -i METRO 127.0.0.1:6001 patron-status AA=21000000001 AD=1111"
+	say "Logs: $RUN/*.log"
+}
+
+case "${1:-run}" in
+run)
+	trap 'stop; say ""; say "demo stopped"; exit 0' INT TERM
+	start
+	walk
+	connect_help
+	say "Serving in the foreground; press ^C to stop."
+	wait
+	;;
+start)
+	start
+	walk
+	connect_help
+	say "Stop it with: make demo-stop"
+	;;
+stop)
+	stop
+	say "demo stopped"
+	;;
+*)
+	say "usage: demo.sh run|start|stop" >&2
+	exit 2
+	;;
+esac
