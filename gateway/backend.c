@@ -48,6 +48,7 @@ struct bconn {
 	struct breq		*cur;
 	int			 seq;
 	int			 failures;
+	time_t			 last_used;	/* for the keepalive */
 };
 
 /* One call waiting for, or on, a connection. */
@@ -100,6 +101,7 @@ static void	 breq_deadline_cb(evutil_socket_t, short, void *);
 static void	 backend_maybe_free(struct backend *);
 static void	 bconn_ready(struct bconn *);
 static void	 bconn_probe(struct bconn *);
+static void	 bconn_keepalive(struct bconn *);
 
 static char *
 xstrdup_or_null(const char *s)
@@ -255,11 +257,11 @@ backend_queued(const struct backend *be)
 }
 
 /*
- * Send a request to the partner's ILS.  The backend takes msg.  Returns 0
- * when the call is under way: cb then runs exactly once, later, with the
- * reply or an error.  Returns -1 with *why set when the call cannot be
- * made now (partner offline, queue full); cb is not called and msg is
- * freed.
+ * Send a request to the partner's ILS.  Returns 0 when the call is under
+ * way: the backend has msg, and cb runs exactly once, later, handing msg
+ * back with the reply or an error.  Returns -1 with *why set when the
+ * call cannot be made now (partner offline, queue full); cb is not called
+ * and msg stays the caller's.
  */
 int
 backend_call(struct backend *be, struct sip2_msg *msg, uint64_t sid,
@@ -296,7 +298,6 @@ backend_call(struct backend *be, struct sip2_msg *msg, uint64_t sid,
 
 refuse:
 	be->failures++;
-	sip2_msg_free(msg);
 	return (-1);
 }
 
@@ -309,7 +310,6 @@ backend_dispatch(struct backend *be)
 	for (i = 0; i < be->nconns && !TAILQ_EMPTY(&be->queue); i++) {
 		if (be->conns[i].state != BC_READY)
 			continue;
-		evtimer_del(be->conns[i].timer);
 		r = TAILQ_FIRST(&be->queue);
 		TAILQ_REMOVE(&be->queue, r, entry);
 		be->queued--;
@@ -338,8 +338,7 @@ breq_finish(struct breq *r, struct sip2_msg *resp, const char *error)
 	event_del(&r->deadline);
 	if (error != NULL)
 		be->failures++;
-	r->cb(r->sid, r->txn, resp, error);
-	sip2_msg_free(r->msg);
+	r->cb(r->sid, r->txn, r->msg, resp, error);
 	free(r);
 }
 
@@ -466,10 +465,37 @@ bconn_timer_cb(evutil_socket_t fd, short ev, void *arg)
 		bconn_connect(c);
 	else if (c->state == BC_CONNECTING || c->state == BC_LOGIN)
 		bconn_close(c, "connect or login timed out");
-	else if (c->state == BC_READY)
-		bconn_probe(c);
+	else if (c->state == BC_READY || c->state == BC_BUSY)
+		bconn_keepalive(c);
 	else if (c->state == BC_PROBE)
 		bconn_close(c, "keepalive unanswered");
+}
+
+/*
+ * The keepalive timer runs while a connection is up; a request does not
+ * re-arm it (that would cost every request two timer operations).  When
+ * it fires, a connection used within the period waits again for the rest
+ * of it, an idle one is probed.
+ */
+static void
+bconn_keepalive(struct bconn *c)
+{
+	struct timeval	 tv, now;
+	long		 idle_ms, wait_ms;
+
+	event_base_gettimeofday_cached(c->be->base, &now);
+	idle_ms = (now.tv_sec - c->last_used) * 1000;
+	if (c->state == BC_READY && idle_ms >= c->be->conf.keepalive_ms) {
+		bconn_probe(c);
+		return;
+	}
+	wait_ms = c->be->conf.keepalive_ms - (idle_ms > 0 ? idle_ms : 0);
+	if (wait_ms < 1000)
+		wait_ms = c->be->conf.keepalive_ms < 1000 ?
+		    c->be->conf.keepalive_ms : 1000;
+	tv.tv_sec = wait_ms / 1000;
+	tv.tv_usec = (wait_ms % 1000) * 1000;
+	evtimer_add(c->timer, &tv);
 }
 
 /* The connection is free: serve the queue, or wait and probe later. */
@@ -481,7 +507,7 @@ bconn_ready(struct bconn *c)
 	c->state = BC_READY;
 	tv.tv_sec = c->be->conf.keepalive_ms / 1000;
 	tv.tv_usec = (c->be->conf.keepalive_ms % 1000) * 1000;
-	if (c->be->conf.keepalive_ms > 0)
+	if (c->be->conf.keepalive_ms > 0 && !evtimer_pending(c->timer, NULL))
 		evtimer_add(c->timer, &tv);
 	backend_dispatch(c->be);
 }
@@ -568,6 +594,7 @@ static int
 bconn_send(struct bconn *c, struct sip2_msg *m)
 {
 	char		 buf[SIP2_BUILD_MAX];
+	struct timeval	 now;
 	ssize_t		 n;
 
 	if (c->be->conf.wire.checksums) {
@@ -576,6 +603,8 @@ bconn_send(struct bconn *c, struct sip2_msg *m)
 	}
 	if ((n = sip2_build(m, &c->be->conf.wire, buf, sizeof(buf))) == -1)
 		return (-1);
+	event_base_gettimeofday_cached(c->be->base, &now);
+	c->last_used = now.tv_sec;
 	if (log_tracing(TRACE_BACKEND)) {
 		char	 red[1024];
 

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "circlinkd.h"
@@ -76,9 +77,11 @@ circ_op_sip2(int code)
 }
 
 /*
- * Decode a parsed SIP2 request into the neutral request.  The request
- * borrows msg's strings: it lives no longer than msg.  Returns -1 for a
- * code with no row.
+ * Decode what a SIP2 request passed through to a SIP2 ILS needs: its
+ * operation and the ids that route it.  The message itself travels on, so
+ * nothing more is read here; a request to be translated is decoded whole
+ * by xlate_sip2_req().  The request borrows msg's strings.  Returns -1 for
+ * a code with no row.
  */
 int
 circ_from_sip2(struct circ_req *req, struct sip2_msg *msg)
@@ -87,10 +90,8 @@ circ_from_sip2(struct circ_req *req, struct sip2_msg *msg)
 	if ((req->op = circ_op_sip2(sip2_msg_code(msg))) == NULL)
 		return (-1);
 	req->sip2 = msg;
-	req->institution = sip2_msg_field(msg, "AO");
-	req->patron = sip2_msg_field(msg, "AA");
-	req->item = sip2_msg_field(msg, "AB");
-	req->has_pin = sip2_msg_field(msg, "AD") != NULL;
+	if (req->op->flags & CIRC_F_BY_ITEM)
+		req->item = sip2_msg_field(msg, "AB");
 	return (0);
 }
 
@@ -110,4 +111,78 @@ circ_route(const struct conf *conf, const struct circ_req *req,
 			return (p);
 	}
 	return (home);
+}
+
+/* A chunk of arena memory; the arena is a list of them. */
+struct circ_chunk {
+	struct circ_chunk	*next;
+	size_t			 used, size;
+	max_align_t		 data[];
+};
+
+struct circ_arena {
+	struct circ_chunk	*head;
+};
+
+#define CIRC_CHUNK	4096
+
+/* Make an empty arena, or NULL on no memory. */
+struct circ_arena *
+circ_arena_new(void)
+{
+	return (calloc(1, sizeof(struct circ_arena)));
+}
+
+/* Free an arena and everything allocated from it; NULL is fine. */
+void
+circ_arena_free(struct circ_arena *a)
+{
+	struct circ_chunk	*c, *next;
+
+	if (a == NULL)
+		return;
+	for (c = a->head; c != NULL; c = next) {
+		next = c->next;
+		free(c);
+	}
+	free(a);
+}
+
+/* Return zeroed, aligned memory living as long as the arena, or NULL. */
+void *
+circ_alloc(struct circ_arena *a, size_t len)
+{
+	struct circ_chunk	*c = a->head;
+	size_t			 align = sizeof(max_align_t), size;
+	void			*p;
+
+	len = (len + align - 1) / align * align;
+	if (c == NULL || c->size - c->used < len) {
+		size = len > CIRC_CHUNK ? len : CIRC_CHUNK;
+		if ((c = malloc(sizeof(*c) + size)) == NULL)
+			return (NULL);
+		c->size = size;
+		c->used = 0;
+		c->next = a->head;
+		a->head = c;
+	}
+	p = (char *)c->data + c->used;
+	c->used += len;
+	memset(p, 0, len);
+	return (p);
+}
+
+/* Copy a string into the arena; NULL gives NULL, as does no memory. */
+char *
+circ_strdup(struct circ_arena *a, const char *s)
+{
+	char	*p;
+	size_t	 len;
+
+	if (s == NULL)
+		return (NULL);
+	len = strlen(s) + 1;
+	if ((p = circ_alloc(a, len)) != NULL)
+		memcpy(p, s, len);
+	return (p);
 }

@@ -119,6 +119,7 @@ main(int argc, char *argv[])
 	gateway_apply(NULL, err, sizeof(err));
 	/* Let closed sessions be reaped before the loop goes. */
 	event_base_loop(gw->base, EVLOOP_NONBLOCK);
+	session_sweep_stop();
 	listener_free_all();
 	worker_stop();
 	event_base_free(gw->base);
@@ -146,8 +147,16 @@ gateway_apply(struct conf *conf, char *err, size_t errlen)
 		TAILQ_INIT(&none.partners);
 		TAILQ_INIT(&none.terminals);
 	}
-	if (conf != NULL && listener_setup(conf, err, errlen) == -1)
+	if (conf != NULL && ncip_front_prepare(conf, err, errlen) == -1)
 		return (-1);
+	if (conf != NULL && listener_setup(conf, err, errlen) == -1) {
+		ncip_front_abort();
+		return (-1);
+	}
+	if (conf != NULL)
+		ncip_front_commit();
+	else
+		ncip_front_free_all();
 
 	for (rt = TAILQ_FIRST(&gw->partners); rt != NULL; rt = next) {
 		next = TAILQ_NEXT(rt, entry);
@@ -155,10 +164,12 @@ gateway_apply(struct conf *conf, char *err, size_t errlen)
 		old = gw->conf != NULL ? conf_partner_find(gw->conf, rt->id) :
 		    NULL;
 		if (p != NULL && old != NULL && p->has_backend &&
-		    old->has_backend && rt->backend != NULL &&
+		    old->has_backend && (rt->backend != NULL ||
+		    rt->ncip != NULL) &&
 		    conf_backend_same(&p->backend, &old->backend))
 			continue;
 		backend_free(rt->backend, conf == NULL);
+		ncip_backend_free(rt->ncip, conf == NULL);
 		TAILQ_REMOVE(&gw->partners, rt, entry);
 		free(rt->id);
 		free(rt);
@@ -173,8 +184,13 @@ gateway_apply(struct conf *conf, char *err, size_t errlen)
 		if ((rt = calloc(1, sizeof(*rt))) == NULL ||
 		    (rt->id = strdup(p->id)) == NULL)
 			fatalx("out of memory");
-		rt->backend = backend_new(gw->base, p, why, sizeof(why));
-		if (rt->backend == NULL)
+		if (p->backend.proto == BACKEND_NCIP)
+			rt->ncip = ncip_backend_new(gw->base, p, why,
+			    sizeof(why));
+		else
+			rt->backend = backend_new(gw->base, p, why,
+			    sizeof(why));
+		if (rt->backend == NULL && rt->ncip == NULL)
 			log_warnx("partner %s: %s; its requests are refused",
 			    p->id, why);
 		TAILQ_INSERT_TAIL(&gw->partners, rt, entry);

@@ -11,6 +11,7 @@
 #include <sys/queue.h>
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,8 @@
 #define SESSION_BAD_MAX		10	/* garbled messages in a row, then close */
 #define SESSION_FAIL_DELAY_MIN	200	/* ms before answering a failed login */
 #define SESSION_FAIL_DELAY_RAND	400
+#define SESSION_TRIM_CHURN	256	/* sessions come or gone, then trim */
+#define SESSION_TLS_READ	2048	/* bytes one TLS read may reserve */
 
 struct session {
 	struct session		*hnext;		/* id hash chain */
@@ -46,6 +49,8 @@ struct session {
 	int			 busy;		/* an answer is owed */
 	int			 closing;
 	int			 in_process;	/* session_process() runs */
+	time_t			 last_active;	/* for the idle time-out */
+	int			 seq;		/* the request's AY, or -1 */
 	uint32_t		 txn;
 	struct timespec		 started;
 	struct sip2_msg		*req;		/* the request being served */
@@ -64,6 +69,9 @@ static struct sessions	 sessions = TAILQ_HEAD_INITIALIZER(sessions);
 static struct session	**session_hash;
 static size_t		 session_hash_size;
 static int		 session_n;
+static struct event	*session_sweep;
+static int		 session_churn;	/* opened or closed since a trim */
+static time_t		 session_last_accept;
 
 static struct session	*session_find(uint64_t);
 static void		 session_hash_add(struct session *);
@@ -72,6 +80,8 @@ static void		 session_read_cb(struct bufferevent *, void *);
 static void		 session_write_cb(struct bufferevent *, void *);
 static void		 session_event_cb(struct bufferevent *, short, void *);
 static void		 session_reap_cb(evutil_socket_t, short, void *);
+static void		 session_sweep_start(void);
+static void		 session_sweep_cb(evutil_socket_t, short, void *);
 static void		 session_delay_cb(evutil_socket_t, short, void *);
 static void		 session_close(struct session *, const char *);
 static void		 session_process(struct session *);
@@ -88,7 +98,7 @@ static void		 session_login_cb(uint64_t, uint32_t, const char *,
 static void		 session_status(struct session *, struct sip2_msg *);
 static void		 session_forward(struct session *, struct circ_req *);
 static void		 session_backend_cb(uint64_t, uint32_t,
-			    struct sip2_msg *, const char *);
+			    struct sip2_msg *, struct sip2_msg *, const char *);
 static void		 session_garbled(struct session *, const char *);
 
 /* Return how many terminal sessions are open. */
@@ -188,6 +198,14 @@ session_accept(struct listener *l, int fd, const char *peer)
 			goto fail;
 		s->bev = bufferevent_openssl_socket_new(gw->base, fd, ssl,
 		    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+		/*
+		 * Each TLS read reserves this much in the input buffer and
+		 * keeps it while the kiosk is idle: 16 KiB by default, ten
+		 * times a SIP2 exchange.
+		 */
+		if (s->bev != NULL)
+			bufferevent_set_max_single_read(s->bev,
+			    SESSION_TLS_READ);
 	} else {
 		s->plain = 1;
 		net_nodelay(fd);
@@ -203,11 +221,14 @@ session_accept(struct listener *l, int fd, const char *peer)
 	bufferevent_setcb(s->bev, session_read_cb, NULL, session_event_cb, s);
 	/* Pipelined input waits here; past this the kernel holds it. */
 	bufferevent_setwatermark(s->bev, EV_READ, 0, SIP2_MSG_MAX * 4);
-	/* A common timeout: re-arming it on every read is O(1). */
-	tv.tv_sec = lc->idle_timeout;
-	tv.tv_usec = 0;
-	bufferevent_set_timeouts(s->bev,
-	    event_base_init_common_timeout(gw->base, &tv), NULL);
+	/*
+	 * The idle time-out is kept by session_sweep_cb(), not by the
+	 * bufferevent: a bufferevent re-arms its timer on every read.
+	 */
+	event_base_gettimeofday_cached(gw->base, &tv);
+	s->last_active = session_last_accept = tv.tv_sec;
+	session_churn++;
+	session_sweep_start();
 	bufferevent_enable(s->bev, EV_READ);
 	session_hash_add(s);
 	TAILQ_INSERT_TAIL(&sessions, s, entry);
@@ -242,6 +263,7 @@ session_close(struct session *s, const char *why)
 	if (s->closing == 2)
 		return;
 	s->closing = 2;
+	session_churn++;
 	session_hash_del(s);
 	TAILQ_REMOVE(&sessions, s, entry);
 	bufferevent_disable(s->bev, EV_READ | EV_WRITE);
@@ -300,7 +322,67 @@ session_write_cb(struct bufferevent *bev, void *arg)
 static void
 session_read_cb(struct bufferevent *bev, void *arg)
 {
-	session_process(arg);
+	struct session	*s = arg;
+	struct timeval	 now;
+
+	event_base_gettimeofday_cached(gw->base, &now);
+	s->last_active = now.tv_sec;
+	session_process(s);
+}
+
+/* Start the once-a-second look for idle sessions, if not running. */
+static void
+session_sweep_start(void)
+{
+	struct timeval	 tv = { 1, 0 };
+
+	if (session_sweep != NULL)
+		return;
+	session_sweep = event_new(gw->base, -1, EV_PERSIST, session_sweep_cb,
+	    NULL);
+	if (session_sweep == NULL || event_add(session_sweep, &tv) == -1)
+		fatalx("cannot start the idle-session timer");
+}
+
+/*
+ * End sessions idle for longer than their listener allows.  A session
+ * waiting for a backend is not idle: the backend's deadline bounds it.
+ */
+static void
+session_sweep_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct session	*s, *next;
+	struct timeval	 now;
+	int		 idle;
+
+	event_base_gettimeofday_cached(gw->base, &now);
+	for (s = TAILQ_FIRST(&sessions); s != NULL; s = next) {
+		next = TAILQ_NEXT(s, entry);
+		idle = listener_conf(s->listener)->idle_timeout;
+		if (idle > 0 && !s->busy && !s->closing &&
+		    now.tv_sec - s->last_active >= idle)
+			session_close(s, "idle");
+	}
+
+	/*
+	 * TLS handshakes leave the heap full of holes between the small
+	 * blocks each session keeps.  Once a wave of connections has come
+	 * and settled, give those pages back to the system.
+	 */
+	if (session_churn >= SESSION_TRIM_CHURN &&
+	    now.tv_sec - session_last_accept >= 1) {
+		malloc_trim(0);
+		session_churn = 0;
+	}
+}
+
+/* Stop the idle-session timer, at exit. */
+void
+session_sweep_stop(void)
+{
+	if (session_sweep != NULL)
+		event_free(session_sweep);
+	session_sweep = NULL;
 }
 
 /* Serve complete messages in the input, one at a time, in order. */
@@ -411,6 +493,8 @@ session_message(struct session *s, const char *data, size_t len,
 	}
 
 	s->req = m;
+	/* The request may travel to a backend, which renumbers it. */
+	s->seq = sip2_msg_seq(m);
 	s->op = req.op;
 	s->partner = NULL;
 	s->busy = 1;
@@ -466,7 +550,7 @@ session_reply(struct session *s, struct sip2_msg *msg)
 	char		 buf[SIP2_BUILD_MAX];
 	struct sip2_wire wire = s->wire;
 	ssize_t		 n;
-	int		 seq = sip2_msg_seq(s->req);
+	int		 seq = s->seq;
 
 	if (seq >= 0)
 		wire.checksums = 1;
@@ -687,8 +771,7 @@ session_forward(struct session *s, struct circ_req *req)
 {
 	struct conf_partner	*p;
 	struct backend		*be;
-	struct sip2_msg		*out;
-	const char		*why;
+	const char		*why, *ao, *ac, *pw;
 	char			 screen[160];
 
 	p = circ_route(gw->conf, req, s->term->partner);
@@ -699,30 +782,33 @@ session_forward(struct session *s, struct circ_req *req)
 		session_refuse(s, screen);
 		return;
 	}
-	if ((out = sip2_msg_dup(s->req)) == NULL) {
-		session_refuse(s, "The gateway is short of memory; please try "
-		    "again.");
+	/*
+	 * The ILS knows its own institution id and our login, not the
+	 * terminal's password.  The request itself travels: the backend
+	 * hands it back with the answer, so nothing is copied.
+	 */
+	ao = sip2_msg_field(s->req, "AO");
+	if (p->ninstitutions > 0 &&
+	    (ao == NULL || strcmp(ao, p->institutions[0]) != 0))
+		sip2_msg_set_field(s->req, "AO", p->institutions[0]);
+	if ((ac = sip2_msg_field(s->req, "AC")) != NULL) {
+		pw = p->backend.password != NULL ? p->backend.password : "";
+		if (strcmp(ac, pw) != 0)
+			sip2_msg_set_field(s->req, "AC", pw);
+	}
+	if (backend_call(be, s->req, s->id, s->txn, session_backend_cb,
+	    &why) == 0) {
+		s->req = NULL;
 		return;
 	}
-	/* The ILS knows its own institution id and our login, not the
-	 * terminal's password. */
-	if (p->ninstitutions > 0)
-		sip2_msg_set_field(out, "AO", p->institutions[0]);
-	if (sip2_msg_field(out, "AC") != NULL)
-		sip2_msg_set_field(out, "AC", p->backend.password != NULL ?
-		    p->backend.password : "");
-	if (backend_call(be, out, s->id, s->txn, session_backend_cb, &why) ==
-	    -1) {
-		snprintf(screen, sizeof(screen), "%s is %s; please try again "
-		    "or see staff.", p->name, strcmp(why, "busy") == 0 ?
-		    "busy" : "offline");
-		session_refuse(s, screen);
-	}
+	snprintf(screen, sizeof(screen), "%s is %s; please try again or see "
+	    "staff.", p->name, strcmp(why, "busy") == 0 ? "busy" : "offline");
+	session_refuse(s, screen);
 }
 
 static void
-session_backend_cb(uint64_t sid, uint32_t txn, struct sip2_msg *resp,
-    const char *error)
+session_backend_cb(uint64_t sid, uint32_t txn, struct sip2_msg *req,
+    struct sip2_msg *resp, const char *error)
 {
 	struct session	*s;
 	struct conf_partner *p;
@@ -731,9 +817,11 @@ session_backend_cb(uint64_t sid, uint32_t txn, struct sip2_msg *resp,
 
 	if ((s = session_find(sid)) == NULL || s->txn != txn || !s->busy) {
 		/* The terminal left; the answer has nobody to go to. */
+		sip2_msg_free(req);
 		sip2_msg_free(resp);
 		return;
 	}
+	s->req = req;
 	if (resp == NULL) {
 		p = s->partner != NULL ? conf_partner_find(gw->conf,
 		    s->partner) : NULL;

@@ -29,6 +29,10 @@ struct tls_pins {
 	uint8_t		 pins[4][CONF_PIN_LEN];
 };
 
+#define TLS_CIPHERS13 \
+	"TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256:" \
+	"TLS_AES_256_GCM_SHA384"
+
 static int	 tls_pin_index = -1;
 
 static void	 tls_pins_free(void *, void *, CRYPTO_EX_DATA *, int, long,
@@ -117,6 +121,18 @@ tls_ctx_common(const SSL_METHOD *method, const struct conf_tls *t,
 	    SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
 	/* Idle kiosks hold no buffers: this is what lets 10,000 fit. */
 	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+	/*
+	 * Kiosks keep one connection for hours: resuming sessions gains
+	 * nothing, and a cache of 10,000 sessions, or tickets, costs memory.
+	 */
+	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+	SSL_CTX_set_num_tickets(ctx, 0);
+	SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+	/* AES-128 first: as strong here, and its state is smaller. */
+	if (!SSL_CTX_set_ciphersuites(ctx, TLS_CIPHERS13)) {
+		snprintf(err, errlen, "cannot set the TLS 1.3 suites");
+		goto fail;
+	}
 	if (!SSL_CTX_set_cipher_list(ctx, TLS_CIPHERS12)) {
 		snprintf(err, errlen, "cannot set the cipher list");
 		goto fail;
