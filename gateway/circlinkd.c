@@ -23,6 +23,7 @@
 #include <openssl/crypto.h>
 
 #include "circlinkd.h"
+#include "ncip.h"
 
 #ifndef CIRCLINKD_CONF
 #define CIRCLINKD_CONF	SYSCONFDIR "/circlink/circlinkd.conf"
@@ -88,6 +89,7 @@ main(int argc, char *argv[])
 	signal(SIGPIPE, SIG_IGN);
 	gateway_raise_nofile();
 	tls_init();
+	ncip_init();
 	if (!gw->foreground && daemon(0, 0) == -1)
 		fatal("daemon");
 	if ((gw->base = event_base_new()) == NULL)
@@ -237,6 +239,7 @@ gateway_sigterm(evutil_socket_t sig, short ev, void *arg)
 	log_info("stopping: answering what is under way, then leaving");
 	gw->stopping = 1;
 	listener_close_all();
+	ncip_front_close_all();
 	session_stop_all();
 	/* Backends have their own deadlines; this bounds the rest. */
 	event_base_loopexit(gw->base, &grace);

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "sip2.h"
+#include "ncip.h"
 
 #define CONF_NAME_MAX		64
 #define CONF_PIN_LEN		32	/* SHA-256 fingerprint */
@@ -34,7 +35,8 @@
 #define TRACE_TLS		0x04	/* handshakes and verification */
 #define TRACE_SESSION		0x08	/* session life */
 #define TRACE_CONFIG		0x10	/* configuration loading */
-#define TRACE_ALL		0x1f
+#define TRACE_NCIP		0x20	/* messages on the NCIP endpoint */
+#define TRACE_ALL		0x3f
 
 /* What a listener asks of a client's certificate (conf_tls.verify_peer). */
 #define CONF_VERIFY_NONE	0
@@ -64,6 +66,7 @@ struct conf_listener {
 	int		 status_before_login;	/* 99 may come before 93 */
 	int		 idle_timeout;	/* seconds */
 	int		 login_attempts;	/* then close */
+	int		 ncip;		/* NCIP over HTTP(S), not SIP2 */
 };
 TAILQ_HEAD(conf_listeners, conf_listener);
 
@@ -83,6 +86,26 @@ TAILQ_HEAD(conf_terminals, conf_terminal);
 
 enum backend_proto {
 	BACKEND_SIP2,
+	BACKEND_NCIP,
+};
+
+/* How an NCIP ILS wants to be spoken to (backend ncip ... { ... }). */
+struct conf_ncip_profile {
+	int		 version;	/* 1 or 2 */
+	char		*version_str;	/* NULL: the codec's default */
+	int		 ns_style;	/* enum ncip_ns_style */
+	int		 qualified_attrs;
+	char		*path;		/* URL path, "/ncip" */
+	char		*token;		/* added to the path: a secret */
+	char		*from_agency;	/* FromAgencyId we send */
+	char		*to_agency;	/* ToAgencyId */
+	char		*from_agency_auth;	/* a secret */
+	char		*app_profile;	/* ApplicationProfileType */
+	int		 user_by_auth;	/* patrons as AuthenticationInput */
+	char		*auth_barcode_type;	/* "Barcode Id" */
+	char		*auth_pin_type;		/* "PIN" */
+	char		*request_type;	/* default "Hold" */
+	char		*request_scope;	/* default "Bibliographic Item" */
 };
 
 /* How the gateway reaches one partner's ILS. */
@@ -95,12 +118,18 @@ struct conf_backend {
 	char		*password;	/* CO; the file must be private */
 	char		*location;	/* CP */
 	struct sip2_wire wire;
+	struct conf_ncip_profile ncip;	/* proto BACKEND_NCIP */
 	int		 pool;		/* persistent connections */
 	int		 timeout_ms;	/* per-request deadline */
 	int		 connect_timeout_ms;
 	int		 queue_max;	/* waiting requests, then refuse */
 	int		 keepalive_ms;	/* probe an idle connection with 99 */
 };
+
+/* What an NCIP caller must prove to be a partner (conf_partner.ncip_auth). */
+#define NCIP_CALLER_TOKEN	0x01	/* the token in the path /ncip/TOKEN */
+#define NCIP_CALLER_AGENCY	0x02	/* FromAgencyAuthentication */
+#define NCIP_CALLER_CERT	0x04	/* a pinned client certificate */
 
 /* One partner library system. */
 struct conf_partner {
@@ -119,6 +148,12 @@ struct conf_partner {
 	int		 nlocations;
 	struct conf_backend backend;
 	int		 has_backend;
+	/* Its ILS calling us over NCIP: who may, proven how. */
+	char		*ncip_token;	/* a secret, never logged */
+	char		*ncip_agency_auth;	/* a secret, never logged */
+	uint8_t		 ncip_pins[4][CONF_PIN_LEN];	/* client certs */
+	int		 ncip_npins;
+	int		 ncip_auth;	/* NCIP_CALLER_*, all required */
 };
 TAILQ_HEAD(conf_partners, conf_partner);
 
@@ -171,21 +206,33 @@ struct sockaddr_storage;
 struct backend;
 struct session;
 struct listener;
+struct ncip_msg;
+struct ncip_backend;
 typedef struct ssl_ctx_st SSL_CTX;
 typedef struct ssl_st SSL;
 
 /*
- * Called once when a backend call ends: with the reply (which the callee
- * then owns and frees) or with resp NULL and a short reason in error.
+ * Called once when a backend call ends, with the request back and the
+ * reply (both then the callee's to free), or with the reply NULL and a
+ * short reason in the last argument.
  */
 typedef void	 (*backend_cb)(uint64_t, uint32_t, struct sip2_msg *,
+		    struct sip2_msg *, const char *);
+
+/*
+ * Called once when an NCIP backend call ends: with the partner's answer
+ * (a response or a Problem, which the callee then owns and frees with
+ * ncip_msg_free()) or with resp NULL and a short reason in error.
+ */
+typedef void	 (*ncip_backend_cb)(uint64_t, uint32_t, struct ncip_msg *,
 		    const char *);
 
 /* A partner as the running daemon knows it. */
 struct partner_rt {
 	TAILQ_ENTRY(partner_rt) entry;
 	char			*id;
-	struct backend		*backend;
+	struct backend		*backend;	/* backend sip2 */
+	struct ncip_backend	*ncip;		/* backend ncip */
 };
 TAILQ_HEAD(partner_rts, partner_rt);
 
@@ -222,6 +269,11 @@ enum circ_op {
 	CIRC_BLOCK_PATRON,
 	CIRC_PATRON_ENABLE,
 	CIRC_END_SESSION,
+	CIRC_ACCEPT_ITEM,	/* NCIP only, from here on */
+	CIRC_CREATE_USER,
+	CIRC_UPDATE_USER,
+	CIRC_DELETE_ITEM,
+	CIRC_LOOKUP_VERSION,
 };
 
 #define CIRC_F_LOCAL	0x01	/* answered by the gateway itself */
@@ -237,21 +289,264 @@ struct circ_op_info {
 	int		 flags;
 };
 
-/* One request, decoded once from whatever protocol carried it. */
+/*
+ * One request, decoded once from whatever protocol carried it.  Strings
+ * are borrowed from the message that carried it (sip2 or ncip), which
+ * outlives the request.  Empty members are NULL (strings) or 0.
+ */
 struct circ_req {
 	const struct circ_op_info *op;
-	const char	*institution;
-	const char	*patron;
-	const char	*item;
+	const char	*institution;	/* SIP2 AO, NCIP ToAgencyId */
+	const char	*patron;	/* barcode or user id */
+	const char	*pin;		/* PIN or password: a secret */
 	int		 has_pin;
+	const char	*item;		/* item barcode or id */
+	const char	*title;		/* hold by title (SIP2 AJ) */
+	const char	*bib_id;	/* NCIP BibliographicId value */
+	const char	*bib_scheme;	/* its code: ISBN, OCLC, SYSNUMBER */
+	const char	*request_id;	/* NCIP RequestId */
+	const char	*location;	/* where it happens (SIP2 AP/CP) */
+	const char	*pickup;	/* pickup location (SIP2 BS) */
+	int		 hold_mode;	/* '+' add, '-' delete, '*' change */
+	int		 hold_type;	/* SIP2 BY: 1-4, 0 unset */
+	time_t		 hold_expiry;	/* SIP2 BW */
+	int		 no_block;	/* offline transaction replayed */
+	time_t		 nb_due;	/* its due date */
+	time_t		 desired_due;
+	const char	*fee_id;	/* SIP2 CG */
+	long long	 amount;	/* minor units, fee paid */
+	const char	*currency;
+	int		 fee_type;	/* SIP2 fee type 1-9 */
+	int		 payment_type;	/* SIP2 payment type */
+	const char	*transaction_id;	/* SIP2 BK */
+	int		 summary;	/* SIP2 63: CIRC_LIST_*, -1 none */
+	int		 start, end;	/* list page, 1-based, 0 unset */
+	int		 want_loans;	/* NCIP: LoanedItemsDesired */
+	int		 want_holds;
+	int		 want_fines;
+	const char	*item_props;	/* SIP2 CH */
 	struct sip2_msg	*sip2;		/* the message, when SIP2 carried it */
+	struct ncip_msg	*ncip;		/* the message, when NCIP carried it */
 };
 
+/* The lists of SIP2 63, in the order of its summary field. */
+enum circ_list {
+	CIRC_LIST_HOLDS,
+	CIRC_LIST_OVERDUE,
+	CIRC_LIST_CHARGED,
+	CIRC_LIST_FINES,
+	CIRC_LIST_RECALLS,
+	CIRC_LIST_UNAVAIL_HOLDS,
+	CIRC_LIST__COUNT
+};
+
+/* Why a request failed, in terms both protocols can say. */
+enum circ_error {
+	CIRC_E_NONE,
+	CIRC_E_UNKNOWN_PATRON,
+	CIRC_E_BAD_PIN,
+	CIRC_E_BLOCKED,
+	CIRC_E_UNKNOWN_ITEM,
+	CIRC_E_NOT_AVAILABLE,	/* on loan, on hold, does not circulate */
+	CIRC_E_NOT_CHARGED,	/* checkin or renew of an item not out */
+	CIRC_E_LIMIT,		/* checkout, renewal or hold limit */
+	CIRC_E_DUPLICATE,	/* the hold or request exists */
+	CIRC_E_NOT_SUPPORTED,	/* the partner's ILS has no such service */
+	CIRC_E_NEEDED_DATA,	/* the request lacks something */
+	CIRC_E_OFFLINE,
+	CIRC_E_TIMEOUT,
+	CIRC_E_REFUSED,		/* anything else; the screen says what */
+};
+
+/* One fine or fee. */
+struct circ_fee {
+	const char	*id;
+	long long	 amount;	/* minor units */
+	int		 type;		/* SIP2 fee type 1-9 */
+	const char	*description;
+};
+
+/* A patron, as an ILS described one. */
+struct circ_patron {
+	int		 found;
+	int		 pin_ok;	/* 1, 0, or -1 when not checked */
+	char		 status[15];	/* SIP2's 14 flags, 'Y' or ' ' */
+	const char	*id;
+	const char	*name;		/* personal data: never logged */
+	const char	*address;
+	const char	*email;
+	const char	*phone;
+	const char	*birth;		/* YYYYMMDD */
+	const char	*pclass;	/* borrower class */
+	const char	*language;	/* SIP2 language code, "000" */
+	const char	*home_location;
+	time_t		 expires;
+	long		 counts[CIRC_LIST__COUNT];
+	long		 hold_limit, overdue_limit, charged_limit;
+	long long	 fee_limit;	/* minor units, -1 none */
+	long long	 owed;		/* minor units */
+	const char	*currency;
+	const char	**lists[CIRC_LIST__COUNT];	/* ids or titles */
+	size_t		 nlists[CIRC_LIST__COUNT];
+	struct circ_fee	*fees;
+	size_t		 nfees;
+};
+
+/* An item, as an ILS described one. */
+struct circ_item {
+	int		 found;
+	const char	*id;
+	const char	*title;
+	const char	*author;
+	const char	*call_number;
+	const char	*collection;
+	const char	*media;		/* SIP2 media type "001" */
+	const char	*owner;
+	const char	*permanent_location;
+	const char	*current_location;
+	int		 circ_status;	/* SIP2 circulation status 1-13 */
+	time_t		 due;
+	long		 hold_queue;	/* -1 unknown */
+	const char	*props;		/* SIP2 CH */
+};
+
+/* What a backend answered, in neutral terms. */
+struct circ_result {
+	int		 ok;
+	enum circ_error	 error;
+	const char	*screen;	/* for the patron or staff */
+	const char	*print;
+	struct circ_patron patron;
+	struct circ_item item;
+	time_t		 due;
+	const char	*due_text;	/* as the ILS wrote it, if not a date */
+	int		 renewal_ok;
+	int		 desensitize;	/* -1 unknown */
+	int		 resensitize;
+	int		 magnetic;
+	int		 alert;
+	const char	*destination;	/* checkin routing: SIP2 CT */
+	const char	*sort_bin;	/* SIP2 CL */
+	int		 alert_type;	/* SIP2 CV, 0 none */
+	const char	*hold_patron;	/* SIP2 CY */
+	long		 queue_position;	/* -1 unknown */
+	const char	*pickup;
+	time_t		 hold_expiry;
+	int		 available;
+	const char	*request_id;
+	const char	*transaction_id;
+	long		 renewed, unrenewed;
+	const char	**renewed_items, **unrenewed_items;
+	size_t		 nrenewed_items, nunrenewed_items;
+	const char	*user_id;	/* NCIP answers echo it */
+};
+
+/*
+ * Memory for translations: strings and arrays that live until the arena
+ * is freed, after the answer has been encoded.
+ */
+struct circ_arena;
+
 /* circ.c */
+struct circ_arena *circ_arena_new(void);
+void		 circ_arena_free(struct circ_arena *);
+/* Zeroed memory or a string copy living as long as the arena; NULL on
+ * no memory. */
+void		*circ_alloc(struct circ_arena *, size_t);
+char		*circ_strdup(struct circ_arena *, const char *);
 const struct circ_op_info *circ_op_sip2(int);
 int		 circ_from_sip2(struct circ_req *, struct sip2_msg *);
 struct conf_partner *circ_route(const struct conf *, const struct circ_req *,
 		    struct conf_partner *);
+
+/* xlate_sip2.c */
+/*
+ * Decode a terminal's SIP2 request into req, borrowing msg's strings (msg
+ * outlives req).  Returns -1 only for a code with no op row.
+ */
+int		 xlate_sip2_req(struct circ_req *, struct sip2_msg *);
+/*
+ * The SIP2 response for the terminal from a neutral result, dated now;
+ * the caller frees it.  NULL with errno EINVAL for operations the gateway
+ * answers itself (login, status, resend), ENOMEM on no memory.
+ */
+struct sip2_msg	*xlate_sip2_reply(const struct circ_req *,
+		    const struct circ_result *, time_t);
+/*
+ * The first SIP2 request for a SIP2 ILS (step 0); the caller frees it.
+ * NULL with errno EINVAL (lacks patron or item: CIRC_E_NEEDED_DATA),
+ * ENOTSUP (SIP2 cannot say it: CIRC_E_NOT_SUPPORTED) or ENOMEM.
+ */
+struct sip2_msg	*xlate_sip2_backend_req(const struct circ_req *,
+		    const struct conf_partner *, time_t);
+/*
+ * The request for step 1, 2, ... of a multi-step operation: 1 with it in
+ * the last argument (the caller frees it), 0 when done, -1 with errno.
+ */
+int		 xlate_sip2_backend_next(const struct circ_req *, int,
+		    const struct conf_partner *, time_t, struct sip2_msg **);
+/*
+ * Merge the ILS's answer to a step into the result (zeroed by the caller
+ * before step 0), copying into the arena.  0, or -1 with errno EPROTO
+ * (not the answer to this request; error set) or ENOMEM.
+ */
+int		 xlate_sip2_backend_reply(const struct circ_req *, int,
+		    const struct sip2_msg *, struct circ_result *,
+		    struct circ_arena *);
+/*
+ * Write the screen message for a failure, naming the partner (NULL: "The
+ * library system"); returns its length, cut to fit, always terminated.
+ */
+size_t		 xlate_sip2_screen(const struct circ_req *, enum circ_error,
+		    const char *, char *, size_t);
+
+/* xlate_ncip.c */
+/* Return the op row of an NCIP service, or NULL for none. */
+const struct circ_op_info *circ_op_ncip(enum ncip_service);
+/* The neutral error a Problem type means (others: CIRC_E_REFUSED). */
+enum circ_error	 xlate_ncip_error(enum ncip_problem_type);
+/* The standard Problem type an error of an operation is answered with. */
+enum ncip_problem_type xlate_ncip_problem(enum circ_error, enum circ_op);
+/*
+ * Decode an NCIP request into req, borrowing msg's strings and keeping
+ * msg in req->ncip (msg outlives req).  Returns 0, or -1 with errno
+ * ENOTSUP (no request the gateway takes) or EINVAL (names no patron where
+ * one is needed: Needed Data Missing).
+ */
+int		 xlate_ncip_req(struct circ_req *, struct ncip_msg *,
+		    struct circ_arena *);
+/*
+ * The NCIP answer to req->ncip from a neutral result, in the request's
+ * dialect; it may point into req and the result.  The caller frees it
+ * with ncip_msg_free().  NULL with errno EINVAL (no NCIP request, or the
+ * result lacks what the response needs) or ENOMEM.
+ */
+struct ncip_msg	*xlate_ncip_reply(const struct circ_req *,
+		    const struct circ_result *);
+/*
+ * The first NCIP request for a partner's NCIP ILS (step 0), in its
+ * profile; it may point into req and the configuration.  NULL with errno
+ * EINVAL (request or profile lacks data: CIRC_E_NEEDED_DATA), ENOTSUP
+ * (no NCIP equivalent: CIRC_E_NOT_SUPPORTED) or ENOMEM.
+ */
+struct ncip_msg	*xlate_ncip_backend_req(const struct circ_req *,
+		    const struct conf_partner *, time_t);
+/*
+ * The request for step 1, 2, ... of renew all or block patron, from the
+ * result merged so far: 1 with it in the last argument (the caller frees
+ * it), 0 when done, -1 with errno as above.
+ */
+int		 xlate_ncip_backend_next(const struct circ_req *, int,
+		    const struct circ_result *, const struct conf_partner *,
+		    time_t, struct ncip_msg **);
+/*
+ * Merge the ILS's answer to a step into the result (zeroed by the caller
+ * before step 0), copying into the arena.  0, or -1 with errno EPROTO
+ * (not the answer to this request; error set) or ENOMEM.
+ */
+int		 xlate_ncip_backend_reply(const struct circ_req *, int,
+		    const struct ncip_msg *, struct circ_result *,
+		    struct circ_arena *);
 
 /* log.c */
 void		 log_init(int, int, int);
@@ -301,6 +596,7 @@ struct conf_partner *route_patron(const struct conf *, const char *);
 struct conf_partner *route_item(const struct conf *, const char *);
 struct conf_partner *route_institution(const struct conf *, const char *);
 struct backend	*route_backend(const char *);
+struct ncip_backend *route_ncip_backend(const char *);
 
 /* worker.c */
 int		 worker_start(struct event_base *);
@@ -324,6 +620,78 @@ void		 session_accept(struct listener *, int, const char *);
 void		 session_reload(const struct conf *);
 void		 session_stop_all(void);
 int		 session_count(void);
+void		 session_sweep_stop(void);
+void		 session_answer(uint64_t, uint32_t, struct sip2_msg *,
+		    const char *);
+
+/* serve.c */
+void		 serve_sip2(uint64_t, uint32_t, const struct sip2_msg *,
+		    const struct conf_partner *);
+int		 serve_partner_up(const struct conf_partner *);
+
+/* ncip_front.c */
+/*
+ * Open the NCIP listeners of conf (listen ... ncip) and make their TLS
+ * contexts, keeping those whose address, port and TLS use are unchanged,
+ * without yet closing any.  Returns -1 with a message in err and changes
+ * nothing.  Then exactly one of ncip_front_commit(), which closes the
+ * listeners conf no longer has, or ncip_front_abort() must follow.
+ */
+int		 ncip_front_prepare(struct conf *, char *, size_t);
+void		 ncip_front_commit(void);
+void		 ncip_front_abort(void);
+/* Stop accepting NCIP connections; calls under way are still answered. */
+void		 ncip_front_close_all(void);
+/* Close every NCIP connection and forget every call, at exit. */
+void		 ncip_front_free_all(void);
+/*
+ * Answer an NCIP call with resp, which this takes: built in the dialect
+ * and version string of the call's request and sent with HTTP 200.
+ * Returns 0, or -1 when the call is gone (the caller disconnected, the
+ * gateway stops); resp is freed either way.
+ */
+int		 ncip_front_answer(uint64_t, struct ncip_msg *);
+
+/* serve.c */
+/*
+ * Serve an authenticated NCIP request other than LookupVersion: the
+ * endpoint hands over req (which the callee takes and frees) from caller,
+ * the partner whose ILS sent it, and expects exactly one
+ * ncip_front_answer(call_id, ...) later or at once.  caller points into
+ * the configuration in force and is only valid during this call: keep its
+ * id, not the pointer.
+ */
+void		 serve_ncip(uint64_t, struct conf_partner *, struct ncip_msg *);
+
+/* ncip_backend.c */
+/*
+ * Make the NCIP backend of a partner (backend ncip ...): a pool of
+ * persistent HTTP/1.1 connections to its ILS.  Returns NULL with a
+ * message in err.  The backend copies what it needs of the configuration.
+ */
+struct ncip_backend *ncip_backend_new(struct event_base *,
+		    const struct conf_partner *, char *, size_t);
+/*
+ * Retire a backend: queued calls fail at once, calls on the wire finish or
+ * time out, then it frees itself; with now set (at exit) they fail too and
+ * it is freed before this returns.  NULL is fine.
+ */
+void		 ncip_backend_free(struct ncip_backend *, int);
+/*
+ * Return 1 when the partner's ILS was reached lately (a connection opened
+ * or an answer came), 0 while that is unknown or it cannot be reached.
+ */
+int		 ncip_backend_up(const struct ncip_backend *);
+/*
+ * Send an NCIP request to the partner's ILS, built in the dialect its
+ * profile names, with the profile's agencies and the path token.  The
+ * backend takes req.  Returns 0 when under way: cb then runs exactly once,
+ * later, with the answer (a Problem too) or an error.  Returns -1 with
+ * *why set when the call cannot be made now ("offline", "busy", ...); cb
+ * is not called.
+ */
+int		 ncip_backend_call(struct ncip_backend *, struct ncip_msg *,
+		    uint64_t, uint32_t, ncip_backend_cb, const char **);
 
 /* circlinkd.c */
 int		 gateway_apply(struct conf *, char *, size_t);

@@ -27,6 +27,7 @@
 #include <openssl/crypto.h>
 
 #include "circlinkd.h"
+#include "ncip.h"
 
 #define CONF_FILE_MAX		(1024 * 1024)	/* bytes in one file */
 #define CONF_TOKEN_MAX		1024		/* longest word or string */
@@ -43,6 +44,8 @@
 #define DEFAULT_CONNECT_MS	2000
 #define DEFAULT_QUEUE		256
 #define DEFAULT_KEEPALIVE_MS	30000
+#define DEFAULT_NCIP_IDLE	60		/* s, an HTTP keep-alive */
+#define NCIP_TOKEN_MIN		16		/* bytes of a token we issue */
 
 enum tok_type {
 	TOK_EOF,
@@ -131,6 +134,9 @@ static void	 wire_defaults(struct sip2_wire *);
 static void	 tls_free(struct conf_tls *);
 static int	 tls_same(const struct conf_tls *, const struct conf_tls *);
 static int	 str_same(const char *, const char *);
+static void	 ncip_profile_free(struct conf_ncip_profile *);
+static int	 ncip_profile_same(const struct conf_ncip_profile *,
+		    const struct conf_ncip_profile *);
 
 static int	 kw_string(struct parser *, void *, const struct keyword *,
 		    int);
@@ -142,6 +148,23 @@ static int	 kw_file(struct parser *, void *, const struct keyword *, int);
 static int	 kw_keyfile(struct parser *, void *, const struct keyword *,
 		    int);
 static int	 kw_pin(struct parser *, void *, const struct keyword *, int);
+static int	 get_pin(struct parser *, const struct keyword *,
+		    uint8_t [CONF_PIN_LEN]);
+static int	 kw_ncip_pin(struct parser *, void *, const struct keyword *,
+		    int);
+static int	 kw_ncip_token(struct parser *, void *, const struct keyword *,
+		    int);
+static int	 kw_ncip_auth(struct parser *, void *, const struct keyword *,
+		    int);
+static int	 kw_ncip_path(struct parser *, void *, const struct keyword *,
+		    int);
+static int	 kw_ncip_version(struct parser *, void *,
+		    const struct keyword *, int);
+static int	 kw_ncip_namespace(struct parser *, void *,
+		    const struct keyword *, int);
+static int	 kw_ncip_identify(struct parser *, void *,
+		    const struct keyword *, int);
+static int	 check_url_word(const char *, int);
 static int	 kw_verify(struct parser *, void *, const struct keyword *,
 		    int);
 static int	 kw_charset(struct parser *, void *, const struct keyword *,
@@ -179,6 +202,8 @@ static int	 kw_terminal(struct parser *, void *, const struct keyword *,
 static int	 listener_check(struct parser *, struct conf_listener *,
 		    const int *);
 static int	 backend_check(struct parser *, struct conf_backend *, int,
+		    const struct keyword *, const int *);
+static int	 partner_check_ncip(struct parser *, struct conf_partner *,
 		    const int *);
 static int	 partner_check(struct parser *, struct conf_partner *,
 		    const int *);
@@ -238,6 +263,13 @@ static const struct keyword partner_keywords[] = {
 	    0, 32 },
 	{ "backend", kw_backend, 0, 0, 0, 0, 0 },
 	{ "terminal", kw_terminal, 0, 0, KW_MULTI, 0, 0 },
+	{ "ncip-token", kw_ncip_token, offsetof(struct conf_partner,
+	    ncip_token), 0, KW_SECRET, 0, 0 },
+	{ "ncip-agency-auth", kw_password,
+	    offsetof(struct conf_partner, ncip_agency_auth), 0, KW_SECRET,
+	    0, 0 },
+	{ "ncip-client-pin", kw_ncip_pin, 0, 0, KW_MULTI, 0, 0 },
+	{ "ncip-auth", kw_ncip_auth, 0, 0, 0, 0, 0 },
 	{ NULL, NULL, 0, 0, 0, 0, 0 }
 };
 
@@ -267,6 +299,57 @@ static const struct keyword backend_keywords[] = {
 	    0, 0, 0 },
 	{ "checksums", kw_bool,
 	    offsetof(struct conf_backend, wire.checksums), 0, 0, 0, 0 },
+	{ "pool", kw_int, offsetof(struct conf_backend, pool), 0, 0, 1, 64 },
+	{ "timeout", kw_duration, offsetof(struct conf_backend, timeout_ms),
+	    0, 0, 0, 0 },
+	{ "connect-timeout", kw_duration,
+	    offsetof(struct conf_backend, connect_timeout_ms), 0, 0, 0, 0 },
+	{ "queue", kw_int, offsetof(struct conf_backend, queue_max), 0, 0,
+	    1, 100000 },
+	{ "keepalive", kw_duration,
+	    offsetof(struct conf_backend, keepalive_ms), 0, 0, 0, 0 },
+	{ NULL, NULL, 0, 0, 0, 0, 0 }
+};
+
+/* backend ncip: how the partner's NCIP responder wants to be spoken to. */
+static const struct keyword ncip_backend_keywords[] = {
+	{ "tls", kw_bool, offsetof(struct conf_backend, tls.enabled), 0, 0,
+	    0, 0 },
+	{ "ca", kw_file, offsetof(struct conf_backend, tls.ca), 0, 0, 0, 0 },
+	{ "pin", kw_pin, offsetof(struct conf_backend, tls), 0, KW_MULTI,
+	    0, 0 },
+	{ "server-name", kw_string,
+	    offsetof(struct conf_backend, tls.server_name), 0, 0, 0, 0 },
+	{ "certificate", kw_file, offsetof(struct conf_backend, tls.cert), 0,
+	    0, 0, 0 },
+	{ "key", kw_keyfile, offsetof(struct conf_backend, tls.key), 0, 0,
+	    0, 0 },
+	{ "path", kw_ncip_path, offsetof(struct conf_backend, ncip.path), 0,
+	    0, 0, 0 },
+	{ "token", kw_ncip_token, offsetof(struct conf_backend, ncip.token),
+	    0, KW_SECRET, 0, 0 },
+	{ "version", kw_ncip_version, 0, 0, 0, 0, 0 },
+	{ "namespace", kw_ncip_namespace, 0, 0, 0, 0, 0 },
+	{ "qualified-attributes", kw_bool,
+	    offsetof(struct conf_backend, ncip.qualified_attrs), 0, 0, 0, 0 },
+	{ "from-agency", kw_string,
+	    offsetof(struct conf_backend, ncip.from_agency), 0, 0, 0, 0 },
+	{ "to-agency", kw_string,
+	    offsetof(struct conf_backend, ncip.to_agency), 0, 0, 0, 0 },
+	{ "agency-auth", kw_password,
+	    offsetof(struct conf_backend, ncip.from_agency_auth), 0,
+	    KW_SECRET, 0, 0 },
+	{ "application-profile", kw_string,
+	    offsetof(struct conf_backend, ncip.app_profile), 0, 0, 0, 0 },
+	{ "identify-patrons", kw_ncip_identify, 0, 0, 0, 0, 0 },
+	{ "barcode-type", kw_string,
+	    offsetof(struct conf_backend, ncip.auth_barcode_type), 0, 0, 0, 0 },
+	{ "pin-type", kw_string,
+	    offsetof(struct conf_backend, ncip.auth_pin_type), 0, 0, 0, 0 },
+	{ "request-type", kw_string,
+	    offsetof(struct conf_backend, ncip.request_type), 0, 0, 0, 0 },
+	{ "request-scope", kw_string,
+	    offsetof(struct conf_backend, ncip.request_scope), 0, 0, 0, 0 },
 	{ "pool", kw_int, offsetof(struct conf_backend, pool), 0, 0, 1, 64 },
 	{ "timeout", kw_duration, offsetof(struct conf_backend, timeout_ms),
 	    0, 0, 0, 0 },
@@ -313,6 +396,7 @@ static const struct {
 	{ "tls", TRACE_TLS },
 	{ "session", TRACE_SESSION },
 	{ "config", TRACE_CONFIG },
+	{ "ncip", TRACE_NCIP },
 	{ "all", TRACE_ALL },
 	{ NULL, 0 }
 }, level_names[] = {
@@ -324,6 +408,20 @@ static const struct {
 	{ "none", CONF_VERIFY_NONE },
 	{ "optional", CONF_VERIFY_OPTIONAL },
 	{ "required", CONF_VERIFY_REQUIRED },
+	{ NULL, 0 }
+}, ncip_auth_names[] = {
+	{ "token", NCIP_CALLER_TOKEN },
+	{ "agency", NCIP_CALLER_AGENCY },
+	{ "certificate", NCIP_CALLER_CERT },
+	{ NULL, 0 }
+}, ncip_ns_names[] = {
+	{ "default", NCIP_NSS_DEFAULT },
+	{ "prefix", NCIP_NSS_PREFIX },
+	{ "none", NCIP_NSS_NONE },
+	{ NULL, 0 }
+}, ncip_identify_names[] = {
+	{ "user-id", 0 },
+	{ "authentication", 1 },
 	{ NULL, 0 }
 }, term_names[] = {
 	{ "cr", SIP2_TERM_CR },
@@ -990,11 +1088,9 @@ kw_keyfile(struct parser *p, void *obj, const struct keyword *k, int line)
 
 /* A pin: "sha256:" and 32 bytes in hex, each pair optionally colon-split. */
 static int
-kw_pin(struct parser *p, void *obj, const struct keyword *k, int line)
+get_pin(struct parser *p, const struct keyword *k, uint8_t pin[CONF_PIN_LEN])
 {
-	struct conf_tls	*tls = MEMBER(obj, k->off, struct conf_tls);
 	const char	*s;
-	uint8_t		 pin[CONF_PIN_LEN];
 	size_t		 i, len;
 	int		 colons, hi, lo;
 
@@ -1019,15 +1115,44 @@ kw_pin(struct parser *p, void *obj, const struct keyword *k, int line)
 		if (colons && i < CONF_PIN_LEN - 1 && *s++ != ':')
 			goto bad;
 	}
-	if (tls->npins >= (int)(sizeof(tls->pins) / sizeof(tls->pins[0])))
-		return (conf_err(p, p->tok.line, "too many \"pin\" (at most "
-		    "%zu)", sizeof(tls->pins) / sizeof(tls->pins[0])));
-	memcpy(tls->pins[tls->npins++], pin, CONF_PIN_LEN);
-	return (end_statement(p, k));
+	return (0);
 
 bad:
-	return (conf_err(p, p->tok.line, "\"pin\": \"%.40s\" is not "
-	    "sha256: and 32 bytes in hex", p->tok.text));
+	return (conf_err(p, p->tok.line, "\"%s\": \"%.40s\" is not "
+	    "sha256: and 32 bytes in hex", k->name, p->tok.text));
+}
+
+static int
+kw_pin(struct parser *p, void *obj, const struct keyword *k, int line)
+{
+	struct conf_tls	*tls = MEMBER(obj, k->off, struct conf_tls);
+	uint8_t		 pin[CONF_PIN_LEN];
+
+	if (get_pin(p, k, pin) == -1)
+		return (-1);
+	if (tls->npins >= (int)(sizeof(tls->pins) / sizeof(tls->pins[0])))
+		return (conf_err(p, p->tok.line, "too many \"%s\" (at most "
+		    "%zu)", k->name, sizeof(tls->pins) / sizeof(tls->pins[0])));
+	memcpy(tls->pins[tls->npins++], pin, CONF_PIN_LEN);
+	return (end_statement(p, k));
+}
+
+/* A partner's ILS calling us with a client certificate: its pin. */
+static int
+kw_ncip_pin(struct parser *p, void *obj, const struct keyword *k, int line)
+{
+	struct conf_partner	*pa = obj;
+	uint8_t			 pin[CONF_PIN_LEN];
+	int			 max;
+
+	max = (int)(sizeof(pa->ncip_pins) / sizeof(pa->ncip_pins[0]));
+	if (get_pin(p, k, pin) == -1)
+		return (-1);
+	if (pa->ncip_npins >= max)
+		return (conf_err(p, p->tok.line, "too many \"%s\" (at most "
+		    "%d)", k->name, max));
+	memcpy(pa->ncip_pins[pa->ncip_npins++], pin, CONF_PIN_LEN);
+	return (end_statement(p, k));
 }
 
 /* Look a word up in a name table; -1 with a message when it is not there. */
@@ -1256,7 +1381,148 @@ kw_permissions(struct parser *p, void *obj, const struct keyword *k,
 	return (0);
 }
 
-/* listen ADDRESS port N [tls] [{ ... }] */
+/*
+ * A word that goes into a URL path as it is: unreserved characters only,
+ * so that no encoding can make two spellings of one token.
+ */
+static int
+check_url_word(const char *s, int slash)
+{
+	for (; *s != '\0'; s++) {
+		if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		    (*s >= '0' && *s <= '9') || *s == '-' || *s == '.' ||
+		    *s == '_' || *s == '~' || (slash && *s == '/'))
+			continue;
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * A token in a URL path is a secret: the file must be private.  One that
+ * a partner's ILS uses to call us (ncip-token) is ours to make long.
+ */
+static int
+kw_ncip_token(struct parser *p, void *obj, const struct keyword *k, int line)
+{
+	int	 ours = strcmp(k->name, "ncip-token") == 0;
+
+	if (p->file->mode & 007)
+		return (conf_err(p, 0, "holds secrets but is accessible by "
+		    "others; chmod o-rwx"));
+	if (get_value(p, k) == -1)
+		return (-1);
+	if (check_url_word(p->tok.text, 0) == -1)
+		return (conf_err(p, p->tok.line, "\"%s\" may hold only "
+		    "letters, digits and \"-._~\"", k->name));
+	if (ours && p->tok.len < NCIP_TOKEN_MIN)
+		return (conf_err(p, p->tok.line, "\"%s\" must be at least %d "
+		    "characters long", k->name, NCIP_TOKEN_MIN));
+	unget(p);
+	return (kw_string(p, obj, k, line));
+}
+
+/* ncip-auth takes one or more of token, agency, certificate. */
+static int
+kw_ncip_auth(struct parser *p, void *obj, const struct keyword *k, int line)
+{
+	struct conf_partner	*pa = obj;
+	int			 bits, all = 0, n = 0;
+
+	for (;;) {
+		if (next(p) == -1)
+			return (-1);
+		if (p->tok.type == TOK_CLOSE)
+			unget(p);
+		if (p->tok.type != TOK_WORD && p->tok.type != TOK_STRING)
+			break;
+		NAME_LOOKUP(ncip_auth_names, p, k, bits);
+		all |= bits;
+		n++;
+	}
+	if (n == 0)
+		return (conf_err(p, line, "\"%s\" needs a value", k->name));
+	pa->ncip_auth = all;
+	return (0);
+}
+
+/* The URL path of a partner's NCIP responder. */
+static int
+kw_ncip_path(struct parser *p, void *obj, const struct keyword *k, int line)
+{
+	if (get_value(p, k) == -1)
+		return (-1);
+	if (p->tok.text[0] != '/' || check_url_word(p->tok.text, 1) == -1)
+		return (conf_err(p, p->tok.line, "\"%s\" must start with "
+		    "\"/\" and hold only letters, digits and \"-._~/\"",
+		    k->name));
+	unget(p);
+	return (kw_string(p, obj, k, line));
+}
+
+/* The NCIP version a partner speaks, and the schema URL that says so. */
+static int
+kw_ncip_version(struct parser *p, void *obj, const struct keyword *k,
+    int line)
+{
+	static const struct {
+		const char	*name;
+		int		 version;
+		const char	*url;
+	} versions[] = {
+		{ "1.0", 1, NCIP_V1_0 },
+		{ "1.01", 1, NCIP_V1_01 },
+		{ "2.0", 2, NCIP_V2_0 },
+		{ "2.01", 2, NCIP_V2_01 },
+		{ "2.02", 2, NCIP_V2_02 },
+	};
+	struct conf_backend		*b = obj;
+	struct conf_ncip_profile	*n = &b->ncip;
+	size_t				 i;
+
+	if (get_value(p, k) == -1)
+		return (-1);
+	for (i = 0; i < sizeof(versions) / sizeof(versions[0]); i++)
+		if (strcmp(versions[i].name, p->tok.text) == 0)
+			break;
+	if (i == sizeof(versions) / sizeof(versions[0]))
+		return (conf_err(p, p->tok.line, "\"%s\": unknown value "
+		    "\"%.40s\" (1.0, 1.01, 2.0, 2.01 or 2.02)", k->name,
+		    p->tok.text));
+	n->version = versions[i].version;
+	free(n->version_str);
+	if ((n->version_str = strdup(versions[i].url)) == NULL)
+		return (conf_err(p, line, "out of memory"));
+	return (end_statement(p, k));
+}
+
+static int
+kw_ncip_namespace(struct parser *p, void *obj, const struct keyword *k,
+    int line)
+{
+	struct conf_backend		*b = obj;
+	struct conf_ncip_profile	*n = &b->ncip;
+
+	if (get_value(p, k) == -1)
+		return (-1);
+	NAME_LOOKUP(ncip_ns_names, p, k, n->ns_style);
+	return (end_statement(p, k));
+}
+
+static int
+kw_ncip_identify(struct parser *p, void *obj, const struct keyword *k,
+    int line)
+{
+	struct conf_backend		*b = obj;
+	struct conf_ncip_profile	*n = &b->ncip;
+
+	if (get_value(p, k) == -1)
+		return (-1);
+	NAME_LOOKUP(ncip_identify_names, p, k, n->user_by_auth);
+	return (end_statement(p, k));
+}
+
+/* listen ADDRESS port N [ncip] [tls] [{ ... }] */
 static int
 kw_listen(struct parser *p, void *obj, const struct keyword *k, int line)
 {
@@ -1297,12 +1563,18 @@ kw_listen(struct parser *p, void *obj, const struct keyword *k, int line)
 			    other->file, other->line));
 	}
 
-	if (next(p) == -1)
-		return (-1);
-	if (p->tok.type == TOK_WORD && strcmp(p->tok.text, "tls") == 0) {
-		l->tls.enabled = 1;
+	for (;;) {
 		if (next(p) == -1)
 			return (-1);
+		if (p->tok.type == TOK_WORD &&
+		    strcmp(p->tok.text, "tls") == 0 && !l->tls.enabled)
+			l->tls.enabled = 1;
+		else if (p->tok.type == TOK_WORD &&
+		    strcmp(p->tok.text, "ncip") == 0 && !l->ncip) {
+			l->ncip = 1;
+			l->idle_timeout = DEFAULT_NCIP_IDLE;
+		} else
+			break;
 	}
 	if (p->tok.type == TOK_OPEN) {
 		if (parse_body(p, listener_keywords, l, line, seen) == -1)
@@ -1323,9 +1595,16 @@ listener_check(struct parser *p, struct conf_listener *l, const int *seen)
 	static const char *const tls_only[] = {
 		"certificate", "key", "client-ca", "client-certificate", "pin",
 		NULL
+	}, *const sip2_only[] = {
+		"status-before-login", "login-attempts", NULL
 	};
 	int	 i, at;
 
+	for (i = 0; l->ncip && sip2_only[i] != NULL; i++)
+		if ((at = seen_line(listener_keywords, seen,
+		    sip2_only[i])) != 0)
+			return (conf_err(p, at, "\"%s\" is for SIP2 listeners, "
+			    "not ncip ones", sip2_only[i]));
 	if (!l->tls.enabled) {
 		for (i = 0; tls_only[i] != NULL; i++)
 			if ((at = seen_line(listener_keywords, seen,
@@ -1342,8 +1621,9 @@ listener_check(struct parser *p, struct conf_listener *l, const int *seen)
 	at = seen_line(listener_keywords, seen, "client-certificate");
 	if (at == 0 && l->tls.ca != NULL)
 		l->tls.verify_peer = CONF_VERIFY_REQUIRED;
+	/* An NCIP listener may verify against the partners' pins alone. */
 	if (l->tls.verify_peer != CONF_VERIFY_NONE && l->tls.ca == NULL &&
-	    l->tls.npins == 0)
+	    l->tls.npins == 0 && !l->ncip)
 		return (conf_err(p, at, "\"client-certificate\" needs "
 		    "\"client-ca\" or \"pin\" to verify it with"));
 	return (0);
@@ -1443,6 +1723,8 @@ partner_check(struct parser *p, struct conf_partner *pa, const int *seen)
 		    "\"institution\"", pa->id));
 	if (pa->name == NULL && (pa->name = strdup(pa->id)) == NULL)
 		return (conf_err(p, pa->line, "out of memory"));
+	if (partner_check_ncip(p, pa, seen) == -1)
+		return (-1);
 	if (pa->nlocations == 0)
 		return (0);
 	TAILQ_FOREACH(t, &p->conf->terminals, entry) {
@@ -1459,13 +1741,74 @@ partner_check(struct parser *p, struct conf_partner *pa, const int *seen)
 	return (0);
 }
 
-/* backend sip2 ADDRESS port N [{ ... }] */
+/*
+ * How a partner's ILS proves itself when it calls us over NCIP: every
+ * method named by ncip-auth needs its credential, and without ncip-auth
+ * every credential given is required.  A token or a pin names one partner
+ * only, or a caller could not be told apart.
+ */
+static int
+partner_check_ncip(struct parser *p, struct conf_partner *pa,
+    const int *seen)
+{
+	static const struct {
+		int		 bit;
+		const char	*keyword;
+		const char	*method;
+	} creds[] = {
+		{ NCIP_CALLER_TOKEN, "ncip-token", "token" },
+		{ NCIP_CALLER_AGENCY, "ncip-agency-auth", "agency" },
+		{ NCIP_CALLER_CERT, "ncip-client-pin", "certificate" },
+	};
+	struct conf_partner	*other;
+	size_t			 i;
+	int			 have = 0, at, j, k;
+
+	if (pa->ncip_token != NULL)
+		have |= NCIP_CALLER_TOKEN;
+	if (pa->ncip_agency_auth != NULL)
+		have |= NCIP_CALLER_AGENCY;
+	if (pa->ncip_npins > 0)
+		have |= NCIP_CALLER_CERT;
+	at = seen_line(partner_keywords, seen, "ncip-auth");
+	if (at == 0)
+		pa->ncip_auth = have;
+	for (i = 0; i < sizeof(creds) / sizeof(creds[0]); i++)
+		if ((pa->ncip_auth & creds[i].bit) && !(have & creds[i].bit))
+			return (conf_err(p, at, "\"ncip-auth\": %s needs "
+			    "\"%s\"", creds[i].method, creds[i].keyword));
+
+	TAILQ_FOREACH(other, &p->conf->partners, entry) {
+		if (other == pa)
+			continue;
+		if (pa->ncip_token != NULL && other->ncip_token != NULL &&
+		    strcmp(pa->ncip_token, other->ncip_token) == 0)
+			return (conf_err(p, seen_line(partner_keywords, seen,
+			    "ncip-token"), "\"ncip-token\" is also partner "
+			    "\"%s\"'s (%s:%d)", other->id, other->file,
+			    other->line));
+		for (j = 0; j < pa->ncip_npins; j++)
+			for (k = 0; k < other->ncip_npins; k++)
+				if (memcmp(pa->ncip_pins[j],
+				    other->ncip_pins[k], CONF_PIN_LEN) == 0)
+					return (conf_err(p, seen_line(
+					    partner_keywords, seen,
+					    "ncip-client-pin"), "\"ncip-client-"
+					    "pin\" is also partner \"%s\"'s "
+					    "(%s:%d)", other->id, other->file,
+					    other->line));
+	}
+	return (0);
+}
+
+/* backend sip2|ncip ADDRESS port N [{ ... }] */
 static int
 kw_backend(struct parser *p, void *obj, const struct keyword *k, int line)
 {
 	static const struct keyword port = { "port", NULL, 0, 0, 0, 0, 65535 };
 	struct conf_partner	*pa = obj;
 	struct conf_backend	*b = &pa->backend;
+	const struct keyword	*table = backend_keywords;
 	long long		 v;
 	int			 seen[CONF_KW_MAX];
 	char			 buf[64];
@@ -1481,10 +1824,16 @@ kw_backend(struct parser *p, void *obj, const struct keyword *k, int line)
 
 	if (get_value(p, k) == -1)
 		return (-1);
-	if (strcmp(p->tok.text, "sip2") != 0)
+	if (strcmp(p->tok.text, "ncip") == 0) {
+		b->proto = BACKEND_NCIP;
+		b->ncip.version = 2;
+		b->ncip.ns_style = NCIP_NSS_DEFAULT;
+		b->ncip.qualified_attrs = 1;	/* as the schema says */
+		table = ncip_backend_keywords;
+	} else if (strcmp(p->tok.text, "sip2") != 0)
 		return (conf_err(p, p->tok.line, "\"backend\": unknown "
-		    "protocol %s (expected sip2)", tok_describe(&p->tok, buf,
-		    sizeof(buf))));
+		    "protocol %s (expected sip2 or ncip)", tok_describe(&p->tok,
+		    buf, sizeof(buf))));
 	if (get_address(p, k->name, &b->address) == -1)
 		return (-1);
 	if (next(p) == -1)
@@ -1500,13 +1849,13 @@ kw_backend(struct parser *p, void *obj, const struct keyword *k, int line)
 	if (next(p) == -1)
 		return (-1);
 	if (p->tok.type == TOK_OPEN) {
-		if (parse_body(p, backend_keywords, b, line, seen) == -1)
+		if (parse_body(p, table, b, line, seen) == -1)
 			return (-1);
 	} else {
 		unget(p);
 		memset(seen, 0, sizeof(seen));
 	}
-	if (backend_check(p, b, line, seen) == -1)
+	if (backend_check(p, b, line, table, seen) == -1)
 		return (-1);
 	return (end_statement(p, k));
 }
@@ -1514,28 +1863,54 @@ kw_backend(struct parser *p, void *obj, const struct keyword *k, int line)
 /* What a backend's settings must agree on, checked after its block. */
 static int
 backend_check(struct parser *p, struct conf_backend *b, int line,
-    const int *seen)
+    const struct keyword *table, const int *seen)
 {
 	static const char *const tls_only[] = {
 		"ca", "pin", "server-name", "certificate", "key", NULL
 	};
+	static const struct {
+		size_t		 off;
+		const char	*value;
+	} ncip_defaults[] = {
+		{ offsetof(struct conf_ncip_profile, path), "/ncip" },
+		{ offsetof(struct conf_ncip_profile, auth_barcode_type),
+		    "Barcode Id" },
+		{ offsetof(struct conf_ncip_profile, auth_pin_type), "PIN" },
+		{ offsetof(struct conf_ncip_profile, request_type), "Hold" },
+		{ offsetof(struct conf_ncip_profile, request_scope),
+		    "Bibliographic Item" },
+	};
+	char	**dst;
+	size_t	 j;
 	int	 i, at;
 
+	for (j = 0; b->proto == BACKEND_NCIP &&
+	    j < sizeof(ncip_defaults) / sizeof(ncip_defaults[0]); j++) {
+		dst = MEMBER(&b->ncip, ncip_defaults[j].off, char *);
+		if (*dst == NULL &&
+		    (*dst = strdup(ncip_defaults[j].value)) == NULL)
+			return (conf_err(p, line, "out of memory"));
+	}
+	if (b->proto == BACKEND_NCIP && b->ncip.version == 1 &&
+	    (at = seen_line(table, seen, "namespace")) != 0 &&
+	    b->ncip.ns_style != NCIP_NSS_NONE)
+		return (conf_err(p, at, "\"namespace\": version 1 messages "
+		    "have none"));
 	if (!b->tls.enabled) {
 		for (i = 0; tls_only[i] != NULL; i++)
-			if ((at = seen_line(backend_keywords, seen,
+			if ((at = seen_line(table, seen,
 			    tls_only[i])) != 0)
 				return (conf_err(p, at, "\"%s\" needs \"tls "
 				    "yes\"", tls_only[i]));
 	}
 	if (b->tls.cert != NULL && b->tls.key == NULL)
-		return (conf_err(p, seen_line(backend_keywords, seen,
+		return (conf_err(p, seen_line(table, seen,
 		    "certificate"), "\"certificate\" needs \"key\""));
 	if (b->tls.key != NULL && b->tls.cert == NULL)
-		return (conf_err(p, seen_line(backend_keywords, seen, "key"),
+		return (conf_err(p, seen_line(table, seen, "key"),
 		    "\"key\" needs \"certificate\""));
 	if (b->password != NULL && b->login == NULL)
-		return (conf_err(p, seen_line(backend_keywords, seen,
+		return (conf_err(p, seen_line(table, seen,
 		    "password"), "\"password\" needs \"login\""));
 	return (0);
 }
@@ -1649,6 +2024,29 @@ tls_free(struct conf_tls *t)
 	free(t->server_name);
 }
 
+/* Free an NCIP profile's strings, wiping its secrets. */
+static void
+ncip_profile_free(struct conf_ncip_profile *n)
+{
+	char	*secrets[2] = { n->token, n->from_agency_auth };
+	size_t	 i;
+
+	for (i = 0; i < 2; i++)
+		if (secrets[i] != NULL) {
+			OPENSSL_cleanse(secrets[i], strlen(secrets[i]));
+			free(secrets[i]);
+		}
+	free(n->version_str);
+	free(n->path);
+	free(n->from_agency);
+	free(n->to_agency);
+	free(n->app_profile);
+	free(n->auth_barcode_type);
+	free(n->auth_pin_type);
+	free(n->request_type);
+	free(n->request_scope);
+}
+
 /* Free a configuration and everything it holds; NULL is fine. */
 void
 conf_free(struct conf *conf)
@@ -1697,6 +2095,17 @@ conf_free(struct conf *conf)
 			free(pa->backend.password);
 		}
 		free(pa->backend.location);
+		ncip_profile_free(&pa->backend.ncip);
+		if (pa->ncip_token != NULL) {
+			OPENSSL_cleanse(pa->ncip_token,
+			    strlen(pa->ncip_token));
+			free(pa->ncip_token);
+		}
+		if (pa->ncip_agency_auth != NULL) {
+			OPENSSL_cleanse(pa->ncip_agency_auth,
+			    strlen(pa->ncip_agency_auth));
+			free(pa->ncip_agency_auth);
+		}
 		free(pa);
 	}
 	free(conf->path);
@@ -1771,5 +2180,27 @@ conf_backend_same(const struct conf_backend *a, const struct conf_backend *b)
 	    a->timeout_ms == b->timeout_ms &&
 	    a->connect_timeout_ms == b->connect_timeout_ms &&
 	    a->queue_max == b->queue_max &&
-	    a->keepalive_ms == b->keepalive_ms);
+	    a->keepalive_ms == b->keepalive_ms &&
+	    ncip_profile_same(&a->ncip, &b->ncip));
+}
+
+static int
+ncip_profile_same(const struct conf_ncip_profile *a,
+    const struct conf_ncip_profile *b)
+{
+	return (a->version == b->version &&
+	    str_same(a->version_str, b->version_str) &&
+	    a->ns_style == b->ns_style &&
+	    a->qualified_attrs == b->qualified_attrs &&
+	    str_same(a->path, b->path) &&
+	    str_same(a->token, b->token) &&
+	    str_same(a->from_agency, b->from_agency) &&
+	    str_same(a->to_agency, b->to_agency) &&
+	    str_same(a->from_agency_auth, b->from_agency_auth) &&
+	    str_same(a->app_profile, b->app_profile) &&
+	    a->user_by_auth == b->user_by_auth &&
+	    str_same(a->auth_barcode_type, b->auth_barcode_type) &&
+	    str_same(a->auth_pin_type, b->auth_pin_type) &&
+	    str_same(a->request_type, b->request_type) &&
+	    str_same(a->request_scope, b->request_scope));
 }

@@ -147,6 +147,8 @@ listener_setup(struct conf *conf, char *err, size_t errlen)
 	TAILQ_FOREACH(l, &listeners, entry)
 		l->keep = 0;
 	TAILQ_FOREACH(c, &conf->listeners, entry) {
+		if (c->ncip)
+			continue;	/* ncip_front.c serves those */
 		TAILQ_FOREACH(l, &listeners, entry)
 			if (!l->keep && c->port != 0 && l->c.port == c->port &&
 			    strcmp(l->c.address, c->address) == 0 &&
@@ -169,6 +171,8 @@ listener_setup(struct conf *conf, char *err, size_t errlen)
 
 	/* Everything could be set up: commit. */
 	TAILQ_FOREACH(c, &conf->listeners, entry) {
+		if (c->ncip)
+			continue;
 		TAILQ_FOREACH(l, &listeners, entry)
 			if (l->keep && l->c.port == c->port &&
 			    strcmp(l->c.address, c->address) == 0 &&

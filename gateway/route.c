@@ -80,3 +80,15 @@ route_backend(const char *id)
 			return (rt->backend);
 	return (NULL);
 }
+
+/* Return the running NCIP backend of a partner id, or NULL if it has none. */
+struct ncip_backend *
+route_ncip_backend(const char *id)
+{
+	struct partner_rt	*rt;
+
+	TAILQ_FOREACH(rt, &gw->partners, entry)
+		if (strcmp(rt->id, id) == 0)
+			return (rt->ncip);
+	return (NULL);
+}

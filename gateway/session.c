@@ -49,7 +49,7 @@ struct session {
 	int			 busy;		/* an answer is owed */
 	int			 closing;
 	int			 in_process;	/* session_process() runs */
-	time_t			 last_active;	/* for the idle time-out */
+	long long		 last_active;	/* ms, for the idle time-out */
 	int			 seq;		/* the request's AY, or -1 */
 	uint32_t		 txn;
 	struct timespec		 started;
@@ -81,6 +81,7 @@ static void		 session_write_cb(struct bufferevent *, void *);
 static void		 session_event_cb(struct bufferevent *, short, void *);
 static void		 session_reap_cb(evutil_socket_t, short, void *);
 static void		 session_sweep_start(void);
+static long long	 session_ms(const struct timeval *);
 static void		 session_sweep_cb(evutil_socket_t, short, void *);
 static void		 session_delay_cb(evutil_socket_t, short, void *);
 static void		 session_close(struct session *, const char *);
@@ -226,7 +227,8 @@ session_accept(struct listener *l, int fd, const char *peer)
 	 * bufferevent: a bufferevent re-arms its timer on every read.
 	 */
 	event_base_gettimeofday_cached(gw->base, &tv);
-	s->last_active = session_last_accept = tv.tv_sec;
+	s->last_active = session_ms(&tv);
+	session_last_accept = tv.tv_sec;
 	session_churn++;
 	session_sweep_start();
 	bufferevent_enable(s->bev, EV_READ);
@@ -326,8 +328,14 @@ session_read_cb(struct bufferevent *bev, void *arg)
 	struct timeval	 now;
 
 	event_base_gettimeofday_cached(gw->base, &now);
-	s->last_active = now.tv_sec;
+	s->last_active = session_ms(&now);
 	session_process(s);
+}
+
+static long long
+session_ms(const struct timeval *tv)
+{
+	return ((long long)tv->tv_sec * 1000 + tv->tv_usec / 1000);
 }
 
 /* Start the once-a-second look for idle sessions, if not running. */
@@ -360,7 +368,7 @@ session_sweep_cb(evutil_socket_t fd, short ev, void *arg)
 		next = TAILQ_NEXT(s, entry);
 		idle = listener_conf(s->listener)->idle_timeout;
 		if (idle > 0 && !s->busy && !s->closing &&
-		    now.tv_sec - s->last_active >= idle)
+		    session_ms(&now) - s->last_active >= idle * 1000LL)
 			session_close(s, "idle");
 	}
 
@@ -720,7 +728,6 @@ static void
 session_status(struct session *s, struct sip2_msg *m)
 {
 	struct conf_partner	*p = s->term != NULL ? s->term->partner : NULL;
-	struct backend		*be = p != NULL ? route_backend(p->id) : NULL;
 	struct sip2_msg		*r;
 	char			 date[19], timeout[16];
 	const char		*yn;
@@ -730,7 +737,7 @@ session_status(struct session *s, struct sip2_msg *m)
 		session_close(s, "out of memory");
 		return;
 	}
-	yn = be != NULL && backend_up(be) ? "Y" : "N";
+	yn = serve_partner_up(p) ? "Y" : "N";
 	sip2_msg_set_fixed(r, SIP2_FX_ONLINE, yn);
 	sip2_msg_set_fixed(r, SIP2_FX_CHECKIN_OK, yn);
 	sip2_msg_set_fixed(r, SIP2_FX_CHECKOUT_OK, yn);
@@ -776,6 +783,11 @@ session_forward(struct session *s, struct circ_req *req)
 
 	p = circ_route(gw->conf, req, s->term->partner);
 	s->partner = p->id;
+	if (p->has_backend && p->backend.proto != BACKEND_SIP2) {
+		/* Another protocol: translated, answered via session_answer. */
+		serve_sip2(s->id, s->txn, s->req, p);
+		return;
+	}
 	if ((be = route_backend(p->id)) == NULL) {
 		snprintf(screen, sizeof(screen), "%s cannot be reached from "
 		    "here; please see staff.", p->name);
@@ -804,6 +816,30 @@ session_forward(struct session *s, struct circ_req *req)
 	snprintf(screen, sizeof(screen), "%s is %s; please try again or see "
 	    "staff.", p->name, strcmp(why, "busy") == 0 ? "busy" : "offline");
 	session_refuse(s, screen);
+}
+
+/*
+ * Answer a session's request from elsewhere (a translated transaction):
+ * with msg, which this takes, or with a refusal when msg is NULL.  An
+ * answer for a session that has gone, or has moved on, is dropped.
+ */
+void
+session_answer(uint64_t sid, uint32_t txn, struct sip2_msg *msg,
+    const char *result)
+{
+	struct session	*s;
+
+	if ((s = session_find(sid)) == NULL || s->txn != txn || !s->busy) {
+		sip2_msg_free(msg);
+		return;
+	}
+	if (msg == NULL) {
+		session_refuse(s, "The gateway could not serve this; please "
+		    "try again or see staff.");
+		return;
+	}
+	session_reply(s, msg);
+	session_done(s, result);
 }
 
 static void

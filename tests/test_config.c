@@ -26,6 +26,7 @@
 #include <cmocka.h>
 
 #include "circlinkd.h"
+#include "ncip.h"
 
 #ifndef CONF_FIXTURES
 #define CONF_FIXTURES	"tests/data/conf"
@@ -1018,7 +1019,7 @@ test_unknown_backend_protocol(void **state)
 {
 	expect_error("bad/backend-protocol.conf",
 	    "@/bad/backend-protocol.conf:4: \"backend\": unknown protocol "
-	    "\"ncip\" (expected sip2)");
+	    "\"z3950\" (expected sip2 or ncip)");
 }
 
 static void
@@ -1060,6 +1061,332 @@ test_secret_not_echoed(void **state)
 	assert_null(conf_load(fx("echo.conf"), err, sizeof(err)));
 	assert_null(strstr(err, "words"));
 	assert_non_null(strstr(err, "echo.conf:5: "));
+}
+
+
+static struct conf *
+load_ncip(void)
+{
+	struct conf	*conf;
+	char		 err[1024];
+
+	conf = conf_load(fx("ncip/circlinkd.conf"), err, sizeof(err));
+	if (conf == NULL)
+		fail_msg("%s", err);
+	return (conf);
+}
+
+static void
+test_ncip_listeners(void **state)
+{
+	struct conf		*conf = load_ncip();
+	struct conf_listener	*l;
+
+	assert_int_equal(conf->trace, TRACE_NCIP | TRACE_BACKEND);
+	l = listener_at(conf, 0);
+	assert_int_equal(l->port, 8080);
+	assert_int_equal(l->ncip, 1);
+	assert_int_equal(l->tls.enabled, 0);
+	assert_int_equal(l->idle_timeout, 60);	/* an HTTP keep-alive */
+	l = listener_at(conf, 1);
+	assert_int_equal(l->ncip, 1);
+	assert_int_equal(l->tls.enabled, 1);
+	/* Partners' pins verify client certificates: no client-ca needed. */
+	assert_int_equal(l->tls.verify_peer, CONF_VERIFY_OPTIONAL);
+	assert_null(l->tls.ca);
+	assert_int_equal(l->idle_timeout, 120);
+	l = listener_at(conf, 2);
+	assert_int_equal(l->port, 8444);
+	assert_int_equal(l->ncip, 1);
+	assert_int_equal(l->tls.enabled, 1);
+	assert_int_equal(l->tls.verify_peer, CONF_VERIFY_REQUIRED);
+	l = listener_at(conf, 3);
+	assert_int_equal(l->ncip, 0);
+	assert_int_equal(l->idle_timeout, 900);
+	conf_free(conf);
+}
+
+static void
+test_ncip_caller_authentication(void **state)
+{
+	struct conf		*conf = load_ncip();
+	struct conf_partner	*p;
+	uint8_t			 pin[CONF_PIN_LEN];
+	int			 i;
+
+	p = conf_partner_find(conf, "metro");
+	assert_string_equal(p->ncip_token, "metro-token-0123456789abcdef");
+	assert_null(p->ncip_agency_auth);
+	assert_int_equal(p->ncip_npins, 0);
+	/* Without ncip-auth, every credential given is required. */
+	assert_int_equal(p->ncip_auth, NCIP_CALLER_TOKEN);
+
+	p = conf_partner_find(conf, "district");
+	assert_null(p->ncip_token);
+	assert_string_equal(p->ncip_agency_auth, "district agency secret");
+	assert_int_equal(p->ncip_npins, 2);
+	for (i = 0; i < CONF_PIN_LEN; i++)
+		pin[i] = 0xa0 + i;
+	assert_memory_equal(p->ncip_pins[0], pin, CONF_PIN_LEN);
+	for (i = 0; i < CONF_PIN_LEN; i++)
+		pin[i] = i;
+	assert_memory_equal(p->ncip_pins[1], pin, CONF_PIN_LEN);
+	assert_int_equal(p->ncip_auth, NCIP_CALLER_AGENCY | NCIP_CALLER_CERT);
+
+	p = conf_partner_find(conf, "tools");
+	assert_non_null(p->ncip_token);
+	assert_int_equal(p->ncip_auth, NCIP_CALLER_CERT);
+
+	/* A partner with no NCIP credential may not call at all. */
+	conf_free(conf);
+	conf = load_good();
+	assert_int_equal(conf_partner_find(conf, "metro")->ncip_auth, 0);
+	conf_free(conf);
+}
+
+static void
+test_ncip_backend_every_setting(void **state)
+{
+	struct conf			*conf = load_ncip();
+	struct conf_backend		*b;
+	struct conf_ncip_profile	*n;
+	char				 want[PATH_MAX];
+
+	b = &conf_partner_find(conf, "metro")->backend;
+	n = &b->ncip;
+	assert_int_equal(b->proto, BACKEND_NCIP);
+	assert_string_equal(b->address, "127.0.0.1");
+	assert_int_equal(b->port, 7081);
+	assert_int_equal(b->tls.enabled, 1);
+	expand("@/good/tls/ils-ca.pem", want, sizeof(want));
+	assert_string_equal(b->tls.ca, want);
+	assert_int_equal(b->tls.npins, 1);
+	assert_string_equal(b->tls.server_name, "ncip.metro.example");
+	expand("@/good/tls/client.key", want, sizeof(want));
+	assert_string_equal(b->tls.key, want);
+	assert_string_equal(n->path, "/symws/ncip/v1");
+	assert_string_equal(n->token, "ils-token.7~x_Y-2");
+	assert_int_equal(n->version, 1);
+	assert_string_equal(n->version_str, NCIP_V1_01);
+	assert_int_equal(n->ns_style, NCIP_NSS_NONE);
+	assert_int_equal(n->qualified_attrs, 0);
+	assert_string_equal(n->from_agency, "CIRCLINK");
+	assert_string_equal(n->to_agency, "METRO-ILS");
+	assert_string_equal(n->from_agency_auth, "metro \"agency\" secret");
+	assert_string_equal(n->app_profile, "CIRCLINK-METRO");
+	assert_int_equal(n->user_by_auth, 1);
+	assert_string_equal(n->auth_barcode_type, "User Id");
+	assert_string_equal(n->auth_pin_type, "Password");
+	assert_string_equal(n->request_type, "Page");
+	assert_string_equal(n->request_scope, "Item");
+	assert_int_equal(b->pool, 3);
+	assert_int_equal(b->timeout_ms, 2500);
+	assert_int_equal(b->connect_timeout_ms, 1000);
+	assert_int_equal(b->queue_max, 50);
+	assert_int_equal(b->keepalive_ms, 10000);
+	conf_free(conf);
+}
+
+static void
+test_ncip_backend_defaults(void **state)
+{
+	struct conf			*conf = load_ncip();
+	struct conf_backend		*b;
+	struct conf_ncip_profile	*n;
+
+	b = &conf_partner_find(conf, "district")->backend;
+	n = &b->ncip;
+	assert_int_equal(b->proto, BACKEND_NCIP);
+	assert_int_equal(b->port, 7082);
+	assert_int_equal(b->tls.enabled, 0);
+	assert_string_equal(n->path, "/ncip");
+	assert_null(n->token);
+	assert_int_equal(n->version, 2);
+	assert_null(n->version_str);		/* the codec's: 2.02 */
+	assert_int_equal(n->ns_style, NCIP_NSS_DEFAULT);
+	assert_int_equal(n->qualified_attrs, 1);
+	assert_null(n->from_agency);
+	assert_null(n->to_agency);
+	assert_null(n->from_agency_auth);
+	assert_null(n->app_profile);
+	assert_int_equal(n->user_by_auth, 0);
+	assert_string_equal(n->auth_barcode_type, "Barcode Id");
+	assert_string_equal(n->auth_pin_type, "PIN");
+	assert_string_equal(n->request_type, "Hold");
+	assert_string_equal(n->request_scope, "Bibliographic Item");
+	assert_int_equal(b->pool, 2);
+	assert_int_equal(b->timeout_ms, 5000);
+	assert_int_equal(b->queue_max, 256);
+
+	n = &conf_partner_find(conf, "tools")->backend.ncip;
+	assert_int_equal(n->version, 2);
+	assert_string_equal(n->version_str, NCIP_V2_0);
+	assert_int_equal(n->ns_style, NCIP_NSS_PREFIX);
+	conf_free(conf);
+}
+
+static void
+test_ncip_backend_same(void **state)
+{
+	struct conf			*a = load_ncip(), *b = load_ncip();
+	struct conf_backend		*x, *y;
+	struct conf_ncip_profile	*n;
+	char				*saved;
+	size_t				 i;
+
+	x = &conf_partner_find(a, "metro")->backend;
+	y = &conf_partner_find(b, "metro")->backend;
+	n = &y->ncip;
+	assert_int_equal(conf_backend_same(x, y), 1);
+	{
+		char	**fields[] = { &n->version_str, &n->path, &n->token,
+		    &n->from_agency, &n->to_agency, &n->from_agency_auth,
+		    &n->app_profile, &n->auth_barcode_type,
+		    &n->request_scope };
+
+		for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+			saved = *fields[i];
+			*fields[i] = NULL;
+			if (conf_backend_same(x, y))
+				fail_msg("string %zu not compared", i);
+			*fields[i] = saved;
+		}
+	}
+	n->version = 2;
+	assert_int_equal(conf_backend_same(x, y), 0);
+	n->version = 1;
+	n->ns_style = NCIP_NSS_PREFIX;
+	assert_int_equal(conf_backend_same(x, y), 0);
+	n->ns_style = NCIP_NSS_NONE;
+	n->qualified_attrs = 1;
+	assert_int_equal(conf_backend_same(x, y), 0);
+	n->qualified_attrs = 0;
+	n->user_by_auth = 0;
+	assert_int_equal(conf_backend_same(x, y), 0);
+	n->user_by_auth = 1;
+	saved = n->auth_pin_type;
+	n->auth_pin_type = n->auth_barcode_type;
+	assert_int_equal(conf_backend_same(x, y), 0);
+	n->auth_pin_type = saved;
+	saved = n->request_type;
+	n->request_type = n->request_scope;
+	assert_int_equal(conf_backend_same(x, y), 0);
+	n->request_type = saved;
+	y->keepalive_ms++;
+	assert_int_equal(conf_backend_same(x, y), 0);
+	y->keepalive_ms--;
+	assert_int_equal(conf_backend_same(x, y), 1);
+	conf_free(a);
+	conf_free(b);
+}
+
+static void
+test_ncip_token_file_readable_by_others(void **state)
+{
+	set_mode("ncip/partners/metro.conf", 0604);
+	expect_error("ncip/circlinkd.conf", "@/ncip/partners/metro.conf: "
+	    "holds secrets but is accessible by others; chmod o-rwx");
+}
+
+static void
+test_ncip_sip2_setting_on_ncip_listener(void **state)
+{
+	expect_error("bad/ncip-sip2-keyword.conf",
+	    "@/bad/ncip-sip2-keyword.conf:4: \"login-attempts\" is for SIP2 "
+	    "listeners, not ncip ones");
+}
+
+static void
+test_ncip_auth_without_credential(void **state)
+{
+	expect_error("bad/ncip-auth-no-pin.conf",
+	    "@/bad/ncip-auth-no-pin.conf:4: \"ncip-auth\": certificate needs "
+	    "\"ncip-client-pin\"");
+}
+
+static void
+test_ncip_token_too_short(void **state)
+{
+	expect_error("bad/ncip-short-token.conf",
+	    "@/bad/ncip-short-token.conf:4: \"ncip-token\" must be at least "
+	    "16 characters long");
+}
+
+static void
+test_ncip_token_needs_no_encoding(void **state)
+{
+	char	 err[1024];
+
+	expect_error("bad/ncip-token-chars.conf",
+	    "@/bad/ncip-token-chars.conf:4: \"ncip-token\" may hold only "
+	    "letters, digits and \"-._~\"");
+	assert_null(conf_load(fx("bad/ncip-token-chars.conf"), err,
+	    sizeof(err)));
+	assert_null(strstr(err, "0123456789"));
+}
+
+static void
+test_ncip_token_of_two_partners(void **state)
+{
+	char	 err[1024];
+
+	expect_error("bad/ncip-dup-token.conf",
+	    "@/bad/ncip-dup-token.conf:9: \"ncip-token\" is also partner "
+	    "\"metro\"'s (@/bad/ncip-dup-token.conf:2)");
+	assert_null(conf_load(fx("bad/ncip-dup-token.conf"), err,
+	    sizeof(err)));
+	assert_null(strstr(err, "shared-token"));
+}
+
+static void
+test_ncip_pin_of_two_partners(void **state)
+{
+	expect_error("bad/ncip-dup-pin.conf",
+	    "@/bad/ncip-dup-pin.conf:8: \"ncip-client-pin\" is also partner "
+	    "\"metro\"'s (@/bad/ncip-dup-pin.conf:2)");
+}
+
+static void
+test_ncip_unknown_version(void **state)
+{
+	expect_error("bad/ncip-version.conf", "@/bad/ncip-version.conf:5: "
+	    "\"version\": unknown value \"3.0\" (1.0, 1.01, 2.0, 2.01 or "
+	    "2.02)");
+}
+
+static void
+test_ncip_unknown_namespace(void **state)
+{
+	expect_error("bad/ncip-namespace.conf",
+	    "@/bad/ncip-namespace.conf:5: \"namespace\": unknown value "
+	    "\"ns2\"");
+}
+
+static void
+test_ncip_version1_without_namespace(void **state)
+{
+	expect_error("bad/ncip-v1-namespace.conf",
+	    "@/bad/ncip-v1-namespace.conf:6: \"namespace\": version 1 "
+	    "messages have none");
+}
+
+static void
+test_ncip_backend_refuses_sip2_settings(void **state)
+{
+	expect_error("bad/ncip-sip2-backend-keyword.conf",
+	    "@/bad/ncip-sip2-backend-keyword.conf:6: unknown keyword "
+	    "\"login\"");
+	expect_error("bad/ncip-backend-keyword-on-sip2.conf",
+	    "@/bad/ncip-backend-keyword-on-sip2.conf:5: unknown keyword "
+	    "\"version\"");
+}
+
+static void
+test_ncip_path_must_be_a_path(void **state)
+{
+	expect_error("bad/ncip-path.conf", "@/bad/ncip-path.conf:5: \"path\" "
+	    "must start with \"/\" and hold only letters, digits and "
+	    "\"-._~/\"");
 }
 
 #define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -1139,6 +1466,23 @@ main(void)
 		T(test_password_without_login),
 		T(test_unexpected_close),
 		T(test_secret_not_echoed),
+		T(test_ncip_listeners),
+		T(test_ncip_caller_authentication),
+		T(test_ncip_backend_every_setting),
+		T(test_ncip_backend_defaults),
+		T(test_ncip_backend_same),
+		T(test_ncip_token_file_readable_by_others),
+		T(test_ncip_sip2_setting_on_ncip_listener),
+		T(test_ncip_auth_without_credential),
+		T(test_ncip_token_too_short),
+		T(test_ncip_token_needs_no_encoding),
+		T(test_ncip_token_of_two_partners),
+		T(test_ncip_pin_of_two_partners),
+		T(test_ncip_unknown_version),
+		T(test_ncip_unknown_namespace),
+		T(test_ncip_version1_without_namespace),
+		T(test_ncip_backend_refuses_sip2_settings),
+		T(test_ncip_path_must_be_a_path),
 	};
 
 	return (cmocka_run_group_tests_name("config", tests, NULL, NULL));

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The end-to-end harness's HTTP side: an HTTP/1.1 client, plain or TLS
+ * with an optional client certificate, for the NCIP endpoint, and the
+ * files an NCIP configuration needs.
+ */
+
+#ifndef CIRCLINK_E2E_HTTP_H
+#define CIRCLINK_E2E_HTTP_H
+
+#include <sys/types.h>
+
+#include <stddef.h>
+
+#include "e2e.h"
+
+#define E2E_HTTP_HEAD_MAX	8192		/* a response's headers */
+#define E2E_HTTP_BODY_MAX	(4 * 1024 * 1024)
+
+/* One HTTP response as read. */
+struct e2e_http_resp {
+	int		 status;
+	char		 head[E2E_HTTP_HEAD_MAX];	/* status, headers */
+	char		*body;		/* NUL-terminated; the caller frees */
+	size_t		 bodylen;
+	int		 closed;	/* the server closed after it */
+};
+
+/*
+ * Connect to 127.0.0.1:port; with cafile, speak TLS and verify the
+ * server as "localhost", presenting cert and key when they are given.
+ * Returns NULL after printing why.
+ */
+struct e2e_conn	*e2e_http_connect(int, const char *, const char *,
+		    const char *);
+/*
+ * Send one request with a body (content_type NULL: no Content-Type).
+ * Returns -1 when the connection failed.
+ */
+int		 e2e_http_send(struct e2e_conn *, const char *, const char *,
+		    const char *, const void *, size_t);
+/*
+ * Read one response: headers, then a body by Content-Length, chunks or
+ * up to the close.  Returns 0, or -1 with errno ETIMEDOUT or ECONNRESET
+ * after printing why.
+ */
+int		 e2e_http_read(struct e2e_conn *, struct e2e_http_resp *, int);
+/* POST a body and read the response; 0 or -1 as e2e_http_read(). */
+int		 e2e_http_post(struct e2e_conn *, const char *, const char *,
+		    const void *, size_t, struct e2e_http_resp *);
+/* Free a response's body. */
+void		 e2e_http_resp_free(struct e2e_http_resp *);
+/* Copy a header's value into buf; NULL when the response has none. */
+const char	*e2e_http_header(const struct e2e_http_resp *, const char *,
+		    char *, size_t);
+/* Write a file, mode 0600, replacing it; -1 after printing why. */
+int		 e2e_http_write_file(const char *, const char *);
+/*
+ * Make a self-signed certificate with a common name and its key (mode
+ * 0600) in the environment's directory, with the openssl command.
+ */
+int		 e2e_http_make_cert(struct e2e_env *, const char *,
+		    const char *, const char *);
+/* Write "sha256:" and a certificate's fingerprint in hex into pin. */
+int		 e2e_http_cert_pin(const char *, char *, size_t);
+
+#endif /* CIRCLINK_E2E_HTTP_H */
