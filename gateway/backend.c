@@ -43,7 +43,7 @@ struct bconn {
 	int			 index;
 	enum bconn_state	 state;
 	struct bufferevent	*bev;
-	struct event		*timer;		/* deadline, backoff, keepalive */
+	struct event		*timer;	/* deadlines, probes */
 	struct sip2_framer	 framer;
 	struct breq		*cur;
 	int			 seq;
@@ -69,8 +69,8 @@ TAILQ_HEAD(breqs, breq);
 struct backend {
 	struct event_base	*base;
 	char			*partner;	/* id, for logs */
-	char			*name;		/* for screen messages */
-	struct conf_backend	 conf;		/* own copy of the strings */
+	char			*name;	/* for screen messages */
+	struct conf_backend	 conf;	/* own copy of the strings */
 	SSL_CTX			*ssl_ctx;
 	struct sockaddr_storage	 ss;
 	int			 sslen;
@@ -78,8 +78,8 @@ struct backend {
 	int			 nconns;
 	struct breqs		 queue;
 	int			 queued;
-	int			 up;		/* connections logged in */
-	int			 offline;	/* last attempts all failed */
+	int			 up;	/* connections logged in */
+	int			 offline; /* last attempts all failed */
 	int			 draining;	/* replaced by a reload */
 	const struct timeval	*tv_deadline;	/* common timeout */
 	uint64_t		 calls, failures;
@@ -318,7 +318,7 @@ backend_dispatch(struct backend *be)
 		be->conns[i].state = BC_BUSY;
 		if (bconn_send(&be->conns[i], r->msg) == -1) {
 			bconn_close(&be->conns[i], "write failed");
-			i = -1;		/* the pool changed: look again */
+			i = -1;	/* the pool changed: look again */
 		}
 	}
 }
@@ -403,8 +403,10 @@ static void
 bconn_close(struct bconn *c, const char *why)
 {
 	struct backend	*be = c->be;
-	int		 was_up = c->state == BC_READY || c->state == BC_BUSY ||
-			    c->state == BC_PROBE;
+	int		 was_up;
+
+	was_up = c->state == BC_READY || c->state == BC_BUSY ||
+	    c->state == BC_PROBE;
 
 	if (c->bev != NULL) {
 		bufferevent_free(c->bev);

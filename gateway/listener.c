@@ -27,10 +27,10 @@
 
 struct listener {
 	TAILQ_ENTRY(listener)	 entry;
-	struct conf_listener	 c;		/* own copy, address owned */
+	struct conf_listener	 c;	/* own copy, address owned */
 	struct evconnlistener	*evl;
 	SSL_CTX			*ctx;
-	SSL_CTX			*next_ctx;	/* while a reload is checked */
+	SSL_CTX			*next_ctx; /* while a reload is tried */
 	int			 keep;
 };
 TAILQ_HEAD(listeners, listener);

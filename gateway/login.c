@@ -21,7 +21,7 @@
 /* A login whose password was verified against a given hash. */
 struct login_seen {
 	char		*login;
-	char		*hash;		/* the configured hash it matched */
+	char		*hash;		/* the hash it matched */
 	uint8_t		 mac[32];	/* HMAC(key, password) */
 };
 

@@ -41,7 +41,7 @@ struct serve_txn {
 	struct circ_req		 req;
 	struct circ_result	 res;
 	struct circ_arena	*arena;
-	struct sip2_msg		*sip2;		/* the caller's request */
+	struct sip2_msg		*sip2;	/* the caller's request */
 	struct ncip_msg		*ncip;
 	struct sip2_msg		*sip2_keep[SERVE_KEEP_MAX];
 	struct ncip_msg		*ncip_keep[SERVE_KEEP_MAX];
@@ -241,7 +241,8 @@ serve_step(struct serve_txn *t)
 		    now, &nm);
 	if (more == -1) {
 		serve_fail(t, errno == ENOTSUP ? CIRC_E_NOT_SUPPORTED :
-		    errno == EINVAL ? CIRC_E_NEEDED_DATA : CIRC_E_REFUSED, NULL);
+		    errno == EINVAL ? CIRC_E_NEEDED_DATA : CIRC_E_REFUSED,
+		    NULL);
 		return;
 	}
 	if (!more || nm == NULL) {

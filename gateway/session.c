@@ -27,10 +27,10 @@
 
 #include "circlinkd.h"
 
-#define SESSION_BAD_MAX		10	/* garbled messages in a row, then close */
-#define SESSION_FAIL_DELAY_MIN	200	/* ms before answering a failed login */
+#define SESSION_BAD_MAX		10	/* garbled in a row: close */
+#define SESSION_FAIL_DELAY_MIN	200	/* ms before "no" to a login */
 #define SESSION_FAIL_DELAY_RAND	400
-#define SESSION_TRIM_CHURN	256	/* sessions come or gone, then trim */
+#define SESSION_TRIM_CHURN	256	/* sessions come or gone: trim */
 #define SESSION_TLS_READ	2048	/* bytes one TLS read may reserve */
 
 struct session {
@@ -41,26 +41,26 @@ struct session {
 	struct bufferevent	*bev;
 	int			 plain;
 	char			 peer[64];
-	struct conf_terminal	*term;		/* NULL until logged in */
+	struct conf_terminal	*term;	/* NULL until logged in */
 	struct sip2_wire	 wire;
 	struct sip2_framer	 framer;
 	int			 login_failures;
-	int			 bad;		/* garbled messages in a row */
+	int			 bad;	/* garbled messages in a row */
 	int			 busy;		/* an answer is owed */
 	int			 closing;
-	int			 in_process;	/* session_process() runs */
-	long long		 last_active;	/* ms, for the idle time-out */
-	int			 seq;		/* the request's AY, or -1 */
+	int			 in_process; /* session_process() runs */
+	long long		 last_active; /* ms, for the idle time-out */
+	int			 seq;	/* the request's AY, or -1 */
 	uint32_t		 txn;
 	struct timespec		 started;
-	struct sip2_msg		*req;		/* the request being served */
+	struct sip2_msg		*req;	/* the request served now */
 	const struct circ_op_info *op;
 	const char		*partner;	/* serving it, for the log */
 	char			*last_req;
 	size_t			 last_req_len;
 	char			*last_resp;
 	size_t			 last_resp_len;
-	struct event		*delay;		/* failed-login pause */
+	struct event		*delay;	/* failed-login pause */
 	struct event		*reaper;	/* frees on the next turn */
 };
 TAILQ_HEAD(sessions, session);
@@ -70,7 +70,7 @@ static struct session	**session_hash;
 static size_t		 session_hash_size;
 static int		 session_n;
 static struct event	*session_sweep;
-static int		 session_churn;	/* opened or closed since a trim */
+static int		 session_churn;	/* come or gone since a trim */
 static time_t		 session_last_accept;
 
 static struct session	*session_find(uint64_t);
@@ -78,7 +78,8 @@ static void		 session_hash_add(struct session *);
 static void		 session_hash_del(struct session *);
 static void		 session_read_cb(struct bufferevent *, void *);
 static void		 session_write_cb(struct bufferevent *, void *);
-static void		 session_event_cb(struct bufferevent *, short, void *);
+static void		 session_event_cb(struct bufferevent *, short,
+			    void *);
 static void		 session_reap_cb(evutil_socket_t, short, void *);
 static void		 session_sweep_start(void);
 static long long	 session_ms(const struct timeval *);
@@ -86,8 +87,8 @@ static void		 session_sweep_cb(evutil_socket_t, short, void *);
 static void		 session_delay_cb(evutil_socket_t, short, void *);
 static void		 session_close(struct session *, const char *);
 static void		 session_process(struct session *);
-static void		 session_message(struct session *, const char *, size_t,
-			    enum sip2_term);
+static void		 session_message(struct session *, const char *,
+			    size_t, enum sip2_term);
 static void		 session_send_raw(struct session *, const char *,
 			    size_t);
 static void		 session_reply(struct session *, struct sip2_msg *);
@@ -97,7 +98,8 @@ static void		 session_login(struct session *, struct sip2_msg *);
 static void		 session_login_cb(uint64_t, uint32_t, const char *,
 			    int);
 static void		 session_status(struct session *, struct sip2_msg *);
-static void		 session_forward(struct session *, struct circ_req *);
+static void		 session_forward(struct session *,
+			    struct circ_req *);
 static void		 session_backend_cb(uint64_t, uint32_t,
 			    struct sip2_msg *, struct sip2_msg *, const char *);
 static void		 session_garbled(struct session *, const char *);
@@ -626,8 +628,9 @@ session_done(struct session *s, const char *result)
 			snprintf(masked, sizeof(masked), "%.4s***", patron);
 			patron = masked;
 		}
-		log_info("sid=%016llx txn=%u term=%s msg=%s partner=%s patron=%s "
-		    "result=%s us=%ld", (unsigned long long)s->id, s->txn,
+		log_info("sid=%016llx txn=%u term=%s msg=%s partner=%s "
+		    "patron=%s result=%s us=%ld", (unsigned long long)s->id,
+		    s->txn,
 		    s->term != NULL ? s->term->login : "-", s->op->name,
 		    s->partner != NULL ? s->partner : "-",
 		    patron != NULL ? patron : "-", result, us);
@@ -727,12 +730,13 @@ session_delay_cb(evutil_socket_t fd, short ev, void *arg)
 static void
 session_status(struct session *s, struct sip2_msg *m)
 {
-	struct conf_partner	*p = s->term != NULL ? s->term->partner : NULL;
+	struct conf_partner	*p;
 	struct sip2_msg		*r;
 	char			 date[19], timeout[16];
 	const char		*yn;
 	int			 t;
 
+	p = s->term != NULL ? s->term->partner : NULL;
 	if ((r = sip2_msg_new(SIP2_ACS_STATUS)) == NULL) {
 		session_close(s, "out of memory");
 		return;

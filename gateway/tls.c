@@ -39,8 +39,8 @@ static void	 tls_pins_free(void *, void *, CRYPTO_EX_DATA *, int, long,
 		    void *);
 
 static int	 tls_verify_cb(int, X509_STORE_CTX *);
-static SSL_CTX	*tls_ctx_common(const SSL_METHOD *, const struct conf_tls *,
-		    char *, size_t);
+static SSL_CTX	*tls_ctx_common(const SSL_METHOD *,
+		    const struct conf_tls *, char *, size_t);
 
 /* Prepare the library once, before any context is made. */
 void
