@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * circlink-ilssim: a simulated ILS that answers SIP2 as a real one does,
- * for circlink's tests, benchmarks and demo.
+ * circlink-ilssim: a simulated ILS that answers SIP2 and NCIP as a real one
+ * does, for circlink's tests, benchmarks and demo.
  */
 
 #include "config.h"
@@ -25,11 +25,11 @@
 static void __attribute__((__noreturn__))
 usage(void)
 {
-	fprintf(stderr, "usage: circlink-ilssim -d datafile -l addr:port "
-	    "[-l addr:port ...]\n"
-	    "\t[-t addr:port -c cert.pem -k key.pem] [-C addr:port] "
-	    "[-p portfile]\n"
-	    "\t[-f fault ...] [-v]\n");
+	fprintf(stderr, "usage: circlink-ilssim -d datafile [-l addr:port ...] "
+	    "[-n addr:port ...]\n"
+	    "\t[-t addr:port] [-N addr:port] [-c cert.pem -k key.pem] "
+	    "[-C addr:port]\n"
+	    "\t[-p portfile] [-f fault ...] [-v]\n");
 	exit(2);
 }
 
@@ -62,7 +62,7 @@ signal_cb(evutil_socket_t sig, short ev, void *arg)
 /* Split "host:port" or "[v6]:port" into an argument for the network. */
 static int
 listen_arg(struct ilssim_listen_arg **args, size_t *n, const char *spec,
-    int tls)
+    int tls, int ncip)
 {
 	struct ilssim_listen_arg	*na, *a;
 	char				*host, *port;
@@ -85,6 +85,7 @@ listen_arg(struct ilssim_listen_arg **args, size_t *n, const char *spec,
 	a->host = host;
 	a->port = port;
 	a->tls = tls;
+	a->ncip = ncip;
 	return 0;
 }
 
@@ -101,7 +102,7 @@ main(int argc, char *argv[])
 	int				 ch, tls = 0, rc = 1;
 
 	memset(&srv, 0, sizeof(srv));
-	while ((ch = getopt(argc, argv, "C:c:d:f:k:l:p:t:v")) != -1) {
+	while ((ch = getopt(argc, argv, "C:c:d:f:k:l:N:n:p:t:v")) != -1) {
 		switch (ch) {
 		case 'C':
 			control = optarg;
@@ -122,13 +123,16 @@ main(int argc, char *argv[])
 			break;
 		case 'l':
 		case 't':
+		case 'n':
+		case 'N':
 			if (listen_arg(&args, &nargs, optarg,
-			    ch == 't') == -1) {
+			    ch == 't' || ch == 'N', ch == 'n' ||
+			    ch == 'N') == -1) {
 				fprintf(stderr, "circlink-ilssim: %s: expected "
 				    "ADDR:PORT\n", optarg);
 				return 2;
 			}
-			tls |= ch == 't';
+			tls |= ch == 't' || ch == 'N';
 			break;
 		case 'p':
 			portfile = optarg;
@@ -143,10 +147,12 @@ main(int argc, char *argv[])
 	if (optind != argc || srv.datafile == NULL || nargs == 0)
 		usage();
 	if (tls && (cert == NULL || key == NULL)) {
-		fprintf(stderr, "circlink-ilssim: -t needs -c and -k\n");
+		fprintf(stderr, "circlink-ilssim: -t and -N need -c and -k\n");
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	/* Before any XML is read: no entity or DTD is ever loaded. */
+	ncip_init();
 
 	if ((srv.state = ilssim_data_load(srv.datafile, err,
 	    sizeof(err))) == NULL) {

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * The simulated ILS: its circulation state and operations, the SIP2 server
- * that maps SIP2 onto them, and the network front with fault injection.
+ * The simulated ILS: its circulation state and operations, the SIP2 and
+ * NCIP servers that map their protocols onto them, and the network fronts
+ * (SIP2 sockets, NCIP over HTTP) with fault injection.
  */
 
 #ifndef CIRCLINK_ILSSIM_H
@@ -12,8 +13,10 @@
 #include <sys/socket.h>
 
 #include <stddef.h>
+#include <stdio.h>
 #include <time.h>
 
+#include "ncip.h"
 #include "sip2.h"
 
 /*
@@ -97,6 +100,9 @@ enum ilssim_res {
 	ILSSIM_E_AMOUNT,
 	ILSSIM_E_CURRENCY,
 	ILSSIM_E_NOMEM,
+	ILSSIM_E_PATRON_EXISTS,
+	ILSSIM_E_ITEM_EXISTS,
+	ILSSIM_E_BAD_VALUE,	/* a value the record cannot hold */
 };
 
 /* A SIP2 account the ILS accepts, with how it answers that account. */
@@ -150,6 +156,8 @@ struct ilssim_loan {
 
 /* One hold in a title's queue. */
 struct ilssim_hold {
+	char			 id[16];	/* "H" and eight digits */
+	char			*ext_id;	/* the requester's, or NULL */
 	TAILQ_ENTRY(ilssim_hold) qentry;	/* in the title's queue */
 	TAILQ_ENTRY(ilssim_hold) pentry;	/* in the patron's holds */
 	struct ilssim_patron	*patron;
@@ -168,6 +176,9 @@ TAILQ_HEAD(ilssim_holds, ilssim_hold);
 /* A title: the copies that share it and the holds on it. */
 struct ilssim_title {
 	char			*title;
+	char			*isbn;		/* or NULL */
+	char			*record;	/* bibliographic record id */
+	int			 indexed;	/* found by its name */
 	struct ilssim_holds	 queue;
 	struct ilssim_item	**copies;
 	size_t			 ncopies;
@@ -186,6 +197,7 @@ struct ilssim_item {
 	char			*location;	/* where it is now */
 	const char		*destination;	/* a location's code, or NULL */
 	char			*props;		/* SIP2 item properties (CH) */
+	int			 temporary;	/* made by NCIP AcceptItem */
 	int			 status;
 	long			 rental;	/* fee for loan, cents */
 	struct ilssim_loan	*loan;
@@ -222,6 +234,28 @@ struct ilssim_patron {
 	struct ilssim_holds	 holds;
 };
 
+/*
+ * How the ILS speaks NCIP (the data file's ncip record): the version and
+ * dialect it answers in, its agency id, and what it asks of initiators.
+ */
+struct ilssim_ncip_conf {
+	int			 version;	/* 1 or 2 */
+	const char		*version_str;	/* the schema or DTD URL */
+	enum ncip_ns_style	 ns;		/* version 2 */
+	int			 qualified;	/* ns1:version, ns1:Scheme */
+	int			 doctype;	/* version 1 */
+	char			*agency;	/* or the institution id */
+	char			**tokens;	/* one must be in the URL */
+	size_t			 ntokens;
+	char			*agency_auth;	/* FromAgencyAuthentication */
+};
+
+/* A record of an NCIP AcceptItem: its request id and the item it made. */
+struct ilssim_accept {
+	char			*key;		/* agency and request id */
+	char			*barcode;
+};
+
 /* A string-keyed hash table of pointers into the state. */
 struct ilssim_hash {
 	struct ilssim_hent {
@@ -255,8 +289,12 @@ struct ilssim_state {
 	struct ilssim_hash	 item_idx;
 	struct ilssim_hash	 title_idx;
 	struct ilssim_hash	 fee_idx;
+	struct ilssim_hash	 accept_idx;
+	struct ilssim_ncip_conf	 ncip;
 	unsigned		 next_fee;
 	unsigned		 next_txn;
+	unsigned		 next_hold;
+	unsigned		 next_id;	/* made-up barcodes */
 };
 
 /* A patron's standing, as SIP2 23/63 and NCIP LookupUser report it. */
@@ -297,6 +335,18 @@ struct ilssim_checkin_result {
 	const char		*destination;	/* location code, or NULL */
 	int			 alert;		/* ILSSIM_ALERT_* */
 	int			 was_on_loan;
+};
+
+/* Patron fields NCIP may change; ilssim_data_patron_set() sets them. */
+enum ilssim_pfield {
+	ILSSIM_PF_NAME,
+	ILSSIM_PF_PIN,
+	ILSSIM_PF_ADDRESS,
+	ILSSIM_PF_EMAIL,
+	ILSSIM_PF_PHONE,
+	ILSSIM_PF_BIRTH,	/* YYYYMMDD */
+	ILSSIM_PF_LANGUAGE,	/* 3-digit SIP2 language */
+	ILSSIM_PF_EXPIRES,	/* seconds since the epoch, in decimal */
 };
 
 /* What a fee payment did. */
@@ -411,6 +461,66 @@ void			 ilssim_data_describe_item(struct ilssim_item *,
 /* Write one line describing a patron's state for tests, no newline. */
 void			 ilssim_data_describe_patron(struct ilssim_state *,
 			    struct ilssim_patron *, time_t, char *, size_t);
+/* Write one line counting what the state holds, for tests. */
+void			 ilssim_data_describe_counts(struct ilssim_state *,
+			    char *, size_t);
+/* Return the hold with this id, ours or the requester's, or NULL. */
+struct ilssim_hold	*ilssim_data_hold_by_id(struct ilssim_state *,
+			    const char *);
+/* Remember the id a requester gave a hold (a copy is kept). */
+enum ilssim_res		 ilssim_data_hold_tag(struct ilssim_hold *,
+			    const char *);
+/*
+ * Place a hold on a copy first in its queue, whatever the patron's
+ * standing, and set the copy aside for it at the pickup location.
+ */
+enum ilssim_res		 ilssim_data_hold_set_aside(struct ilssim_state *,
+			    struct ilssim_patron *, struct ilssim_item *,
+			    const char *, time_t, time_t,
+			    struct ilssim_hold **);
+/* Return the title with this ISBN or bibliographic record id, or NULL. */
+struct ilssim_title	*ilssim_data_title_by_bibid(struct ilssim_state *,
+			    const char *);
+/*
+ * Make a patron of a class (NULL or unknown: the first class) at the
+ * first location.  *out is set to the new patron.
+ */
+enum ilssim_res		 ilssim_data_patron_new(struct ilssim_state *,
+			    const char *, const char *, const char *,
+			    const char *, struct ilssim_patron **);
+/* Set a patron's field; NULL clears it (never the name or the PIN). */
+enum ilssim_res		 ilssim_data_patron_set(struct ilssim_patron *,
+			    enum ilssim_pfield, const char *);
+/* Set and clear status bits a patron's record holds. */
+void			 ilssim_data_patron_blocks(struct ilssim_patron *,
+			    unsigned, unsigned);
+/* Return the bit of a block's data file name, or 0. */
+unsigned		 ilssim_data_block_bit(const char *);
+/* Return the data file name of one status bit, or NULL. */
+const char		*ilssim_data_block_name(unsigned);
+/*
+ * Make an item with a title (temporary items get a title of their own)
+ * at a location, which becomes its home.  *out is set to the new item.
+ */
+enum ilssim_res		 ilssim_data_item_new(struct ilssim_state *,
+			    const char *, const char *, const char *,
+			    const char *, const char *, int,
+			    struct ilssim_item **);
+/*
+ * Delete an item that is not on loan: holds on that copy are cancelled,
+ * a hold it was set aside for waits again.
+ */
+enum ilssim_res		 ilssim_data_item_delete(struct ilssim_state *,
+			    struct ilssim_item *);
+/* Return the AcceptItem record of a request, or NULL. */
+const struct ilssim_accept *ilssim_data_accept_find(struct ilssim_state *,
+			    const char *);
+/* Record which item an AcceptItem request made. */
+enum ilssim_res		 ilssim_data_accept_add(struct ilssim_state *,
+			    const char *, const char *);
+/* Write a patron (p set) or item barcode no record uses yet into buf. */
+void			 ilssim_data_new_barcode(struct ilssim_state *, int,
+			    char *, size_t);
 
 /* Counters for the control port's stats command. */
 struct ilssim_stats {
@@ -418,6 +528,11 @@ struct ilssim_stats {
 	unsigned long		 tx[100];	/* responses, by code */
 	unsigned long		 bad;	/* requests that did not parse */
 	unsigned long		 conns;		/* SIP2 connections accepted */
+	unsigned long		 ncip_rx[NCIP_SVC__COUNT]; /* by service */
+	unsigned long		 ncip_requests;	/* HTTP requests received */
+	unsigned long		 ncip_problems;	/* answers with a Problem */
+	unsigned long		 ncip_bad;	/* bodies that did not parse */
+	unsigned long		 ncip_conns;	/* HTTP connections accepted */
 };
 
 /* One SIP2 conversation's state, independent of the transport. */
@@ -441,6 +556,7 @@ enum ilssim_mode {
 };
 
 struct ilssim_listener;
+struct ilssim_http;
 struct ilssim_conn;
 struct ilssim_ctl;
 struct event_base;
@@ -461,6 +577,7 @@ struct ilssim_server {
 	struct ilssim_listener	*listeners;	/* SIP2, plain and TLS */
 	size_t			 nlisteners;
 	struct ilssim_listener	*control;
+	struct ilssim_http	*http;		/* NCIP listeners */
 	TAILQ_HEAD(, ilssim_conn) conns;
 	TAILQ_HEAD(, ilssim_conn) dead;
 	TAILQ_HEAD(, ilssim_ctl) ctls;
@@ -476,6 +593,7 @@ struct ilssim_listen_arg {
 	char			*host;
 	char			*port;
 	int			 tls;
+	int			 ncip;		/* NCIP over HTTP(S) */
 };
 
 /* ilssim.c */
@@ -498,13 +616,52 @@ int	ilssim_sip2_code(const char *, size_t);
 size_t	ilssim_sip2_handle(struct ilssim_session *, const char *, size_t,
 	    char *, size_t);
 
+/* ilssim_ncip.c */
+/* The answer to one NCIP request. */
+struct ilssim_ncip_answer {
+	char			*body;		/* to free(), NUL-terminated */
+	size_t			 len;
+	int			 status;	/* HTTP status */
+	const char		*content_type;
+	enum ncip_service	 service;	/* what was asked, or NONE */
+	enum ncip_problem_type	 problem;	/* NCIP_PT_NONE: it went well */
+};
+/*
+ * Answer one NCIP body that was posted to a URI (path and query).  Returns
+ * 0 with the answer filled in, -1 when out of memory.
+ */
+int	ilssim_ncip_handle(struct ilssim_server *, const char *, const char *,
+	    size_t, struct ilssim_ncip_answer *);
+/* Write one line of NCIP counters for the control port, no newline. */
+void	ilssim_ncip_stats(struct ilssim_server *, char *, size_t);
+
+/* ilssim_http.c */
+/*
+ * Open the NCIP listeners (arguments with ncip set; TLS ones use the
+ * server's TLS context).  Returns -1 with a message in err on failure.
+ */
+int	ilssim_http_start(struct ilssim_server *, struct ilssim_listen_arg *,
+	    size_t, char *, size_t);
+/* Write "ncip PORT" and "ncips PORT" lines for the bound listeners. */
+void	ilssim_http_portfile(struct ilssim_server *, FILE *);
+/* Close (0) or reopen (1) the NCIP listening sockets. */
+int	ilssim_http_listen(struct ilssim_server *, int, char *, size_t);
+/* Drop held requests, connections and listeners. */
+void	ilssim_http_stop(struct ilssim_server *);
+
 /* ilssim_net.c */
 /*
- * Open the SIP2 listeners, TLS context and control port.  Returns -1 with a
- * message in err on failure.
+ * Open the SIP2 and NCIP listeners, TLS context and control port.
+ * Returns -1 with a message in err on failure.
  */
 int	ilssim_net_start(struct ilssim_server *, struct ilssim_listen_arg *,
 	    size_t, const char *, const char *, const char *, char *, size_t);
+/*
+ * Resolve a numeric loopback address for a listener.  Returns -1 with a
+ * message in err for anything else.
+ */
+int	ilssim_net_resolve(const char *, const char *,
+	    struct sockaddr_storage *, socklen_t *, char *, size_t);
 /* Write the bound ports to a file ("sip2 PORT" lines), atomically. */
 int	ilssim_net_portfile(struct ilssim_server *, const char *);
 /* Apply a fault by name ("delay 500", "drop", "normal"...). */

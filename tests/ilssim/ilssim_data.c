@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * The simulated ILS's state: the data file loader, lookups, and the
- * circulation operations that every protocol front (SIP2, later NCIP) maps
- * onto.  Nothing here knows a wire format.
+ * circulation operations that every protocol front (SIP2, NCIP) maps onto.
+ * Nothing here knows a wire format.
  */
 
 #include "config.h"
@@ -57,6 +57,7 @@ struct load {
 	size_t			 nrecs;
 	size_t			 reccap;
 	long			 nholds;
+	int			 ncip_seen;
 };
 
 enum {
@@ -69,12 +70,13 @@ enum {
 	K_FEE,
 	K_LOAN,
 	K_HOLD,
+	K_NCIP,
 	K__COUNT
 };
 
 static const char *kinds[K__COUNT] = {
 	"institution", "account", "location", "class", "patron", "item",
-	"fee", "loan", "hold"
+	"fee", "loan", "hold", "ncip"
 };
 
 /* A name for a code in the data file; codes may be written either way. */
@@ -185,6 +187,23 @@ static const char *res_text[] = {
 	[ILSSIM_E_AMOUNT] = "Invalid payment amount",
 	[ILSSIM_E_CURRENCY] = "Currency not accepted",
 	[ILSSIM_E_NOMEM] = "System error, try again",
+	[ILSSIM_E_PATRON_EXISTS] = "A patron has this barcode already",
+	[ILSSIM_E_ITEM_EXISTS] = "An item has this barcode already",
+	[ILSSIM_E_BAD_VALUE] = "Invalid value",
+};
+
+/* The NCIP versions an ncip record may name. */
+static const struct {
+	const char	*name;
+	int		 version;
+	const char	*url;
+} ncip_versions[] = {
+	{ "2.02",	2,	NCIP_V2_02 },
+	{ "2.01",	2,	NCIP_V2_01 },
+	{ "2.0",	2,	NCIP_V2_0 },
+	{ "1.01",	1,	NCIP_V1_01 },
+	{ "1.0",	1,	NCIP_V1_0 },
+	{ NULL,		0,	NULL }
 };
 
 static void	 patron_free(struct ilssim_patron *);
@@ -267,6 +286,36 @@ hash_put(struct ilssim_hash *h, const char *key, void *val)
 	hash_insert(h->v, h->cap, key, val, h->nocase);
 	h->n++;
 	return 0;
+}
+
+/* Remove key, moving later entries of its run back into the gap. */
+static void
+hash_del(struct ilssim_hash *h, const char *key)
+{
+	size_t	 i, j, k, mask;
+
+	if (h->cap == 0)
+		return;
+	mask = h->cap - 1;
+	for (i = hash_str(key, h->nocase) & mask; h->v[i].key != NULL;
+	    i = (i + 1) & mask)
+		if (hash_eq(h, h->v[i].key, key))
+			break;
+	if (h->v[i].key == NULL)
+		return;
+	h->v[i].key = NULL;
+	h->v[i].val = NULL;
+	h->n--;
+	for (j = (i + 1) & mask; h->v[j].key != NULL; j = (j + 1) & mask) {
+		k = hash_str(h->v[j].key, h->nocase) & mask;
+		/* Leave an entry whose home lies cyclically in (i, j]. */
+		if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
+			continue;
+		h->v[i] = h->v[j];
+		h->v[j].key = NULL;
+		h->v[j].val = NULL;
+		i = j;
+	}
 }
 
 /* --- small helpers ---------------------------------------------------- */
@@ -1031,15 +1080,26 @@ load_patron(struct load *ld, struct rec *r)
 	return 0;
 }
 
+/* What an item record says of its title, until the title is found. */
+struct item_bib {
+	char		*title;
+	char		*isbn;
+	char		*record;
+};
+
 static int
 item_key(struct load *ld, struct rec *r, struct ilssim_item *it,
-    struct tok *t, char **title)
+    struct tok *t, struct item_bib *bib)
 {
 	struct ilssim_state	*st = ld->st;
 	int			 code;
 
 	if (strcmp(t->key, "title") == 0)
-		return take(ld, r, t, title);
+		return take(ld, r, t, &bib->title);
+	if (strcmp(t->key, "isbn") == 0)
+		return take(ld, r, t, &bib->isbn);
+	if (strcmp(t->key, "record") == 0)
+		return take(ld, r, t, &bib->record);
 	if (strcmp(t->key, "author") == 0)
 		return take(ld, r, t, &it->author);
 	if (strcmp(t->key, "call") == 0)
@@ -1089,35 +1149,73 @@ item_key(struct load *ld, struct rec *r, struct ilssim_item *it,
 	return bad_key(ld, r, t);
 }
 
-static int
-item_title(struct load *ld, struct rec *r, struct ilssim_item *it,
-    char *name)
+/*
+ * Find or make the title called name (taking name) and add a copy to it.
+ * An unindexed title is a new one that no name lookup finds.
+ */
+static struct ilssim_title *
+title_add_copy(struct ilssim_state *st, char *name, struct ilssim_item *it,
+    int indexed)
 {
-	struct ilssim_state	*st = ld->st;
-	struct ilssim_title	*ti, **nt;
+	struct ilssim_title	*ti = NULL, **nt;
 	struct ilssim_item	**nc;
 
-	if ((ti = hash_get(&st->title_idx, name)) != NULL)
+	if (indexed && (ti = hash_get(&st->title_idx, name)) != NULL)
 		free(name);
 	else {
 		if ((nt = reallocarray(st->titles, st->ntitles + 1,
 		    sizeof(*nt))) == NULL || (st->titles = nt,
 		    (ti = calloc(1, sizeof(*ti))) == NULL)) {
 			free(name);
-			return load_fail(ld, r->line, "out of memory");
+			return NULL;
 		}
 		ti->title = name;
 		TAILQ_INIT(&ti->queue);
 		st->titles[st->ntitles++] = ti;
-		if (hash_put(&st->title_idx, ti->title, ti) == -1)
-			return load_fail(ld, r->line, "out of memory");
+		if (indexed && hash_put(&st->title_idx, ti->title, ti) == -1)
+			return NULL;
+		ti->indexed = indexed;
 	}
 	if ((nc = reallocarray(ti->copies, ti->ncopies + 1,
 	    sizeof(*nc))) == NULL)
-		return load_fail(ld, r->line, "out of memory");
+		return NULL;
 	ti->copies = nc;
 	ti->copies[ti->ncopies++] = it;
 	it->title = ti;
+	return ti;
+}
+
+/* Give a title an ISBN or record id; copies must not disagree. */
+static int
+title_bibid(struct load *ld, struct rec *r, char **have, char **given,
+    const char *what)
+{
+	if (*given == NULL)
+		return 0;
+	if (*have != NULL) {
+		if (strcmp(*have, *given) != 0)
+			return load_fail(ld, r->line, "copies of a title "
+			    "disagree on its %s", what);
+		return 0;
+	}
+	*have = *given;
+	*given = NULL;
+	return 0;
+}
+
+static int
+item_title(struct load *ld, struct rec *r, struct ilssim_item *it,
+    struct item_bib *bib)
+{
+	struct ilssim_title	*ti;
+	char			*name = bib->title;
+
+	bib->title = NULL;
+	if ((ti = title_add_copy(ld->st, name, it, 1)) == NULL)
+		return load_fail(ld, r->line, "out of memory");
+	if (title_bibid(ld, r, &ti->isbn, &bib->isbn, "isbn") == -1 ||
+	    title_bibid(ld, r, &ti->record, &bib->record, "record") == -1)
+		return -1;
 	return 0;
 }
 
@@ -1126,10 +1224,12 @@ load_item(struct load *ld, struct rec *r)
 {
 	struct ilssim_state	*st = ld->st;
 	struct ilssim_item	*it, **ni;
-	char			*title = NULL;
+	struct item_bib		 bib;
 	size_t			 i;
+	int			 rc = -1;
 	struct tok		*av[3];
 
+	memset(&bib, 0, sizeof(bib));
 	if (rec_args(r, 1, av) == -1)
 		return load_fail(ld, r->line,
 		    "usage: item BARCODE key=value...");
@@ -1144,15 +1244,20 @@ load_item(struct load *ld, struct rec *r)
 	for (i = 0; i < r->ntoks; i++) {
 		if (r->toks[i].key == NULL)
 			continue;
-		if (item_key(ld, r, it, &r->toks[i], &title) == -1) {
-			free(title);
-			return -1;
-		}
+		if (item_key(ld, r, it, &r->toks[i], &bib) == -1)
+			goto out;
 	}
-	if (title == NULL || it->home == NULL)
-		return load_fail(ld, r->line, "item %s needs title and home",
+	if (bib.title == NULL || it->home == NULL) {
+		load_fail(ld, r->line, "item %s needs title and home",
 		    it->barcode);
-	if (item_title(ld, r, it, title) == -1)
+		goto out;
+	}
+	rc = item_title(ld, r, it, &bib);
+out:
+	free(bib.title);
+	free(bib.isbn);
+	free(bib.record);
+	if (rc == -1)
 		return -1;
 	if ((it->status == ILSSIM_ST_IN_TRANSIT) != (it->destination != NULL))
 		return load_fail(ld, r->line,
@@ -1408,6 +1513,7 @@ load_hold(struct load *ld, struct rec *r)
 		return load_fail(ld, r->line, "unknown patron %s", t->val);
 	if ((h = calloc(1, sizeof(*h))) == NULL)
 		return load_fail(ld, r->line, "out of memory");
+	snprintf(h->id, sizeof(h->id), "H%08u", ++st->next_hold);
 	h->patron = p;
 	h->placed = ld->now;
 	for (i = 0; i < r->ntoks; i++) {
@@ -1447,9 +1553,102 @@ load_hold(struct load *ld, struct rec *r)
 	return 0;
 }
 
+/* A token goes into a URL path: letters, digits and -._~ only. */
+static int
+ncip_tokens(struct load *ld, struct rec *r, struct tok *t)
+{
+	struct ilssim_ncip_conf	*c = &ld->st->ncip;
+	char			**nt, *w, *save = NULL;
+
+	for (w = strtok_r(t->val, ",", &save); w != NULL;
+	    w = strtok_r(NULL, ",", &save)) {
+		if (strspn(w, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUV"
+		    "WXYZ0123456789-._~") != strlen(w))
+			return load_fail(ld, r->line, "a token may hold "
+			    "letters, digits and -._~ only");
+		if ((nt = reallocarray(c->tokens, c->ntokens + 1,
+		    sizeof(*nt))) == NULL)
+			return load_fail(ld, r->line, "out of memory");
+		c->tokens = nt;
+		if ((c->tokens[c->ntokens] = strdup(w)) == NULL)
+			return load_fail(ld, r->line, "out of memory");
+		c->ntokens++;
+	}
+	return 0;
+}
+
+static int
+ncip_key(struct load *ld, struct rec *r, struct tok *t)
+{
+	struct ilssim_ncip_conf	*c = &ld->st->ncip;
+	size_t			 i;
+
+	if (strcmp(t->key, "version") == 0) {
+		for (i = 0; ncip_versions[i].name != NULL; i++)
+			if (strcmp(ncip_versions[i].name, t->val) == 0)
+				break;
+		if (ncip_versions[i].name == NULL)
+			return bad_value(ld, r, t);
+		c->version = ncip_versions[i].version;
+		c->version_str = ncip_versions[i].url;
+	} else if (strcmp(t->key, "namespace") == 0) {
+		if (strcmp(t->val, "default") == 0)
+			c->ns = NCIP_NSS_DEFAULT;
+		else if (strcmp(t->val, "prefix") == 0)
+			c->ns = NCIP_NSS_PREFIX;
+		else if (strcmp(t->val, "none") == 0)
+			c->ns = NCIP_NSS_NONE;
+		else
+			return bad_value(ld, r, t);
+	} else if (strcmp(t->key, "attributes") == 0) {
+		if (strcmp(t->val, "qualified") == 0)
+			c->qualified = 1;
+		else if (strcmp(t->val, "plain") == 0)
+			c->qualified = 0;
+		else
+			return bad_value(ld, r, t);
+	} else if (strcmp(t->key, "doctype") == 0) {
+		if (strcmp(t->val, "yes") == 0)
+			c->doctype = 1;
+		else if (strcmp(t->val, "no") == 0)
+			c->doctype = 0;
+		else
+			return bad_value(ld, r, t);
+	} else if (strcmp(t->key, "agency") == 0)
+		return take(ld, r, t, &c->agency);
+	else if (strcmp(t->key, "agency-auth") == 0)
+		return take(ld, r, t, &c->agency_auth);
+	else if (strcmp(t->key, "token") == 0)
+		return ncip_tokens(ld, r, t);
+	else
+		return bad_key(ld, r, t);
+	return 0;
+}
+
+static int
+load_ncip(struct load *ld, struct rec *r)
+{
+	size_t		 i;
+	struct tok	*av[3];
+
+	if (ld->ncip_seen)
+		return load_fail(ld, r->line, "second ncip record");
+	ld->ncip_seen = 1;
+	if (rec_args(r, 0, av) == -1)
+		return load_fail(ld, r->line, "usage: ncip version=2.02 "
+		    "[namespace=...] [agency=...] [token=...]");
+	for (i = 0; i < r->ntoks; i++) {
+		if (r->toks[i].key == NULL)
+			continue;
+		if (ncip_key(ld, r, &r->toks[i]) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 static int (*const loaders[K__COUNT])(struct load *, struct rec *) = {
 	load_institution, load_account, load_location, load_class,
-	load_patron, load_item, load_fee, load_loan, load_hold
+	load_patron, load_item, load_fee, load_loan, load_hold, load_ncip
 };
 
 static int
@@ -1487,6 +1686,9 @@ load_records(struct load *ld)
 	}
 	if (ld->st->institution == NULL)
 		return load_fail(ld, 1, "no institution record");
+	if (ld->st->ncip.agency == NULL &&
+	    (ld->st->ncip.agency = strdup(ld->st->institution)) == NULL)
+		return load_fail(ld, 1, "out of memory");
 	return 0;
 }
 
@@ -1520,6 +1722,11 @@ ilssim_data_load(const char *path, char *err, size_t errlen)
 	}
 	memcpy(st->currency, "USD", 4);
 	st->title_idx.nocase = 1;
+	st->ncip.version = 2;
+	st->ncip.version_str = NCIP_V2_02;
+	st->ncip.ns = NCIP_NSS_DEFAULT;
+	st->ncip.qualified = 1;
+	st->ncip.doctype = 1;
 	ld.st = st;
 	ld.path = path;
 	ld.err = err;
@@ -1589,6 +1796,7 @@ void
 ilssim_data_free(struct ilssim_state *st)
 {
 	struct ilssim_hold	*h;
+	struct ilssim_accept	*a;
 	size_t			 i;
 
 	if (st == NULL)
@@ -1596,9 +1804,12 @@ ilssim_data_free(struct ilssim_state *st)
 	for (i = 0; i < st->ntitles; i++) {
 		while ((h = TAILQ_FIRST(&st->titles[i]->queue)) != NULL) {
 			TAILQ_REMOVE(&st->titles[i]->queue, h, qentry);
+			free(h->ext_id);
 			free(h);
 		}
 		free(st->titles[i]->title);
+		free(st->titles[i]->isbn);
+		free(st->titles[i]->record);
 		free(st->titles[i]->copies);
 		free(st->titles[i]);
 	}
@@ -1627,6 +1838,19 @@ ilssim_data_free(struct ilssim_state *st)
 	free(st->item_idx.v);
 	free(st->title_idx.v);
 	free(st->fee_idx.v);
+	for (i = 0; i < st->accept_idx.cap; i++) {
+		if ((a = st->accept_idx.v[i].val) == NULL)
+			continue;
+		free(a->key);
+		free(a->barcode);
+		free(a);
+	}
+	free(st->accept_idx.v);
+	for (i = 0; i < st->ncip.ntokens; i++)
+		free(st->ncip.tokens[i]);
+	free(st->ncip.tokens);
+	free(st->ncip.agency);
+	free(st->ncip.agency_auth);
 	free(st->institution);
 	free(st->library);
 	free(st->path);
@@ -1900,6 +2124,7 @@ hold_unlink(struct ilssim_hold *h)
 	TAILQ_REMOVE(&h->patron->holds, h, pentry);
 	if (h->trapped != NULL)
 		h->trapped->trapped = NULL;
+	free(h->ext_id);
 	free(h);
 }
 
@@ -2147,6 +2372,7 @@ ilssim_data_hold_place(struct ilssim_state *st, struct ilssim_patron *p,
 
 	if ((h = calloc(1, sizeof(*h))) == NULL)
 		return ILSSIM_E_NOMEM;
+	snprintf(h->id, sizeof(h->id), "H%08u", ++st->next_hold);
 	h->patron = p;
 	h->title = ti;
 	h->item = it;
@@ -2334,6 +2560,381 @@ ilssim_data_parse_money(const char *s, long *out)
 	return 0;
 }
 
+/* --- records NCIP makes and changes ---------------------------------- */
+
+/* A value a record may hold: UTF-8 without control characters. */
+static int
+value_ok(const char *s)
+{
+	size_t	 n;
+
+	if (s == NULL || (n = strlen(s)) == 0 || n > DATA_VALUE_MAX)
+		return 0;
+	return utf8_ok((const unsigned char *)s, n);
+}
+
+struct ilssim_hold *
+ilssim_data_hold_by_id(struct ilssim_state *st, const char *id)
+{
+	struct ilssim_hold	*h;
+	size_t			 i;
+
+	if (id == NULL || *id == '\0')
+		return NULL;
+	for (i = 0; i < st->ntitles; i++)
+		TAILQ_FOREACH(h, &st->titles[i]->queue, qentry)
+			if (strcmp(h->id, id) == 0 || (h->ext_id != NULL &&
+			    strcmp(h->ext_id, id) == 0))
+				return h;
+	return NULL;
+}
+
+enum ilssim_res
+ilssim_data_hold_tag(struct ilssim_hold *h, const char *ext)
+{
+	char	*v;
+
+	if (!value_ok(ext))
+		return ILSSIM_E_BAD_VALUE;
+	if ((v = strdup(ext)) == NULL)
+		return ILSSIM_E_NOMEM;
+	free(h->ext_id);
+	h->ext_id = v;
+	return ILSSIM_OK;
+}
+
+enum ilssim_res
+ilssim_data_hold_set_aside(struct ilssim_state *st, struct ilssim_patron *p,
+    struct ilssim_item *it, const char *pickup, time_t expires, time_t now,
+    struct ilssim_hold **out)
+{
+	struct ilssim_hold	*h;
+
+	*out = NULL;
+	if (pickup == NULL || *pickup == '\0')
+		pickup = p->home;
+	if ((pickup = location_code(st, pickup)) == NULL)
+		return ILSSIM_E_NO_LOCATION;
+	if (it->loan != NULL)
+		return ILSSIM_E_ON_LOAN;
+	if (it->trapped != NULL)
+		return ILSSIM_E_ON_HOLD;
+	if ((h = calloc(1, sizeof(*h))) == NULL)
+		return ILSSIM_E_NOMEM;
+	snprintf(h->id, sizeof(h->id), "H%08u", ++st->next_hold);
+	h->patron = p;
+	h->title = it->title;
+	h->item = it;
+	h->pickup = pickup;
+	h->type = ILSSIM_HOLD_COPY;
+	h->placed = now;
+	h->expires = expires != 0 ? expires : end_of_day(now, HOLD_DAYS);
+	TAILQ_INSERT_HEAD(&it->title->queue, h, qentry);
+	TAILQ_INSERT_TAIL(&p->holds, h, pentry);
+	hold_trap(h, it);
+	*out = h;
+	return ILSSIM_OK;
+}
+
+/* Compare ISBNs and record ids, ignoring hyphens, spaces and case. */
+static int
+bibid_eq(const char *a, const char *b)
+{
+	for (;;) {
+		while (*a == '-' || *a == ' ')
+			a++;
+		while (*b == '-' || *b == ' ')
+			b++;
+		if (*a == '\0' || *b == '\0')
+			return *a == *b;
+		if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
+			return 0;
+		a++;
+		b++;
+	}
+}
+
+struct ilssim_title *
+ilssim_data_title_by_bibid(struct ilssim_state *st, const char *id)
+{
+	struct ilssim_title	*ti;
+	size_t			 i;
+
+	if (id == NULL || *id == '\0')
+		return NULL;
+	for (i = 0; i < st->ntitles; i++) {
+		ti = st->titles[i];
+		if ((ti->isbn != NULL && bibid_eq(ti->isbn, id)) ||
+		    (ti->record != NULL && bibid_eq(ti->record, id)))
+			return ti;
+	}
+	return NULL;
+}
+
+enum ilssim_res
+ilssim_data_patron_new(struct ilssim_state *st, const char *barcode,
+    const char *pin, const char *name, const char *class,
+    struct ilssim_patron **out)
+{
+	struct ilssim_patron	*p, **np;
+	struct ilssim_class	*c = NULL;
+
+	*out = NULL;
+	if (!value_ok(barcode) || !value_ok(pin) || !value_ok(name))
+		return ILSSIM_E_BAD_VALUE;
+	if (ilssim_data_patron(st, barcode) != NULL)
+		return ILSSIM_E_PATRON_EXISTS;
+	if (class != NULL)
+		c = class_find(st, class);
+	if (c == NULL && st->nclasses > 0)
+		c = &st->classes[0];
+	if (c == NULL)
+		return ILSSIM_E_BAD_VALUE;
+	if ((np = reallocarray(st->patrons, st->npatrons + 1,
+	    sizeof(*np))) == NULL)
+		return ILSSIM_E_NOMEM;
+	st->patrons = np;
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return ILSSIM_E_NOMEM;
+	TAILQ_INIT(&p->fees);
+	TAILQ_INIT(&p->loans);
+	TAILQ_INIT(&p->holds);
+	memcpy(p->language, "000", 4);
+	p->class = c;
+	p->home = st->nlocations > 0 ? st->locations[0].code : NULL;
+	if ((p->barcode = strdup(barcode)) == NULL ||
+	    (p->pin = strdup(pin)) == NULL ||
+	    (p->name = strdup(name)) == NULL ||
+	    hash_put(&st->patron_idx, p->barcode, p) != 0) {
+		patron_free(p);
+		return ILSSIM_E_NOMEM;
+	}
+	st->patrons[st->npatrons++] = p;
+	*out = p;
+	return ILSSIM_OK;
+}
+
+enum ilssim_res
+ilssim_data_patron_set(struct ilssim_patron *p, enum ilssim_pfield f,
+    const char *v)
+{
+	char		**dst, *nv, *end;
+	long long	 t;
+
+	switch (f) {
+	case ILSSIM_PF_NAME:
+		dst = &p->name;
+		break;
+	case ILSSIM_PF_PIN:
+		dst = &p->pin;
+		break;
+	case ILSSIM_PF_ADDRESS:
+		dst = &p->address;
+		break;
+	case ILSSIM_PF_EMAIL:
+		dst = &p->email;
+		break;
+	case ILSSIM_PF_PHONE:
+		dst = &p->phone;
+		break;
+	case ILSSIM_PF_BIRTH:
+		if (v != NULL && (strlen(v) != 8 ||
+		    strspn(v, "0123456789") != 8))
+			return ILSSIM_E_BAD_VALUE;
+		dst = &p->birth;
+		break;
+	case ILSSIM_PF_LANGUAGE:
+		if (v == NULL)
+			v = "000";
+		if (strlen(v) != 3 || strspn(v, "0123456789") != 3)
+			return ILSSIM_E_BAD_VALUE;
+		memcpy(p->language, v, 4);
+		return ILSSIM_OK;
+	case ILSSIM_PF_EXPIRES:
+		if (v == NULL) {
+			p->expires = 0;
+			return ILSSIM_OK;
+		}
+		errno = 0;
+		t = strtoll(v, &end, 10);
+		if (*v == '\0' || *end != '\0' || errno != 0 || t <= 0)
+			return ILSSIM_E_BAD_VALUE;
+		p->expires = (time_t)t;
+		return ILSSIM_OK;
+	default:
+		return ILSSIM_E_BAD_VALUE;
+	}
+	if (v == NULL) {
+		if (f == ILSSIM_PF_NAME || f == ILSSIM_PF_PIN)
+			return ILSSIM_E_BAD_VALUE;
+		free(*dst);
+		*dst = NULL;
+		return ILSSIM_OK;
+	}
+	if (!value_ok(v))
+		return ILSSIM_E_BAD_VALUE;
+	if ((nv = strdup(v)) == NULL)
+		return ILSSIM_E_NOMEM;
+	free(*dst);
+	*dst = nv;
+	return ILSSIM_OK;
+}
+
+void
+ilssim_data_patron_blocks(struct ilssim_patron *p, unsigned set,
+    unsigned clear)
+{
+	p->blocks = (p->blocks & ~clear) | set;
+}
+
+unsigned
+ilssim_data_block_bit(const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; name != NULL && i < ILSSIM_B_COUNT; i++)
+		if (strcasecmp(block_names[i].name, name) == 0)
+			return (unsigned)block_names[i].code;
+	return 0;
+}
+
+const char *
+ilssim_data_block_name(unsigned bit)
+{
+	size_t	 i;
+
+	for (i = 0; i < ILSSIM_B_COUNT; i++)
+		if ((unsigned)block_names[i].code == bit)
+			return block_names[i].name;
+	return NULL;
+}
+
+enum ilssim_res
+ilssim_data_item_new(struct ilssim_state *st, const char *barcode,
+    const char *title, const char *author, const char *location,
+    const char *owner, int temporary, struct ilssim_item **out)
+{
+	struct ilssim_item	*it, **ni;
+	const char		*home;
+	char			*name;
+
+	*out = NULL;
+	if (!value_ok(barcode) || !value_ok(title) ||
+	    (author != NULL && !value_ok(author)) ||
+	    (owner != NULL && !value_ok(owner)))
+		return ILSSIM_E_BAD_VALUE;
+	if ((home = location_code(st, location)) == NULL)
+		return ILSSIM_E_NO_LOCATION;
+	if (ilssim_data_item(st, barcode) != NULL)
+		return ILSSIM_E_ITEM_EXISTS;
+	if ((ni = reallocarray(st->items, st->nitems + 1,
+	    sizeof(*ni))) == NULL)
+		return ILSSIM_E_NOMEM;
+	st->items = ni;
+	if ((it = calloc(1, sizeof(*it))) == NULL)
+		return ILSSIM_E_NOMEM;
+	it->status = ILSSIM_ST_AVAILABLE;
+	it->home = home;
+	it->temporary = temporary;
+	if ((it->barcode = strdup(barcode)) == NULL ||
+	    (it->media = strdup("001")) == NULL ||
+	    (it->owner = strdup(owner != NULL ? owner :
+	    st->institution)) == NULL ||
+	    (it->location = strdup(home)) == NULL ||
+	    (author != NULL && (it->author = strdup(author)) == NULL) ||
+	    hash_put(&st->item_idx, it->barcode, it) != 0) {
+		item_free(it);
+		return ILSSIM_E_NOMEM;
+	}
+	/* A borrowed copy gets a title and a queue of its own. */
+	if ((name = strdup(title)) == NULL ||
+	    title_add_copy(st, name, it, !temporary) == NULL) {
+		hash_del(&st->item_idx, it->barcode);
+		item_free(it);
+		return ILSSIM_E_NOMEM;
+	}
+	st->items[st->nitems++] = it;
+	*out = it;
+	return ILSSIM_OK;
+}
+
+enum ilssim_res
+ilssim_data_item_delete(struct ilssim_state *st, struct ilssim_item *it)
+{
+	struct ilssim_title	*ti = it->title;
+	struct ilssim_hold	*h, *next;
+	size_t			 i;
+
+	if (it->loan != NULL)
+		return ILSSIM_E_ON_LOAN;
+	for (h = TAILQ_FIRST(&ti->queue); h != NULL; h = next) {
+		next = TAILQ_NEXT(h, qentry);
+		if (h->item == it)
+			hold_unlink(h);
+		else if (h->trapped == it)
+			h->trapped = NULL;
+	}
+	it->trapped = NULL;
+	for (i = 0; i < ti->ncopies; i++) {
+		if (ti->copies[i] == it) {
+			memmove(&ti->copies[i], &ti->copies[i + 1],
+			    (ti->ncopies - i - 1) * sizeof(ti->copies[0]));
+			ti->ncopies--;
+			break;
+		}
+	}
+	for (i = 0; i < st->nitems; i++) {
+		if (st->items[i] == it) {
+			memmove(&st->items[i], &st->items[i + 1],
+			    (st->nitems - i - 1) * sizeof(st->items[0]));
+			st->nitems--;
+			break;
+		}
+	}
+	hash_del(&st->item_idx, it->barcode);
+	item_free(it);
+	return ILSSIM_OK;
+}
+
+const struct ilssim_accept *
+ilssim_data_accept_find(struct ilssim_state *st, const char *key)
+{
+	return key != NULL ? hash_get(&st->accept_idx, key) : NULL;
+}
+
+enum ilssim_res
+ilssim_data_accept_add(struct ilssim_state *st, const char *key,
+    const char *barcode)
+{
+	struct ilssim_accept	*a;
+	int			 rc;
+
+	if ((a = calloc(1, sizeof(*a))) == NULL)
+		return ILSSIM_E_NOMEM;
+	if ((a->key = strdup(key)) == NULL ||
+	    (a->barcode = strdup(barcode)) == NULL ||
+	    (rc = hash_put(&st->accept_idx, a->key, a)) != 0) {
+		rc = a->key != NULL && a->barcode != NULL &&
+		    hash_get(&st->accept_idx, a->key) != NULL;
+		free(a->key);
+		free(a->barcode);
+		free(a);
+		return rc ? ILSSIM_E_ITEM_EXISTS : ILSSIM_E_NOMEM;
+	}
+	return ILSSIM_OK;
+}
+
+void
+ilssim_data_new_barcode(struct ilssim_state *st, int patron, char *buf,
+    size_t len)
+{
+	do {
+		snprintf(buf, len, "%s%08u", patron ? "N" : "T",
+		    ++st->next_id);
+	} while (patron ? ilssim_data_patron(st, buf) != NULL :
+	    ilssim_data_item(st, buf) != NULL);
+}
+
 /* --- descriptions for the control port -------------------------------- */
 
 static void
@@ -2407,4 +3008,28 @@ ilssim_data_describe_patron(struct ilssim_state *st, struct ilssim_patron *p,
 	    s.loans, s.overdue, s.holds_ready + s.holds_waiting,
 	    s.holds_ready, s.fees, owed, p->blocked ? "yes" : "no",
 	    s.expired ? "yes" : "no", n > 0 ? blocks : "-");
+}
+
+void
+ilssim_data_describe_counts(struct ilssim_state *st, char *buf, size_t len)
+{
+	struct ilssim_patron	*p;
+	struct ilssim_loan	*l;
+	struct ilssim_hold	*h;
+	struct ilssim_fee	*f;
+	size_t			 i, loans = 0, holds = 0, fees = 0;
+
+	for (i = 0; i < st->npatrons; i++) {
+		p = st->patrons[i];
+		TAILQ_FOREACH(l, &p->loans, entry)
+			loans++;
+		TAILQ_FOREACH(h, &p->holds, pentry)
+			holds++;
+		TAILQ_FOREACH(f, &p->fees, entry)
+			if (f->amount > 0)
+				fees++;
+	}
+	snprintf(buf, len, "patrons=%zu items=%zu titles=%zu loans=%zu "
+	    "holds=%zu fees=%zu accepted=%zu", st->npatrons, st->nitems,
+	    st->ntitles, loans, holds, fees, st->accept_idx.n);
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * The simulated ILS's network front: SIP2 listeners (plain and TLS),
- * connections, the control port, and the faults it injects on request.
+ * connections, the control port, and the faults it injects on request
+ * (ilssim_http.c carries NCIP under the same faults).
  */
 
 #include "config.h"
@@ -594,6 +595,12 @@ ctl_command(struct ilssim_server *srv, char *line, char *buf, size_t len)
 		ilssim_log("event=control command=%s", faults[i]);
 	} else if (strcmp(cmd, "stats") == 0)
 		ctl_stats(srv, buf, len);
+	else if (strcmp(cmd, "ncip-stats") == 0)
+		ilssim_ncip_stats(srv, buf, len);
+	else if (strcmp(cmd, "counts") == 0) {
+		n = snprintf(buf, len, "ok ");
+		ilssim_data_describe_counts(srv->state, buf + n, len - n);
+	}
 	else if (strcmp(cmd, "reset") == 0) {
 		ctl_reset(srv, buf, len);
 		ilssim_log("event=control command=reset result=%s",
@@ -779,17 +786,14 @@ loopback(const struct sockaddr *sa)
 	return 0;
 }
 
-static int
-listener_init(struct ilssim_server *srv, struct ilssim_listener *l,
-    enum lkind kind, const char *host, const char *port, char *err,
-    size_t errlen)
+/* Resolve a numeric loopback address and port for a listener. */
+int
+ilssim_net_resolve(const char *host, const char *port,
+    struct sockaddr_storage *ss, socklen_t *sslen, char *err, size_t errlen)
 {
 	struct addrinfo	 hints, *res;
 	int		 rc;
 
-	memset(l, 0, sizeof(*l));
-	l->srv = srv;
-	l->kind = kind;
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
@@ -799,15 +803,29 @@ listener_init(struct ilssim_server *srv, struct ilssim_listener *l,
 		    gai_strerror(rc));
 		return -1;
 	}
-	if (!loopback(res->ai_addr) || res->ai_addrlen > sizeof(l->ss)) {
+	if (!loopback(res->ai_addr) || res->ai_addrlen > sizeof(*ss)) {
 		freeaddrinfo(res);
 		snprintf(err, errlen, "%s: the simulator listens on loopback "
 		    "addresses only", host);
 		return -1;
 	}
-	memcpy(&l->ss, res->ai_addr, res->ai_addrlen);
-	l->sslen = res->ai_addrlen;
+	memcpy(ss, res->ai_addr, res->ai_addrlen);
+	*sslen = res->ai_addrlen;
 	freeaddrinfo(res);
+	return 0;
+}
+
+static int
+listener_init(struct ilssim_server *srv, struct ilssim_listener *l,
+    enum lkind kind, const char *host, const char *port, char *err,
+    size_t errlen)
+{
+	memset(l, 0, sizeof(*l));
+	l->srv = srv;
+	l->kind = kind;
+	if (ilssim_net_resolve(host, port, &l->ss, &l->sslen, err,
+	    errlen) == -1)
+		return -1;
 	if (listener_open(l) == -1) {
 		snprintf(err, errlen, "%s:%s: %s", host, port,
 		    strerror(errno));
@@ -869,12 +887,16 @@ ilssim_net_start(struct ilssim_server *srv, struct ilssim_listen_arg *args,
 		return -1;
 	}
 	for (i = 0; i < nargs; i++) {
-		if (listener_init(srv, &srv->listeners[i], args[i].tls ?
-		    LK_TLS : LK_SIP2, args[i].host, args[i].port, err,
-		    errlen) == -1)
+		if (args[i].ncip)
+			continue;
+		if (listener_init(srv, &srv->listeners[srv->nlisteners],
+		    args[i].tls ? LK_TLS : LK_SIP2, args[i].host, args[i].port,
+		    err, errlen) == -1)
 			return -1;
 		srv->nlisteners++;
 	}
+	if (ilssim_http_start(srv, args, nargs, err, errlen) == -1)
+		return -1;
 	if (control != NULL) {
 		if ((host = strdup(control)) == NULL ||
 		    (port = strrchr(host, ':')) == NULL) {
@@ -888,9 +910,11 @@ ilssim_net_start(struct ilssim_server *srv, struct ilssim_listen_arg *args,
 		    err, errlen) == -1)
 			goto out;
 	}
-	if (srv->refusing)
+	if (srv->refusing) {
 		for (i = 0; i < srv->nlisteners; i++)
 			listener_close(&srv->listeners[i]);
+		(void)ilssim_http_listen(srv, 0, err, errlen);
+	}
 	rc = 0;
 out:
 	free(host);
@@ -912,6 +936,7 @@ ilssim_net_portfile(struct ilssim_server *srv, const char *path)
 	for (i = 0; i < srv->nlisteners; i++)
 		fprintf(fp, "%s %d\n", srv->listeners[i].kind == LK_TLS ?
 		    "tls" : "sip2", listener_port(&srv->listeners[i]));
+	ilssim_http_portfile(srv, fp);
 	if (srv->control != NULL)
 		fprintf(fp, "control %d\n", listener_port(srv->control));
 	if (fclose(fp) == EOF || rename(tmp, path) == -1) {
@@ -930,6 +955,7 @@ fault_refuse(struct ilssim_server *srv)
 
 	for (i = 0; i < srv->nlisteners; i++)
 		listener_close(&srv->listeners[i]);
+	(void)ilssim_http_listen(srv, 0, NULL, 0);
 	srv->refusing = 1;
 	return 0;
 }
@@ -953,6 +979,8 @@ fault_normal(struct ilssim_server *srv, char *err, size_t errlen)
 			return -1;
 		}
 	}
+	if (ilssim_http_listen(srv, 1, err, errlen) == -1)
+		return -1;
 	srv->refusing = 0;
 	return 0;
 }
@@ -1020,6 +1048,7 @@ ilssim_net_stop(struct ilssim_server *srv)
 	reap_cb(-1, 0, srv);
 	while (!TAILQ_EMPTY(&srv->ctls))
 		ctl_close(TAILQ_FIRST(&srv->ctls));
+	ilssim_http_stop(srv);
 	for (i = 0; i < srv->nlisteners; i++)
 		listener_free(&srv->listeners[i]);
 	free(srv->listeners);
