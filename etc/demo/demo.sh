@@ -43,7 +43,7 @@ stop() {
 }
 
 setup() {
-	for port in 6001 6002 7001 7002 7101 7102; do
+	for port in 6001 6002 7001 7081 7082 7101 7102 8080 8443; do
 		if port_busy "$port"; then
 			say "demo: 127.0.0.1:$port is in use; is a demo running?" \
 			    "Try: make demo-stop" >&2
@@ -69,18 +69,22 @@ setup() {
 
 start() {
 	setup
+	# Metro's ILS speaks SIP2 and NCIP 2.02; the district's NCIP 1 only.
 	"$ILSSIM" -d "$SRCDIR/etc/demo/metro.ils" -l 127.0.0.1:7001 \
-	    -C 127.0.0.1:7101 >"$RUN/metro-ils.log" 2>&1 &
+	    -n 127.0.0.1:7081 -C 127.0.0.1:7101 >"$RUN/metro-ils.log" 2>&1 &
 	echo $! > "$RUN/metro-ils.pid"
-	"$ILSSIM" -d "$SRCDIR/etc/demo/district.ils" -l 127.0.0.1:7002 \
+	"$ILSSIM" -d "$SRCDIR/etc/demo/district.ils" -n 127.0.0.1:7082 \
 	    -C 127.0.0.1:7102 >"$RUN/district-ils.log" 2>&1 &
 	echo $! > "$RUN/district-ils.pid"
 	wait_port 7001
-	wait_port 7002
+	wait_port 7081
+	wait_port 7082
 	"$CIRCLINKD" -d -f "$RUN/circlinkd.conf" >"$RUN/circlinkd.log" 2>&1 &
 	echo $! > "$RUN/circlinkd.pid"
 	wait_port 6001
 	wait_port 6002
+	wait_port 8080
+	wait_port 8443
 	# Let the backend pools log in before the first kiosk does.
 	sleep 0.5
 }
@@ -92,17 +96,31 @@ walk() {
 	    -f "$SRCDIR/etc/demo/walkthrough-kiosk.sip2" 127.0.0.1:6001 || true
 	say ""
 	say "== A district circulation desk (district-desk at LINCOLN), TLS =="
+	say "   (the district's ILS speaks NCIP 1 only: each message is translated;"
+	say "   what NCIP cannot do, such as fee payments, is refused clearly)"
 	"$CLIENT" -T -a "$RUN/gateway.crt" -u district-desk \
 	    -w district-desk-pw -i DISTRICT \
 	    -f "$SRCDIR/etc/demo/walkthrough-desk.sip2" 127.0.0.1:6002 || true
+	for f in lookup-user lookup-item; do
+		say ""
+		say "== NCIP from metro's ILS: $f (POST /ncip/metro-ncip-token) =="
+		sed -n '/<!--/,/-->/p' "$SRCDIR/etc/demo/ncip/$f.xml"
+		curl -sS -H 'Content-Type: application/xml' \
+		    --data-binary @"$SRCDIR/etc/demo/ncip/$f.xml" \
+		    http://127.0.0.1:8080/ncip/metro-ncip-token |
+		    sed 's/></>\n</g'
+		say ""
+	done
 }
 
 connect_help() {
 	say ""
 	say "The demo is running on 127.0.0.1:"
 	say "  gateway SIP2   6001 (plain), 6002 (TLS, certificate $RUN/gateway.crt)"
-	say "  metro ILS      7001 (SIP2), control 7101"
-	say "  district ILS   7002 (SIP2), control 7102"
+	say "  gateway NCIP   8080 (HTTP), 8443 (HTTPS): /ncip/metro-ncip-token,"
+	say "                 /ncip/district-ncip-token"
+	say "  metro ILS      7001 (SIP2), 7081 (NCIP 2.02), control 7101"
+	say "  district ILS   7082 (NCIP 1.0 only), control 7102"
 	say "Try:"
 	say "  $CLIENT -u metro-kiosk -w metro-kiosk-pw -i METRO 127.0.0.1:6001 patron-status AA=21000000001 AD=1111"
 	say "Logs: $RUN/*.log"
