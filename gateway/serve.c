@@ -234,6 +234,13 @@ serve_step(struct serve_txn *t)
 		return;
 	}
 
+	/* NCIP keeps no patron session, so there is none to end there. */
+	if (t->step == 0 && t->req.op != NULL &&
+	    t->req.op->op == CIRC_END_SESSION) {
+		t->res.ok = 1;
+		serve_finish(t);
+		return;
+	}
 	if (t->step == 0)
 		more = (nm = xlate_ncip_backend_req(&t->req, p, now)) != NULL;
 	else
