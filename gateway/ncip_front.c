@@ -28,6 +28,7 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <openssl/evp.h>
+#include <openssl/sha.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
@@ -41,6 +42,10 @@
 #define NF_FAIL_DELAY_RAND	400
 #define NF_TRACE_MAX		4096
 #define NF_IDLE_FOREVER		86400	/* s, for idle-timeout 0 */
+#define NF_DONE_MAX		4096	/* answers kept for retried requests */
+#define NF_DONE_TTL		600	/* s an answer is kept */
+#define NF_DONE_WAIT_MAX	8	/* retries waiting on one request */
+#define NF_DONE_HASH		1024	/* buckets of the answer table */
 
 /* One NCIP listening socket and its HTTP server. */
 struct nf_listener {
@@ -57,6 +62,27 @@ struct nf_listener {
 };
 TAILQ_HEAD(nf_listeners, nf_listener);
 
+/*
+ * A request that makes something (a loan, a hold) and names itself with a
+ * RequestId, remembered so that a retry of it is answered as the first
+ * one was instead of being carried out twice.  It is known by a digest of
+ * the caller, the service, the RequestId, the item and the user, so no
+ * patron identifier is kept.  While the first is in flight, retries wait
+ * for its answer; once it is answered, only a successful answer is kept.
+ */
+struct nf_done {
+	struct nf_done		*hnext;		/* digest hash chain */
+	TAILQ_ENTRY(nf_done)	 entry;		/* oldest first */
+	uint8_t			 key[SHA256_DIGEST_LENGTH];
+	time_t			 at;
+	uint64_t		 call;		/* the first, in flight; or 0 */
+	uint64_t		 waiting[NF_DONE_WAIT_MAX];
+	size_t			 nwaiting;
+	char			*out;		/* the answer as sent */
+	size_t			 outlen;
+};
+TAILQ_HEAD(nf_dones, nf_done);
+
 /* One request on the endpoint, from its arrival to its answer. */
 struct nf_call {
 	struct nf_call		*hnext;		/* id hash chain */
@@ -72,6 +98,8 @@ struct nf_call {
 	struct timespec		 started;
 	struct ncip_msg		*held;		/* answer held back a moment */
 	struct event		*delay;
+	struct nf_done		*done;		/* the first of its retries */
+	int			 retry;		/* waits on another's answer */
 };
 TAILQ_HEAD(nf_calls, nf_call);
 
@@ -83,6 +111,9 @@ static struct nf_listeners	 nf_retired =
     TAILQ_HEAD_INITIALIZER(nf_retired);
 static struct nf_calls		 nf_calls = TAILQ_HEAD_INITIALIZER(nf_calls);
 static struct nf_call		*nf_hash[NF_HASH_SIZE];
+static struct nf_dones		 nf_dones = TAILQ_HEAD_INITIALIZER(nf_dones);
+static struct nf_done		*nf_done_hash[NF_DONE_HASH];
+static size_t			 nf_ndone;
 static int			 nf_xml_ready;
 
 static struct nf_listener *nf_open(const struct conf_listener *, char *,
@@ -110,6 +141,16 @@ static void	 nf_call_free(struct nf_call *);
 static void	 nf_hold(struct nf_call *, struct ncip_msg *);
 static void	 nf_delay_cb(evutil_socket_t, short, void *);
 static int	 nf_send(struct nf_call *, struct ncip_msg *);
+static int	 nf_deliver(struct nf_call *, const char *, size_t,
+		    const char *);
+static int	 nf_done_key(const struct conf_partner *,
+		    const struct ncip_msg *, uint8_t [SHA256_DIGEST_LENGTH]);
+static struct nf_done *nf_done_find(const uint8_t [SHA256_DIGEST_LENGTH],
+		    time_t);
+static struct nf_done *nf_done_add(const uint8_t [SHA256_DIGEST_LENGTH],
+		    uint64_t, time_t);
+static void	 nf_done_free(struct nf_done *);
+static void	 nf_done_settle(struct nf_done *, const char *, size_t, int);
 static void	 nf_log(const struct nf_call *, const char *);
 static int	 nf_peer_left(struct evhttp_request *);
 static void	 nf_clean(char *, size_t, const char *);
@@ -244,6 +285,7 @@ void
 ncip_front_free_all(void)
 {
 	struct nf_call		*c;
+	struct nf_done		*d;
 	struct nf_listener	*l;
 
 	while ((c = TAILQ_FIRST(&nf_calls)) != NULL) {
@@ -253,6 +295,8 @@ ncip_front_free_all(void)
 		nf_log(c, "stopped");
 		nf_call_free(c);
 	}
+	while ((d = TAILQ_FIRST(&nf_dones)) != NULL)
+		nf_done_free(d);
 	ncip_front_close_all();
 	while ((l = TAILQ_FIRST(&nf_retired)) != NULL) {
 		TAILQ_REMOVE(&nf_retired, l, entry);
@@ -524,10 +568,13 @@ nf_serve(struct nf_call *c, const char *token, size_t tokenlen)
 	struct conf_partner	*p;
 	struct ncip_msg		*m, *resp;
 	struct ncip_error	 err;
+	struct nf_done		*d;
 	enum ncip_problem_type	 kind;
 	const char		*data, *element, *why;
 	char			 agency[NCIP_ID_MAX];
+	uint8_t			 key[SHA256_DIGEST_LENGTH];
 	size_t			 len;
+	time_t			 now;
 
 	len = evbuffer_get_length(in);
 	data = len > 0 ? (const char *)evbuffer_pullup(in, -1) : "";
@@ -577,7 +624,170 @@ nf_serve(struct nf_call *c, const char *token, size_t tokenlen)
 		nf_send(c, resp);
 		return;
 	}
+	if (nf_done_key(p, m, key) == 0) {
+		now = time(NULL);
+		if ((d = nf_done_find(key, now)) == NULL) {
+			/* Without room to remember it, it is just served. */
+			c->done = nf_done_add(key, c->id, now);
+		} else if (d->out != NULL) {
+			ncip_msg_free(m);
+			nf_deliver(c, d->out, d->outlen, "ok retried");
+			return;
+		} else if (d->nwaiting < NF_DONE_WAIT_MAX) {
+			ncip_msg_free(m);
+			d->waiting[d->nwaiting++] = c->id;
+			c->retry = 1;
+			return;
+		} else {
+			resp = ncip_reply_problem(m, NCIP_PT_TEMPORARY_FAILURE,
+			    NULL, "This request is already being carried out.");
+			ncip_msg_free(m);
+			nf_send(c, resp);
+			return;
+		}
+	}
 	serve_ncip(c->id, p, m);
+}
+
+/*
+ * The digest that knows a retried request: 0 with key filled for a
+ * CheckOutItem, RequestItem or AcceptItem that names itself with a
+ * RequestId; -1 for any other request, which is served every time.  The
+ * digest covers the caller, the service, the RequestId, the item and the
+ * user's identifiers, but none of its secrets.
+ */
+static int
+nf_done_key(const struct conf_partner *p, const struct ncip_msg *m,
+    uint8_t key[SHA256_DIGEST_LENGTH])
+{
+	const char	*part[9];
+	EVP_MD_CTX	*md;
+	uint32_t	 len;
+	size_t		 i, n = 0;
+	int		 kind, ok = 1;
+
+	if ((m->service != NCIP_CHECKOUT_ITEM &&
+	    m->service != NCIP_REQUEST_ITEM &&
+	    m->service != NCIP_ACCEPT_ITEM) ||
+	    m->request_id.value == NULL || *m->request_id.value == '\0')
+		return (-1);
+	part[n++] = p->id;
+	part[n++] = ncip_service_name(m->service);
+	part[n++] = m->request_id.agency.value;
+	part[n++] = m->request_id.value;
+	part[n++] = m->item_id.agency.value;
+	part[n++] = m->item_id.value;
+	part[n++] = m->user_id.agency.value;
+	part[n++] = m->user_id.value;
+	if ((md = EVP_MD_CTX_new()) == NULL)
+		return (-1);
+	ok = EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1;
+	for (i = 0; ok && i < n; i++) {
+		/* Each part with its length: "a" "bc" is not "ab" "c". */
+		len = part[i] != NULL ? (uint32_t)strlen(part[i]) : UINT32_MAX;
+		ok = EVP_DigestUpdate(md, &len, sizeof(len)) == 1 &&
+		    (part[i] == NULL ||
+		    EVP_DigestUpdate(md, part[i], len) == 1);
+	}
+	for (i = 0; ok && i < m->nauth; i++) {
+		kind = ncip_auth_kind(&m->auth[i]);
+		if (kind == NCIP_AUTH_PIN || kind == NCIP_AUTH_PASSWORD ||
+		    m->auth[i].data == NULL)
+			continue;
+		len = (uint32_t)strlen(m->auth[i].data);
+		ok = EVP_DigestUpdate(md, &len, sizeof(len)) == 1 &&
+		    EVP_DigestUpdate(md, m->auth[i].data, len) == 1;
+	}
+	ok = ok && EVP_DigestFinal_ex(md, key, NULL) == 1;
+	EVP_MD_CTX_free(md);
+	return (ok ? 0 : -1);
+}
+
+/* Find a remembered request by its digest, forgetting the stale ones. */
+static struct nf_done *
+nf_done_find(const uint8_t key[SHA256_DIGEST_LENGTH], time_t now)
+{
+	struct nf_done	*d;
+
+	while ((d = TAILQ_FIRST(&nf_dones)) != NULL && d->call == 0 &&
+	    now - d->at > NF_DONE_TTL)
+		nf_done_free(d);
+	for (d = nf_done_hash[key[0] | (key[1] & 0x3) << 8]; d != NULL;
+	    d = d->hnext)
+		if (memcmp(d->key, key, sizeof(d->key)) == 0)
+			return (d);
+	return (NULL);
+}
+
+/*
+ * Remember a request in flight as call.  When the table is full the
+ * oldest answer goes; NULL when that one is still in flight too, or on no
+ * memory.
+ */
+static struct nf_done *
+nf_done_add(const uint8_t key[SHA256_DIGEST_LENGTH], uint64_t call,
+    time_t now)
+{
+	struct nf_done	*d;
+	size_t		 i = key[0] | (key[1] & 0x3) << 8;
+
+	if (nf_ndone >= NF_DONE_MAX) {
+		if ((d = TAILQ_FIRST(&nf_dones)) == NULL || d->call != 0)
+			return (NULL);
+		nf_done_free(d);
+	}
+	if ((d = calloc(1, sizeof(*d))) == NULL)
+		return (NULL);
+	memcpy(d->key, key, sizeof(d->key));
+	d->at = now;
+	d->call = call;
+	d->hnext = nf_done_hash[i];
+	nf_done_hash[i] = d;
+	TAILQ_INSERT_TAIL(&nf_dones, d, entry);
+	nf_ndone++;
+	return (d);
+}
+
+static void
+nf_done_free(struct nf_done *d)
+{
+	struct nf_done	**dp;
+
+	for (dp = &nf_done_hash[d->key[0] | (d->key[1] & 0x3) << 8];
+	    *dp != NULL; dp = &(*dp)->hnext)
+		if (*dp == d) {
+			*dp = d->hnext;
+			break;
+		}
+	TAILQ_REMOVE(&nf_dones, d, entry);
+	nf_ndone--;
+	free(d->out);
+	free(d);
+}
+
+/*
+ * The first of a request's retries has its answer, out: give it to the
+ * retries waiting, and keep it for later ones when it says the request
+ * was carried out (ok); forget the request otherwise, so that a retry
+ * tries again.
+ */
+static void
+nf_done_settle(struct nf_done *d, const char *out, size_t outlen, int ok)
+{
+	struct nf_call	*w;
+	size_t		 i;
+
+	d->call = 0;
+	for (i = 0; i < d->nwaiting; i++)
+		if ((w = nf_call_find(d->waiting[i])) != NULL)
+			nf_deliver(w, out, outlen, ok ? "ok retried" :
+			    "failed retried");
+	d->nwaiting = 0;
+	if (ok && (d->out = malloc(outlen)) != NULL) {
+		memcpy(d->out, out, outlen);
+		d->outlen = outlen;
+	} else
+		nf_done_free(d);
 }
 
 /*
@@ -779,6 +989,8 @@ nf_call_free(struct nf_call *c)
 			break;
 		}
 	TAILQ_REMOVE(&nf_calls, c, entry);
+	if (c->done != NULL && c->done->call == c->id)
+		nf_done_settle(c->done, NULL, 0, 0);
 	if (c->delay != NULL)
 		event_free(c->delay);
 	ncip_msg_free(c->held);
@@ -848,18 +1060,18 @@ nf_failure(const struct nf_call *c)
 
 /*
  * Build resp (which this takes) in the dialect and version of the call's
- * request, send it with HTTP 200, log the call and forget it.  Returns -1
- * when the caller has left.
+ * request, send it with HTTP 200, log the call and forget it.  The
+ * retries of the call get the same answer.  Returns -1 when the caller
+ * has left.
  */
 static int
 nf_send(struct nf_call *c, struct ncip_msg *resp)
 {
 	struct ncip_error	 err;
 	struct ncip_dialect	 d = c->dialect;
-	struct evbuffer		*buf;
 	char			*out = NULL, result[96];
 	size_t			 outlen = 0;
-	int			 left;
+	int			 rc;
 
 	d.version_str = c->version[0] != '\0' ? c->version : NULL;
 	/*
@@ -869,7 +1081,8 @@ nf_send(struct nf_call *c, struct ncip_msg *resp)
 	if (resp != NULL && resp->service == NCIP_LOOKUP_VERSION_RESP &&
 	    resp->nproblems > 0)
 		resp->service = NCIP_PROBLEM;
-	if (evhttp_request_get_connection(c->req) == NULL) {
+	/* A request the ILS carried out is remembered even if its caller left. */
+	if (evhttp_request_get_connection(c->req) == NULL && c->done == NULL) {
 		ncip_msg_free(resp);
 		evhttp_request_free(c->req);
 		nf_log(c, "gone");
@@ -885,21 +1098,22 @@ nf_send(struct nf_call *c, struct ncip_msg *resp)
 		if ((resp = nf_failure(c)) == NULL ||
 		    ncip_build(resp, &d, &out, &outlen, &err) == -1) {
 			ncip_msg_free(resp);
-			nf_http_reply(c->req, 503, "Service Unavailable",
-			    "try again");
-			nf_log(c, "unencodable");
+			if (c->done != NULL)
+				nf_done_settle(c->done, NULL, 0, 0);
+			c->done = NULL;
+			if (evhttp_request_get_connection(c->req) == NULL) {
+				evhttp_request_free(c->req);
+				nf_log(c, "gone");
+			} else {
+				nf_http_reply(c->req, 503,
+				    "Service Unavailable", "try again");
+				nf_log(c, "unencodable");
+			}
 			nf_call_free(c);
 			return (0);
 		}
 	}
-	/*
-	 * A caller that hung up still gets the bytes: writing them is what
-	 * makes libevent notice and close the connection.
-	 */
-	left = nf_peer_left(c->req);
-	if (left)
-		snprintf(result, sizeof(result), "gone");
-	else if (resp->nproblems == 0)
+	if (resp->nproblems == 0)
 		snprintf(result, sizeof(result), "ok");
 	else
 		snprintf(result, sizeof(result), "%s",
@@ -907,7 +1121,44 @@ nf_send(struct nf_call *c, struct ncip_msg *resp)
 		    resp->problems[0].type.value != NULL ?
 		    resp->problems[0].type.value :
 		    ncip_problem_name(resp->problems[0].kind));
+	if (c->done != NULL)
+		nf_done_settle(c->done, out, outlen, resp->nproblems == 0);
+	c->done = NULL;
 	ncip_msg_free(resp);
+	rc = nf_deliver(c, out, outlen, result);
+	free(out);
+	return (rc);
+}
+
+/*
+ * Send an answer already built, out (NULL when none could be: 503), with
+ * HTTP 200, log the call as result and forget it.  Returns -1 when the
+ * caller has left.
+ */
+static int
+nf_deliver(struct nf_call *c, const char *out, size_t outlen,
+    const char *result)
+{
+	struct evbuffer	*buf;
+	int		 left;
+
+	if (evhttp_request_get_connection(c->req) == NULL) {
+		evhttp_request_free(c->req);
+		nf_log(c, "gone");
+		nf_call_free(c);
+		return (-1);
+	}
+	if (out == NULL) {
+		nf_http_reply(c->req, 503, "Service Unavailable", "try again");
+		nf_log(c, "unencodable");
+		nf_call_free(c);
+		return (0);
+	}
+	/*
+	 * A caller that hung up still gets the bytes: writing them is what
+	 * makes libevent notice and close the connection.
+	 */
+	left = nf_peer_left(c->req);
 	if (log_tracing(TRACE_NCIP)) {
 		char	 red[NF_TRACE_MAX];
 
@@ -917,18 +1168,16 @@ nf_send(struct nf_call *c, struct ncip_msg *resp)
 	}
 	buf = evhttp_request_get_output_buffer(c->req);
 	if (evbuffer_add(buf, out, outlen) == -1) {
-		free(out);
 		nf_http_reply(c->req, 503, "Service Unavailable", "try again");
 		nf_log(c, "out of memory");
 		nf_call_free(c);
 		return (0);
 	}
-	free(out);
 	evhttp_add_header(evhttp_request_get_output_headers(c->req),
 	    "Content-Type", c->text_xml ? "text/xml; charset=utf-8" :
 	    "application/xml; charset=utf-8");
 	evhttp_send_reply(c->req, 200, "OK", NULL);
-	nf_log(c, result);
+	nf_log(c, left ? "gone" : result);
 	nf_call_free(c);
 	return (left ? -1 : 0);
 }
