@@ -46,6 +46,12 @@ static pid_t	 e2e_spawn(const char *const [], const char *);
 static int	 e2e_port_accepts(int);
 static int	 e2e_write_file(const char *, const char *);
 static int	 e2e_make_cert(struct e2e_env *);
+static int	 e2e_ils_launch(struct e2e_env *, struct e2e_ils *,
+		    const char *, const char *, int);
+static int	 e2e_cat_terminals(const struct e2e_env *, char *, size_t,
+		    const char *);
+static int	 e2e_cat_backend(const struct e2e_env *, char *, size_t,
+		    const struct e2e_partner *);
 static void	 e2e_show_log(const char *);
 static int	 e2e_rm_cb(const char *, const struct stat *, int,
 		    struct FTW *);
@@ -383,11 +389,12 @@ e2e_env_cleanup(struct e2e_env *env)
 
 /*
  * Start a simulated ILS on a data file, every port picked by the kernel,
- * and wait for the port file it writes once it listens.
+ * with NCIP listeners too when ncip is set, and wait for the port file it
+ * writes once it listens.
  */
-int
-e2e_ils_start(struct e2e_env *env, struct e2e_ils *ils, const char *name,
-    const char *datafile)
+static int
+e2e_ils_launch(struct e2e_env *env, struct e2e_ils *ils, const char *name,
+    const char *datafile, int ncip)
 {
 	long long	 deadline;
 	char		*text, *s;
@@ -403,8 +410,14 @@ e2e_ils_start(struct e2e_env *env, struct e2e_ils *ils, const char *name,
 		const char *argv[] = { env->ilssim, "-d", ils->data,
 		    "-l", "127.0.0.1:0", "-t", "127.0.0.1:0", "-c", env->cert,
 		    "-k", env->key, "-C", "127.0.0.1:0", "-p",
-		    ils->portfile, NULL };
+		    ils->portfile, NULL, NULL, NULL, NULL, NULL };
 
+		if (ncip) {
+			argv[15] = "-n";
+			argv[16] = "127.0.0.1:0";
+			argv[17] = "-N";
+			argv[18] = "127.0.0.1:0";
+		}
 		if ((ils->pid = e2e_spawn(argv, ils->log)) == -1)
 			return (-1);
 	}
@@ -424,9 +437,14 @@ e2e_ils_start(struct e2e_env *env, struct e2e_ils *ils, const char *name,
 				ils->control_port = atoi(s + 8);
 			if ((s = strstr(text, "tls ")) != NULL)
 				ils->tls_port = atoi(s + 4);
+			if ((s = strstr(text, "ncip ")) != NULL)
+				ils->ncip_port = atoi(s + 5);
+			if ((s = strstr(text, "ncips ")) != NULL)
+				ils->ncips_port = atoi(s + 6);
 			free(text);
 			if (ils->sip2_port > 0 && ils->control_port > 0 &&
-			    ils->tls_port > 0)
+			    ils->tls_port > 0 && (!ncip ||
+			    (ils->ncip_port > 0 && ils->ncips_port > 0)))
 				return (0);
 		}
 		e2e_sleep_ms(10);
@@ -435,6 +453,22 @@ e2e_ils_start(struct e2e_env *env, struct e2e_ils *ils, const char *name,
 	    ils->portfile);
 	e2e_show_log(ils->log);
 	return (-1);
+}
+
+/* Start a simulated ILS speaking SIP2, plain and over TLS. */
+int
+e2e_ils_start(struct e2e_env *env, struct e2e_ils *ils, const char *name,
+    const char *datafile)
+{
+	return (e2e_ils_launch(env, ils, name, datafile, 0));
+}
+
+/* Start a simulated ILS speaking SIP2 and NCIP, plain and over TLS. */
+int
+e2e_ils_start_ncip(struct e2e_env *env, struct e2e_ils *ils, const char *name,
+    const char *datafile)
+{
+	return (e2e_ils_launch(env, ils, name, datafile, 1));
 }
 
 /*
@@ -520,6 +554,34 @@ e2e_cat(char *buf, size_t size, const char *fmt, ...)
 	return (n < 0 || (size_t)n >= size - len ? -1 : 0);
 }
 
+/* Append the terminal blocks of a partner's terminals; -1 when full. */
+static int
+e2e_cat_terminals(const struct e2e_env *env, char *text, size_t size,
+    const char *id)
+{
+	size_t	 i;
+	int	 rc = 0;
+
+	for (i = 0; i < env->nterminals; i++) {
+		const struct e2e_terminal *t = &env->terminals[i];
+
+		if (strcmp(t->partner, id) != 0)
+			continue;
+		rc |= e2e_cat(text, size,
+		    "\tterminal %s {\n"
+		    "\t\tpassword-hash \"%s\"\n"
+		    "\t\tlocation %s\n", t->login, t->hash, t->location);
+		if (t->terminator != NULL)
+			rc |= e2e_cat(text, size, "\t\tterminator %s\n",
+			    t->terminator);
+		if (t->checksums != NULL)
+			rc |= e2e_cat(text, size, "\t\tchecksums %s\n",
+			    t->checksums);
+		rc |= e2e_cat(text, size, "\t}\n");
+	}
+	return (rc);
+}
+
 /* Write one partner's file: its routing, backend and terminals. */
 static int
 e2e_write_partner(struct e2e_env *env, const char *id, const char *name,
@@ -528,7 +590,6 @@ e2e_write_partner(struct e2e_env *env, const char *id, const char *name,
     const char *password)
 {
 	char		 text[16384], path[E2E_PATH_MAX + 32];
-	size_t		 i;
 	int		 rc = 0;
 	int		 tls = env->metro_tls && strcmp(id, "metro") == 0;
 
@@ -559,23 +620,7 @@ e2e_write_partner(struct e2e_env *env, const char *id, const char *name,
 		rc |= e2e_cat(text, sizeof(text), "\t\tkeepalive %dms\n",
 		    env->keepalive_ms);
 	rc |= e2e_cat(text, sizeof(text), "\t}\n");
-	for (i = 0; i < env->nterminals; i++) {
-		const struct e2e_terminal *t = &env->terminals[i];
-
-		if (strcmp(t->partner, id) != 0)
-			continue;
-		rc |= e2e_cat(text, sizeof(text),
-		    "\tterminal %s {\n"
-		    "\t\tpassword-hash \"%s\"\n"
-		    "\t\tlocation %s\n", t->login, t->hash, t->location);
-		if (t->terminator != NULL)
-			rc |= e2e_cat(text, sizeof(text),
-			    "\t\tterminator %s\n", t->terminator);
-		if (t->checksums != NULL)
-			rc |= e2e_cat(text, sizeof(text),
-			    "\t\tchecksums %s\n", t->checksums);
-		rc |= e2e_cat(text, sizeof(text), "\t}\n");
-	}
+	rc |= e2e_cat_terminals(env, text, sizeof(text), id);
 	rc |= e2e_cat(text, sizeof(text), "}\n");
 	if (rc != 0) {
 		fprintf(stderr, "e2e: partner file too long\n");
@@ -630,6 +675,136 @@ e2e_gw_write_conf(struct e2e_env *env)
 	rc |= e2e_cat(text, sizeof(text),
 	    "include \"metro.conf\"\n"
 	    "include \"district.conf\"\n");
+	if (env->broken != NULL)
+		rc |= e2e_cat(text, sizeof(text), "%s\n", env->broken);
+	if (rc != 0) {
+		fprintf(stderr, "e2e: main file too long\n");
+		return (-1);
+	}
+	return (e2e_write_file(env->conf, text));
+}
+
+/* Append a partner's backend block: SIP2, or NCIP in its profile. */
+static int
+e2e_cat_backend(const struct e2e_env *env, char *text, size_t size,
+    const struct e2e_partner *p)
+{
+	int	 rc = 0;
+
+	if (!p->ncip) {
+		rc |= e2e_cat(text, size,
+		    "\tbackend sip2 127.0.0.1 port %d {\n"
+		    "\t\tlogin circlink\n"
+		    "\t\tpassword \"%s\"\n", p->ils->sip2_port, p->password);
+		if (p->location != NULL)
+			rc |= e2e_cat(text, size, "\t\tlocation %s\n",
+			    p->location);
+	} else {
+		rc |= e2e_cat(text, size,
+		    "\tbackend ncip 127.0.0.1 port %d {\n"
+		    "\t\tversion %s\n"
+		    "\t\tfrom-agency CIRCLINK\n", p->tls ? p->ils->ncips_port :
+		    p->ils->ncip_port, p->version);
+		if (p->ns != NULL)
+			rc |= e2e_cat(text, size, "\t\tnamespace %s\n", p->ns);
+		if (p->unqualified)
+			rc |= e2e_cat(text, size,
+			    "\t\tqualified-attributes no\n");
+		if (p->by_auth)
+			rc |= e2e_cat(text, size,
+			    "\t\tidentify-patrons authentication\n");
+		if (p->ils_token != NULL)
+			rc |= e2e_cat(text, size, "\t\ttoken %s\n",
+			    p->ils_token);
+		if (p->tls)
+			rc |= e2e_cat(text, size,
+			    "\t\ttls yes\n"
+			    "\t\tca \"%s\"\n"
+			    "\t\tserver-name localhost\n", env->cert);
+	}
+	rc |= e2e_cat(text, size,
+	    "\t\ttimeout %dms\n"
+	    "\t\tconnect-timeout %dms\n", env->backend_timeout_ms,
+	    env->connect_timeout_ms);
+	if (env->keepalive_ms > 0)
+		rc |= e2e_cat(text, size, "\t\tkeepalive %dms\n",
+		    env->keepalive_ms);
+	rc |= e2e_cat(text, size, "\t}\n");
+	return (rc);
+}
+
+/*
+ * Write the gateway's main file, SIP2 and NCIP listeners alike, and one
+ * included file per partner with its backend, the token its ILS calls
+ * with and its terminals; all mode 0600, since they hold secrets.  Every
+ * trace is on, so that the privacy checks read every message.
+ */
+int
+e2e_gw_write_partners(struct e2e_env *env, const struct e2e_partner *parts,
+    size_t nparts)
+{
+	const struct e2e_listener	*l;
+	const struct e2e_partner	*p;
+	char				 text[16384];
+	char				 path[E2E_PATH_MAX + 32];
+	size_t				 i;
+	int				 rc;
+
+	for (i = 0; i < nparts; i++) {
+		p = &parts[i];
+		text[0] = '\0';
+		rc = e2e_cat(text, sizeof(text),
+		    "# Written by the e2e harness: partner %s.\n"
+		    "partner %s {\n"
+		    "\tname \"%s\"\n"
+		    "\tinstitution %s\n"
+		    "\tpatron-barcode \"%s\"\n"
+		    "\titem-barcode \"%s\"\n"
+		    "\tlocation %s\n"
+		    "\tlocation %s\n", p->id, p->id, p->name, p->institution,
+		    p->patrons, p->items, p->loc1, p->loc2);
+		if (p->caller_token != NULL)
+			rc |= e2e_cat(text, sizeof(text),
+			    "\tncip-token \"%s\"\n", p->caller_token);
+		rc |= e2e_cat_backend(env, text, sizeof(text), p);
+		rc |= e2e_cat_terminals(env, text, sizeof(text), p->id);
+		rc |= e2e_cat(text, sizeof(text), "}\n");
+		if (rc != 0) {
+			fprintf(stderr, "e2e: partner file too long\n");
+			return (-1);
+		}
+		snprintf(path, sizeof(path), "%s/%s.conf", env->dir, p->id);
+		if (e2e_write_file(path, text) == -1)
+			return (-1);
+	}
+
+	text[0] = '\0';
+	rc = e2e_cat(text, sizeof(text),
+	    "# Written by the e2e harness.\n"
+	    "log-level info\n"
+	    "trace sip2 backend session ncip\n"
+	    "max-sessions 200\n");
+	for (i = 0; i < env->nlisteners; i++) {
+		l = &env->listeners[i];
+		rc |= e2e_cat(text, sizeof(text),
+		    "listen 127.0.0.1 port %d%s%s {\n"
+		    "\tidle-timeout %d\n", l->port, l->ncip ? " ncip" : "",
+		    l->tls ? " tls" : "", l->idle_timeout);
+		if (!l->ncip)
+			rc |= e2e_cat(text, sizeof(text),
+			    "\tstatus-before-login %s\n"
+			    "\tlogin-attempts %d\n",
+			    l->status_before_login ? "yes" : "no",
+			    l->login_attempts);
+		if (l->tls)
+			rc |= e2e_cat(text, sizeof(text),
+			    "\tcertificate \"%s\"\n"
+			    "\tkey \"%s\"\n", env->cert, env->key);
+		rc |= e2e_cat(text, sizeof(text), "}\n");
+	}
+	for (i = 0; i < nparts; i++)
+		rc |= e2e_cat(text, sizeof(text), "include \"%s.conf\"\n",
+		    parts[i].id);
 	if (env->broken != NULL)
 		rc |= e2e_cat(text, sizeof(text), "%s\n", env->broken);
 	if (rc != 0) {

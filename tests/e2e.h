@@ -33,6 +33,8 @@ struct e2e_ils {
 	int		 sip2_port;
 	int		 tls_port;
 	int		 control_port;
+	int		 ncip_port;	/* NCIP over HTTP, when started so */
+	int		 ncips_port;	/* NCIP over HTTPS */
 	char		 data[E2E_PATH_MAX];
 	char		 portfile[E2E_PATH_MAX];
 	char		 log[E2E_PATH_MAX];
@@ -45,6 +47,33 @@ struct e2e_listener {
 	int		 idle_timeout;		/* seconds */
 	int		 status_before_login;
 	int		 login_attempts;
+	int		 ncip;	/* the NCIP endpoint (e2e_gw_write_partners) */
+};
+
+/*
+ * One partner as e2e_gw_write_partners() writes it: its routing, how the
+ * gateway reaches its ILS (SIP2, or NCIP in a profile), and the token its
+ * own ILS calls the NCIP endpoint with.
+ */
+struct e2e_partner {
+	const char	*id;
+	const char	*name;
+	const char	*institution;
+	const char	*patrons;	/* barcode patterns */
+	const char	*items;
+	const char	*loc1;
+	const char	*loc2;
+	const struct e2e_ils *ils;
+	int		 ncip;		/* backend ncip; else backend sip2 */
+	int		 tls;		/* NCIP over HTTPS, verified */
+	const char	*password;	/* sip2: the gateway's login password */
+	const char	*location;	/* sip2: CP at login; NULL none */
+	const char	*version;	/* ncip: "2.02", "1.0" */
+	const char	*ns;		/* ncip: namespace; NULL the default */
+	int		 unqualified;	/* ncip: qualified-attributes no */
+	int		 by_auth;	/* ncip: AuthenticationInput patrons */
+	const char	*ils_token;	/* ncip: the token its ILS wants */
+	const char	*caller_token;	/* ncip-token; NULL: no NCIP access */
 };
 
 /* One terminal account: its clear password stays in the test only. */
@@ -109,6 +138,9 @@ int		 e2e_free_port(void);
 /* Start a simulated ILS on a data file and wait for its port file. */
 int		 e2e_ils_start(struct e2e_env *, struct e2e_ils *,
 		    const char *, const char *);
+/* The same with NCIP listeners too, over HTTP and HTTPS (-n, -N). */
+int		 e2e_ils_start_ncip(struct e2e_env *, struct e2e_ils *,
+		    const char *, const char *);
 /*
  * Send one control command to an ILS and read its one-line answer into
  * ans (without the newline).  Returns 0 for "ok ...", -1 otherwise.
@@ -120,6 +152,12 @@ int		 e2e_terminal_add(struct e2e_env *, const char *, const char *,
 		    const char *, const char *, const char *, const char *);
 /* Write the gateway's main file and one file per partner, mode 0600. */
 int		 e2e_gw_write_conf(struct e2e_env *);
+/*
+ * Write the gateway's main file, with SIP2 and NCIP listeners, and one
+ * file per partner given (its terminals from the environment), mode 0600.
+ */
+int		 e2e_gw_write_partners(struct e2e_env *,
+		    const struct e2e_partner *, size_t);
 /* Start circlinkd -d on the written configuration; wait for its ports. */
 int		 e2e_gw_start(struct e2e_env *);
 /* Stop the gateway (SIGTERM, then SIGKILL after 2 s). */
