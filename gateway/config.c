@@ -379,10 +379,13 @@ static const struct keyword terminal_keywords[] = {
 	{ NULL, NULL, 0, 0, 0, 0, 0 }
 };
 
-static const struct {
+/* A name in the configuration and the bits it stands for. */
+struct name_bits {
 	const char	*name;
 	int		 bits;
-} perm_names[] = {
+};
+
+static const struct name_bits perm_names[] = {
 	{ "circulation", PERM_CIRCULATION },
 	{ "patron", PERM_PATRON },
 	{ "fines", PERM_FINES },
@@ -1307,12 +1310,15 @@ kw_log_facility(struct parser *p, void *obj, const struct keyword *k,
 	return (end_statement(p, k));
 }
 
-/* trace takes one or more flag names on its line. */
+/*
+ * Read the one or more names that end a statement into the OR of their
+ * bits in table.
+ */
 static int
-kw_trace(struct parser *p, void *obj, const struct keyword *k, int line)
+get_name_set(struct parser *p, const struct keyword *k, int line,
+    const struct name_bits *table, int *out)
 {
-	struct conf	*conf = obj;
-	int		 bits, n = 0;
+	int	 bits, all = 0, n = 0;
 
 	for (;;) {
 		if (next(p) == -1)
@@ -1321,12 +1327,26 @@ kw_trace(struct parser *p, void *obj, const struct keyword *k, int line)
 			unget(p);
 		if (p->tok.type != TOK_WORD && p->tok.type != TOK_STRING)
 			break;
-		NAME_LOOKUP(trace_names, p, k, bits);
-		conf->trace |= bits;
+		NAME_LOOKUP(table, p, k, bits);
+		all |= bits;
 		n++;
 	}
 	if (n == 0)
 		return (conf_err(p, line, "\"%s\" needs a value", k->name));
+	*out = all;
+	return (0);
+}
+
+/* trace takes one or more flag names on its line; they add up. */
+static int
+kw_trace(struct parser *p, void *obj, const struct keyword *k, int line)
+{
+	struct conf	*conf = obj;
+	int		 bits;
+
+	if (get_name_set(p, k, line, trace_names, &bits) == -1)
+		return (-1);
+	conf->trace |= bits;
 	return (0);
 }
 
@@ -1362,23 +1382,8 @@ kw_permissions(struct parser *p, void *obj, const struct keyword *k,
     int line)
 {
 	struct conf_terminal	*t = obj;
-	int			 bits, perms = 0, n = 0;
 
-	for (;;) {
-		if (next(p) == -1)
-			return (-1);
-		if (p->tok.type == TOK_CLOSE)
-			unget(p);
-		if (p->tok.type != TOK_WORD && p->tok.type != TOK_STRING)
-			break;
-		NAME_LOOKUP(perm_names, p, k, bits);
-		perms |= bits;
-		n++;
-	}
-	if (n == 0)
-		return (conf_err(p, line, "\"%s\" needs a value", k->name));
-	t->perms = perms;
-	return (0);
+	return (get_name_set(p, k, line, perm_names, &t->perms));
 }
 
 /*
@@ -1427,23 +1432,8 @@ static int
 kw_ncip_auth(struct parser *p, void *obj, const struct keyword *k, int line)
 {
 	struct conf_partner	*pa = obj;
-	int			 bits, all = 0, n = 0;
 
-	for (;;) {
-		if (next(p) == -1)
-			return (-1);
-		if (p->tok.type == TOK_CLOSE)
-			unget(p);
-		if (p->tok.type != TOK_WORD && p->tok.type != TOK_STRING)
-			break;
-		NAME_LOOKUP(ncip_auth_names, p, k, bits);
-		all |= bits;
-		n++;
-	}
-	if (n == 0)
-		return (conf_err(p, line, "\"%s\" needs a value", k->name));
-	pa->ncip_auth = all;
-	return (0);
+	return (get_name_set(p, k, line, ncip_auth_names, &pa->ncip_auth));
 }
 
 /* The URL path of a partner's NCIP responder. */

@@ -55,6 +55,9 @@ static struct serve_txn	*serve_new(enum serve_front, uint64_t, uint32_t);
 static struct serve_txn	*serve_find(uint64_t);
 static void		 serve_free(struct serve_txn *);
 static void		 serve_step(struct serve_txn *);
+static void		 serve_no_call(struct serve_txn *, int);
+static void		 serve_answered(uint64_t, uint32_t, struct sip2_msg *,
+			    struct ncip_msg *, const char *);
 static void		 serve_finish(struct serve_txn *);
 static void		 serve_fail(struct serve_txn *, enum circ_error,
 			    const char *);
@@ -205,19 +208,8 @@ serve_step(struct serve_txn *t)
 		else
 			more = xlate_sip2_backend_next(&t->req, t->step, p,
 			    now, &sm);
-		if (more == -1) {
-			serve_fail(t, errno == ENOTSUP ? CIRC_E_NOT_SUPPORTED :
-			    errno == EINVAL ? CIRC_E_NEEDED_DATA :
-			    CIRC_E_REFUSED, NULL);
-			return;
-		}
-		if (!more || sm == NULL) {
-			if (t->step == 0)
-				serve_fail(t, errno == EINVAL ?
-				    CIRC_E_NEEDED_DATA : CIRC_E_NOT_SUPPORTED,
-				    NULL);
-			else
-				serve_finish(t);
+		if (more != 1 || sm == NULL) {
+			serve_no_call(t, more);
 			return;
 		}
 		if ((be = route_backend(p->id)) == NULL) {
@@ -246,18 +238,8 @@ serve_step(struct serve_txn *t)
 	else
 		more = xlate_ncip_backend_next(&t->req, t->step, &t->res, p,
 		    now, &nm);
-	if (more == -1) {
-		serve_fail(t, errno == ENOTSUP ? CIRC_E_NOT_SUPPORTED :
-		    errno == EINVAL ? CIRC_E_NEEDED_DATA : CIRC_E_REFUSED,
-		    NULL);
-		return;
-	}
-	if (!more || nm == NULL) {
-		if (t->step == 0)
-			serve_fail(t, errno == EINVAL ? CIRC_E_NEEDED_DATA :
-			    CIRC_E_NOT_SUPPORTED, NULL);
-		else
-			serve_finish(t);
+	if (more != 1 || nm == NULL) {
+		serve_no_call(t, more);
 		return;
 	}
 	if ((nb = route_ncip_backend(p->id)) == NULL) {
@@ -270,6 +252,25 @@ serve_step(struct serve_txn *t)
 	    &why) == -1)
 		serve_fail(t, strcmp(why, "busy") == 0 ? CIRC_E_REFUSED :
 		    CIRC_E_OFFLINE, NULL);
+}
+
+/*
+ * The translator made no call for the next step: more is -1 when it could
+ * not (errno says why), 0 when the operation is done.  With no call at
+ * all, the operation cannot be done at this ILS.
+ */
+static void
+serve_no_call(struct serve_txn *t, int more)
+{
+	if (more == -1)
+		serve_fail(t, errno == ENOTSUP ? CIRC_E_NOT_SUPPORTED :
+		    errno == EINVAL ? CIRC_E_NEEDED_DATA : CIRC_E_REFUSED,
+		    NULL);
+	else if (t->step == 0)
+		serve_fail(t, errno == EINVAL ? CIRC_E_NEEDED_DATA :
+		    CIRC_E_NOT_SUPPORTED, NULL);
+	else
+		serve_finish(t);
 }
 
 /* Keep an answer alive until the transaction ends: the result borrows. */
@@ -288,58 +289,53 @@ static void
 serve_sip2_cb(uint64_t id, uint32_t step, struct sip2_msg *req,
     struct sip2_msg *resp, const char *error)
 {
-	struct serve_txn	*t;
-
 	sip2_msg_free(req);
-	if ((t = serve_find(id)) == NULL) {
-		sip2_msg_free(resp);
-		return;
-	}
-	if (resp == NULL) {
-		serve_fail(t, strcmp(error, "timeout") == 0 ? CIRC_E_TIMEOUT :
-		    CIRC_E_OFFLINE, NULL);
-		return;
-	}
-	if (serve_keep(t, resp, NULL) == -1) {
-		sip2_msg_free(resp);
-		serve_fail(t, CIRC_E_REFUSED, "The request needed too many "
-		    "steps.");
-		return;
-	}
-	if (xlate_sip2_backend_reply(&t->req, step, resp, &t->res,
-	    t->arena) == -1 || t->res.error != CIRC_E_NONE) {
-		if (t->res.error == CIRC_E_NONE)
-			t->res.error = CIRC_E_REFUSED;
-		serve_finish(t);
-		return;
-	}
-	t->step++;
-	serve_step(t);
+	serve_answered(id, step, resp, NULL, error);
 }
 
 static void
 serve_ncip_cb(uint64_t id, uint32_t step, struct ncip_msg *resp,
     const char *error)
 {
+	serve_answered(id, step, NULL, resp, error);
+}
+
+/*
+ * An ILS answered step of transaction id, in SIP2 (sm) or NCIP (nm), or
+ * did not (both NULL, error saying why): merge the answer into the result
+ * and make the next call, or finish.  Takes sm and nm.
+ */
+static void
+serve_answered(uint64_t id, uint32_t step, struct sip2_msg *sm,
+    struct ncip_msg *nm, const char *error)
+{
 	struct serve_txn	*t;
+	int			 rc;
 
 	if ((t = serve_find(id)) == NULL) {
-		ncip_msg_free(resp);
+		sip2_msg_free(sm);
+		ncip_msg_free(nm);
 		return;
 	}
-	if (resp == NULL) {
+	if (sm == NULL && nm == NULL) {
 		serve_fail(t, strcmp(error, "timeout") == 0 ? CIRC_E_TIMEOUT :
 		    CIRC_E_OFFLINE, NULL);
 		return;
 	}
-	if (serve_keep(t, NULL, resp) == -1) {
-		ncip_msg_free(resp);
+	if (serve_keep(t, sm, nm) == -1) {
+		sip2_msg_free(sm);
+		ncip_msg_free(nm);
 		serve_fail(t, CIRC_E_REFUSED, "The request needed too many "
 		    "steps.");
 		return;
 	}
-	if (xlate_ncip_backend_reply(&t->req, step, resp, &t->res,
-	    t->arena) == -1 || t->res.error != CIRC_E_NONE) {
+	if (sm != NULL)
+		rc = xlate_sip2_backend_reply(&t->req, step, sm, &t->res,
+		    t->arena);
+	else
+		rc = xlate_ncip_backend_reply(&t->req, step, nm, &t->res,
+		    t->arena);
+	if (rc == -1 || t->res.error != CIRC_E_NONE) {
 		if (t->res.error == CIRC_E_NONE)
 			t->res.error = CIRC_E_REFUSED;
 		serve_finish(t);
