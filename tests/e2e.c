@@ -2,7 +2,8 @@
 /*
  * The end-to-end harness: starts simulated ILSes and circlinkd as real
  * processes on 127.0.0.1, writes their configuration, speaks SIP2 to them
- * and stops and removes everything afterwards.
+ * and stops and removes everything afterwards; and the steps the test
+ * programs share, which fail the running cmocka test.
  */
 
 #include "config.h"
@@ -22,8 +23,11 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <poll.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +37,8 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include <cmocka.h>
+
 #include "circlinkd.h"
 #include "e2e.h"
 
@@ -40,21 +46,21 @@
 #define E2E_STOP_MS	2000	/* then SIGKILL */
 #define E2E_CTL_MS	5000	/* one control command */
 
-static int	 e2e_wait_fd(int, short, long long);
-static int	 e2e_fill(struct e2e_conn *, long long);
+static void	 e2e_loopback(struct sockaddr_in *, int);
 static pid_t	 e2e_spawn(const char *const [], const char *);
 static int	 e2e_port_accepts(int);
-static int	 e2e_write_file(const char *, const char *);
-static int	 e2e_make_cert(struct e2e_env *);
 static int	 e2e_ils_launch(struct e2e_env *, struct e2e_ils *,
 		    const char *, const char *, int);
 static int	 e2e_cat_terminals(const struct e2e_env *, char *, size_t,
 		    const char *);
 static int	 e2e_cat_backend(const struct e2e_env *, char *, size_t,
 		    const struct e2e_partner *);
+static struct e2e_conn *e2e_dial(int, const char *, const char *,
+		    const char *);
 static void	 e2e_show_log(const char *);
 static int	 e2e_rm_cb(const char *, const struct stat *, int,
 		    struct FTW *);
+static int	 e2e_has_pin(const char *, const char *);
 
 /* Return the milliseconds of a monotonic clock. */
 long long
@@ -78,6 +84,16 @@ e2e_sleep_ms(int ms)
 		;
 }
 
+/* Fill in the address 127.0.0.1:port. */
+static void
+e2e_loopback(struct sockaddr_in *sin, int port)
+{
+	memset(sin, 0, sizeof(*sin));
+	sin->sin_family = AF_INET;
+	sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin->sin_port = htons(port);
+}
+
 /*
  * Return a port on 127.0.0.1 that was free a moment ago: the kernel picks
  * it for a socket bound to port 0, which is then closed.  Another process
@@ -92,9 +108,7 @@ e2e_free_port(void)
 
 	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
 		return (-1);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	e2e_loopback(&sin, 0);
 	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0 &&
 	    getsockname(fd, (struct sockaddr *)&sin, &len) == 0)
 		port = ntohs(sin.sin_port);
@@ -271,7 +285,7 @@ e2e_show_log(const char *path)
 }
 
 /* Write a whole file, mode 0600, replacing it atomically. */
-static int
+int
 e2e_write_file(const char *path, const char *text)
 {
 	char	 tmp[E2E_PATH_MAX + 8];
@@ -303,22 +317,24 @@ e2e_rm_cb(const char *path, const struct stat *st, int flag, struct FTW *f)
 }
 
 /*
- * Make a self-signed certificate for "localhost" and its key, mode 0600
+ * Make a self-signed certificate for a common name and its key, mode 0600
  * as circlinkd wants for a key, with the openssl command.
  */
-static int
-e2e_make_cert(struct e2e_env *env)
+int
+e2e_make_cert(struct e2e_env *env, const char *cn, const char *cert,
+    const char *key)
 {
-	char		 out[E2E_PATH_MAX];
+	char		 out[E2E_PATH_MAX], subj[128];
 	const char	*argv[] = { "/usr/bin/env", "openssl", "req", "-x509",
 	    "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-	    "-nodes", "-days", "2", "-subj", "/CN=localhost", "-keyout",
-	    env->key, "-out", env->cert, NULL };
+	    "-nodes", "-days", "2", "-subj", subj, "-keyout", key, "-out",
+	    cert, NULL };
 	int		 rc;
 
-	snprintf(out, sizeof(out), "%s/openssl.out", env->dir);
+	snprintf(subj, sizeof(subj), "/CN=%s", cn);
+	snprintf(out, sizeof(out), "%s/openssl-%s.out", env->dir, cn);
 	rc = e2e_run(argv, out, 20000);
-	if (rc != 0 || chmod(env->key, 0600) == -1) {
+	if (rc != 0 || chmod(key, 0600) == -1) {
 		fprintf(stderr, "e2e: openssl req failed (%d); see %s\n", rc,
 		    out);
 		return (-1);
@@ -366,7 +382,7 @@ e2e_env_init(struct e2e_env *env)
 	snprintf(env->key, sizeof(env->key), "%s/gateway.key", env->dir);
 	snprintf(env->conf, sizeof(env->conf), "%s/circlinkd.conf", env->dir);
 	snprintf(env->log, sizeof(env->log), "%s/circlinkd.log", env->dir);
-	return (e2e_make_cert(env));
+	return (e2e_make_cert(env, "localhost", env->cert, env->key));
 }
 
 /* Stop every process the environment started; remove its directory. */
@@ -471,6 +487,19 @@ e2e_ils_start_ncip(struct e2e_env *env, struct e2e_ils *ils, const char *name,
 	return (e2e_ils_launch(env, ils, name, datafile, 1));
 }
 
+/* Start metro and district on the demo data, with NCIP when ncip is set. */
+int
+e2e_ils_start_demo(struct e2e_env *env, int ncip)
+{
+	char	 path[E2E_PATH_MAX + 32];
+
+	snprintf(path, sizeof(path), "%s/metro.ils", env->demo_dir);
+	if (e2e_ils_launch(env, &env->metro, "metro", path, ncip) == -1)
+		return (-1);
+	snprintf(path, sizeof(path), "%s/district.ils", env->demo_dir);
+	return (e2e_ils_launch(env, &env->district, "district", path, ncip));
+}
+
 /*
  * Send one control command to an ILS and read its one-line answer into
  * ans, without the newline.  Returns 0 for "ok ...", -1 otherwise.
@@ -540,6 +569,24 @@ e2e_terminal_add(struct e2e_env *env, const char *login, const char *password,
 	return (0);
 }
 
+/*
+ * Set up n listeners for terminals: 99 before 93 allowed, 60 s idle,
+ * three login attempts.
+ */
+void
+e2e_listeners_init(struct e2e_env *env, size_t n)
+{
+	size_t	 i;
+
+	env->nlisteners = n;
+	for (i = 0; i < n; i++) {
+		memset(&env->listeners[i], 0, sizeof(env->listeners[i]));
+		env->listeners[i].status_before_login = 1;
+		env->listeners[i].idle_timeout = 60;
+		env->listeners[i].login_attempts = 3;
+	}
+}
+
 /* Append printf-style text to a growing buffer; -1 when it is full. */
 static int
 e2e_cat(char *buf, size_t size, const char *fmt, ...)
@@ -582,108 +629,6 @@ e2e_cat_terminals(const struct e2e_env *env, char *text, size_t size,
 	return (rc);
 }
 
-/* Write one partner's file: its routing, backend and terminals. */
-static int
-e2e_write_partner(struct e2e_env *env, const char *id, const char *name,
-    const char *institution, const char *patrons, const char *items,
-    const char *loc1, const char *loc2, const struct e2e_ils *ils,
-    const char *password)
-{
-	char		 text[16384], path[E2E_PATH_MAX + 32];
-	int		 rc = 0;
-	int		 tls = env->metro_tls && strcmp(id, "metro") == 0;
-
-	text[0] = '\0';
-	rc |= e2e_cat(text, sizeof(text),
-	    "# Written by the e2e harness: partner %s.\n"
-	    "partner %s {\n"
-	    "\tname \"%s\"\n"
-	    "\tinstitution %s\n"
-	    "\tpatron-barcode \"%s\"\n"
-	    "\titem-barcode \"%s\"\n"
-	    "\tlocation %s\n"
-	    "\tlocation %s\n"
-	    "\tbackend sip2 127.0.0.1 port %d {\n"
-	    "\t\tlogin circlink\n"
-	    "\t\tpassword \"%s\"\n"
-	    "\t\ttimeout %dms\n"
-	    "\t\tconnect-timeout %dms\n", id, id, name, institution,
-	    patrons, items, loc1, loc2, tls ? ils->tls_port : ils->sip2_port,
-	    password, env->backend_timeout_ms, env->connect_timeout_ms);
-	if (tls)
-		rc |= e2e_cat(text, sizeof(text),
-		    "\t\ttls yes\n"
-		    "\t\tca \"%s\"\n"
-		    "\t\tserver-name %s\n", env->cert,
-		    env->metro_tls == 2 ? "not-localhost" : "localhost");
-	if (env->keepalive_ms > 0)
-		rc |= e2e_cat(text, sizeof(text), "\t\tkeepalive %dms\n",
-		    env->keepalive_ms);
-	rc |= e2e_cat(text, sizeof(text), "\t}\n");
-	rc |= e2e_cat_terminals(env, text, sizeof(text), id);
-	rc |= e2e_cat(text, sizeof(text), "}\n");
-	if (rc != 0) {
-		fprintf(stderr, "e2e: partner file too long\n");
-		return (-1);
-	}
-	snprintf(path, sizeof(path), "%s/%s.conf", env->dir, id);
-	return (e2e_write_file(path, text));
-}
-
-/*
- * Write the gateway's main file and one included file per partner, all
- * mode 0600 since the partner files hold backend passwords.  Traces are
- * on, so that the privacy checks read every message the gateway saw.
- */
-int
-e2e_gw_write_conf(struct e2e_env *env)
-{
-	const struct e2e_listener	*l;
-	char				 text[8192];
-	size_t				 i;
-	int				 rc = 0;
-
-	if (e2e_write_partner(env, "metro", E2E_METRO_NAME, "METRO",
-	    "2100*", "3100*", "MAIN", "EAST", &env->metro,
-	    "metro-ils-pw") == -1 ||
-	    e2e_write_partner(env, "district", E2E_DISTRICT_NAME,
-	    "DISTRICT", "2200*", "3200*", "LINCOLN", "WESTHIGH",
-	    &env->district, "district-ils-pw") == -1)
-		return (-1);
-
-	text[0] = '\0';
-	rc |= e2e_cat(text, sizeof(text),
-	    "# Written by the e2e harness.\n"
-	    "log-level info\n"
-	    "trace sip2 backend session\n"
-	    "max-sessions 200\n");
-	for (i = 0; i < env->nlisteners; i++) {
-		l = &env->listeners[i];
-		rc |= e2e_cat(text, sizeof(text),
-		    "listen 127.0.0.1 port %d%s {\n"
-		    "\tstatus-before-login %s\n"
-		    "\tidle-timeout %d\n"
-		    "\tlogin-attempts %d\n", l->port, l->tls ? " tls" : "",
-		    l->status_before_login ? "yes" : "no", l->idle_timeout,
-		    l->login_attempts);
-		if (l->tls)
-			rc |= e2e_cat(text, sizeof(text),
-			    "\tcertificate \"%s\"\n"
-			    "\tkey \"%s\"\n", env->cert, env->key);
-		rc |= e2e_cat(text, sizeof(text), "}\n");
-	}
-	rc |= e2e_cat(text, sizeof(text),
-	    "include \"metro.conf\"\n"
-	    "include \"district.conf\"\n");
-	if (env->broken != NULL)
-		rc |= e2e_cat(text, sizeof(text), "%s\n", env->broken);
-	if (rc != 0) {
-		fprintf(stderr, "e2e: main file too long\n");
-		return (-1);
-	}
-	return (e2e_write_file(env->conf, text));
-}
-
 /* Append a partner's backend block: SIP2, or NCIP in its profile. */
 static int
 e2e_cat_backend(const struct e2e_env *env, char *text, size_t size,
@@ -695,7 +640,8 @@ e2e_cat_backend(const struct e2e_env *env, char *text, size_t size,
 		rc |= e2e_cat(text, size,
 		    "\tbackend sip2 127.0.0.1 port %d {\n"
 		    "\t\tlogin circlink\n"
-		    "\t\tpassword \"%s\"\n", p->ils->sip2_port, p->password);
+		    "\t\tpassword \"%s\"\n", p->tls ? p->ils->tls_port :
+		    p->ils->sip2_port, p->password);
 		if (p->location != NULL)
 			rc |= e2e_cat(text, size, "\t\tlocation %s\n",
 			    p->location);
@@ -716,12 +662,13 @@ e2e_cat_backend(const struct e2e_env *env, char *text, size_t size,
 		if (p->ils_token != NULL)
 			rc |= e2e_cat(text, size, "\t\ttoken %s\n",
 			    p->ils_token);
-		if (p->tls)
-			rc |= e2e_cat(text, size,
-			    "\t\ttls yes\n"
-			    "\t\tca \"%s\"\n"
-			    "\t\tserver-name localhost\n", env->cert);
 	}
+	if (p->tls)
+		rc |= e2e_cat(text, size,
+		    "\t\ttls yes\n"
+		    "\t\tca \"%s\"\n"
+		    "\t\tserver-name %s\n", env->cert, p->server_name != NULL ?
+		    p->server_name : "localhost");
 	rc |= e2e_cat(text, size,
 	    "\t\ttimeout %dms\n"
 	    "\t\tconnect-timeout %dms\n", env->backend_timeout_ms,
@@ -783,7 +730,8 @@ e2e_gw_write_partners(struct e2e_env *env, const struct e2e_partner *parts,
 	    "# Written by the e2e harness.\n"
 	    "log-level info\n"
 	    "trace sip2 backend session ncip\n"
-	    "max-sessions 200\n");
+	    "max-sessions 200\n"
+	    "state-dir \"%s/state\"\n", env->dir);
 	for (i = 0; i < env->nlisteners; i++) {
 		l = &env->listeners[i];
 		rc |= e2e_cat(text, sizeof(text),
@@ -814,6 +762,30 @@ e2e_gw_write_partners(struct e2e_env *env, const struct e2e_partner *parts,
 	return (e2e_write_file(env->conf, text));
 }
 
+/*
+ * Write the configuration the SIP2 tests want: metro and the district,
+ * each behind a SIP2 backend (metro's over TLS as metro_tls says), with
+ * the environment's listeners and terminals.
+ */
+int
+e2e_gw_write_conf(struct e2e_env *env)
+{
+	const struct e2e_partner	 parts[] = {
+		{ .id = "metro", .name = E2E_METRO_NAME, .institution = "METRO",
+		    .patrons = "2100*", .items = "3100*", .loc1 = "MAIN",
+		    .loc2 = "EAST", .ils = &env->metro,
+		    .password = "metro-ils-pw", .tls = env->metro_tls != 0,
+		    .server_name = env->metro_tls == 2 ? "not-localhost" :
+		    NULL },
+		{ .id = "district", .name = E2E_DISTRICT_NAME,
+		    .institution = "DISTRICT", .patrons = "2200*",
+		    .items = "3200*", .loc1 = "LINCOLN", .loc2 = "WESTHIGH",
+		    .ils = &env->district, .password = "district-ils-pw" },
+	};
+
+	return (e2e_gw_write_partners(env, parts, 2));
+}
+
 /* Return 1 if something accepts connections on 127.0.0.1:port. */
 static int
 e2e_port_accepts(int port)
@@ -823,10 +795,7 @@ e2e_port_accepts(int port)
 
 	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
 		return (0);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	sin.sin_port = htons(port);
+	e2e_loopback(&sin, port);
 	ok = connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0;
 	close(fd);
 	return (ok);
@@ -906,8 +875,126 @@ e2e_gw_alive(struct e2e_env *env)
 	return (1);
 }
 
+/*
+ * Pick a free port for every listener, write the configuration and start
+ * the gateway.  A port found free may be taken before the gateway binds
+ * it, hence three tries.
+ */
+int
+e2e_gw_launch(struct e2e_env *env, e2e_conf_fn write_conf)
+{
+	size_t	 i;
+	int	 try;
+
+	for (try = 0; try < 3; try++) {
+		for (i = 0; i < env->nlisteners; i++)
+			if ((env->listeners[i].port = e2e_free_port()) == -1)
+				return (-1);
+		if (write_conf(env) == -1)
+			return (-1);
+		if (e2e_gw_start(env) == 0)
+			return (0);
+		e2e_gw_stop(env);
+	}
+	fprintf(stderr, "e2e: circlinkd did not start in %d tries\n", try);
+	return (-1);
+}
+
+/* Write the configuration again, SIGHUP, and wait until it took. */
+int
+e2e_gw_reload(struct e2e_env *env, e2e_conf_fn write_conf)
+{
+	off_t	 off = e2e_file_size(env->log);
+
+	if (write_conf(env) == -1)
+		return (-1);
+	if (env->gw_pid <= 0 || kill(env->gw_pid, SIGHUP) == -1) {
+		fprintf(stderr, "e2e: no circlinkd to reload\n");
+		return (-1);
+	}
+	if (e2e_file_wait(env->log, off, "reloaded", 5000) == -1) {
+		fprintf(stderr, "e2e: circlinkd did not reload; see %s\n",
+		    env->log);
+		return (-1);
+	}
+	return (0);
+}
+
+/* For after a test: whatever happened, the gateway must still run. */
+int
+e2e_gw_survived(struct e2e_env *env)
+{
+	if (!e2e_gw_alive(env)) {
+		fprintf(stderr, "e2e: circlinkd died during the test; run "
+		    "with E2E_KEEP=1 and see %s\n", env->log);
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * Wait until every partner with a terminal is online through the
+ * listener, as its first terminal sees it; -1 after timeout_ms for one.
+ */
+int
+e2e_partners_online(const struct e2e_env *env, size_t listener,
+    int timeout_ms)
+{
+	const struct e2e_terminal	*t;
+	size_t				 i, j;
+
+	for (i = 0; i < env->nterminals; i++) {
+		t = &env->terminals[i];
+		for (j = 0; j < i; j++)
+			if (strcmp(env->terminals[j].partner, t->partner) == 0)
+				break;
+		if (j < i)
+			continue;
+		if (e2e_wait_online(env, listener, t->login, t->password, 'Y',
+		    timeout_ms) == -1) {
+			fprintf(stderr, "e2e: partner %s is not online; run "
+			    "with E2E_KEEP=1 and see %s\n", t->partner,
+			    env->log);
+			return (-1);
+		}
+	}
+	return (0);
+}
+
+/*
+ * For before a test: the demo ILSes the environment started back to
+ * normal and to their data, the gateway running (again, if an earlier
+ * test, which reported it, killed it) and every partner online.  A
+ * partner that stays offline gets the gateway restarted once.
+ */
+int
+e2e_ready(struct e2e_env *env, size_t listener)
+{
+	struct e2e_ils	*ils[] = { &env->metro, &env->district };
+	size_t		 i;
+
+	if (env->dir[0] == '\0')
+		return (-1);
+	for (i = 0; i < 2; i++)
+		if (ils[i]->pid > 0 &&
+		    (e2e_ils_ctl(ils[i], "normal", NULL, 0) == -1 ||
+		    e2e_ils_ctl(ils[i], "reset", NULL, 0) == -1))
+			return (-1);
+	if (!e2e_gw_alive(env) && e2e_gw_start(env) == -1)
+		return (-1);
+	if (e2e_partners_online(env, listener, 10000) == 0)
+		return (0);
+	fprintf(stderr, "e2e: a partner stayed offline; restarting the "
+	    "gateway\n");
+	e2e_gw_stop(env);
+	if (e2e_gw_start(env) == -1 ||
+	    e2e_partners_online(env, listener, 10000) == -1)
+		return (-1);
+	return (0);
+}
+
 /* Wait until fd is ready or the deadline passes (errno ETIMEDOUT). */
-static int
+int
 e2e_wait_fd(int fd, short events, long long deadline)
 {
 	struct pollfd	 pfd;
@@ -931,25 +1018,26 @@ e2e_wait_fd(int fd, short events, long long deadline)
 	}
 }
 
-/* Connect to 127.0.0.1:port, plain or TLS verified against cafile. */
-struct e2e_conn *
-e2e_connect(int port, const char *cafile)
+/*
+ * Connect to 127.0.0.1:port, plain, or TLS verified against cafile for
+ * "localhost" and presenting cert and key when they are given.
+ */
+static struct e2e_conn *
+e2e_dial(int port, const char *cafile, const char *cert, const char *key)
 {
 	struct sockaddr_in	 sin;
 	struct e2e_conn		*c;
 	long long		 deadline = e2e_now_ms() + E2E_START_MS;
 	socklen_t		 len;
 	SSL			*ssl;
+	long			 verify;
 	int			 on = 1, err = 0, r, e;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return (NULL);
 	if ((c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0)) == -1)
 		goto fail;
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	sin.sin_port = htons(port);
+	e2e_loopback(&sin, port);
 	if (connect(c->fd, (struct sockaddr *)&sin, sizeof(sin)) == -1) {
 		if (errno != EINPROGRESS ||
 		    e2e_wait_fd(c->fd, POLLOUT, deadline) == -1)
@@ -969,6 +1057,11 @@ e2e_connect(int port, const char *cafile)
 	if ((c->ctx = SSL_CTX_new(TLS_client_method())) == NULL ||
 	    SSL_CTX_load_verify_locations(c->ctx, cafile, NULL) != 1)
 		goto tlsfail;
+	if (cert != NULL &&
+	    (SSL_CTX_use_certificate_file(c->ctx, cert, SSL_FILETYPE_PEM) !=
+	    1 || SSL_CTX_use_PrivateKey_file(c->ctx, key, SSL_FILETYPE_PEM) !=
+	    1))
+		goto tlsfail;
 	SSL_CTX_set_verify(c->ctx, SSL_VERIFY_PEER, NULL);
 	if ((ssl = SSL_new(c->ctx)) == NULL)
 		goto tlsfail;
@@ -985,10 +1078,10 @@ e2e_connect(int port, const char *cafile)
 		if (e == SSL_ERROR_WANT_WRITE &&
 		    e2e_wait_fd(c->fd, POLLOUT, deadline) == 0)
 			continue;
-		fprintf(stderr, "e2e: TLS handshake: %s\n",
-		    SSL_get_verify_result(ssl) != X509_V_OK ?
-		    X509_verify_cert_error_string(SSL_get_verify_result(ssl)) :
-		    "failed");
+		verify = SSL_get_verify_result(ssl);
+		fprintf(stderr, "e2e: TLS handshake with port %d: %s\n", port,
+		    verify != X509_V_OK ?
+		    X509_verify_cert_error_string(verify) : "failed");
 		goto tlsfail;
 	}
 	if (SSL_get_verify_result(ssl) != X509_V_OK)
@@ -1004,6 +1097,26 @@ fail:
 	    strerror(errno));
 	e2e_close(c);
 	return (NULL);
+}
+
+/* Connect to 127.0.0.1:port, plain or TLS verified against cafile. */
+struct e2e_conn *
+e2e_connect(int port, const char *cafile)
+{
+	return (e2e_dial(port, cafile, NULL, NULL));
+}
+
+/*
+ * Connect to one of the gateway's listeners, TLS verified against the
+ * test certificate if it has TLS, with a client certificate if given.
+ */
+struct e2e_conn *
+e2e_gw_connect(const struct e2e_env *env, size_t listener, const char *cert,
+    const char *key)
+{
+	const struct e2e_listener	*l = &env->listeners[listener];
+
+	return (e2e_dial(l->port, l->tls ? env->cert : NULL, cert, key));
 }
 
 /* Close a connection and free it; NULL is fine. */
@@ -1061,9 +1174,9 @@ e2e_send(struct e2e_conn *c, const void *buf, size_t len)
 
 /*
  * Read more bytes into the buffer, waiting until the deadline.  Returns -1
- * with errno ETIMEDOUT, or ECONNRESET once the peer has closed.
+ * with errno ETIMEDOUT, EMSGSIZE, or ECONNRESET once the peer has closed.
  */
-static int
+int
 e2e_fill(struct e2e_conn *c, long long deadline)
 {
 	size_t	 room = sizeof(c->in) - c->nin;
@@ -1312,6 +1425,59 @@ e2e_login(struct e2e_conn *c, const char *login, const char *password)
 	return (ok);
 }
 
+/*
+ * Ask 98 as a terminal until the online flag is want, on one session
+ * while it lasts and on a new one when it fails; -1 after timeout_ms.
+ */
+int
+e2e_wait_online(const struct e2e_env *env, size_t listener,
+    const char *login, const char *password, char want, int timeout_ms)
+{
+	struct e2e_conn	*c = NULL;
+	struct sip2_msg	*r;
+	long long	 deadline = e2e_now_ms() + timeout_ms;
+	char		 online;
+
+	for (;;) {
+		online = '?';
+		if (c == NULL && (c = e2e_gw_connect(env, listener, NULL,
+		    NULL)) != NULL && e2e_login(c, login, password) != 1) {
+			e2e_close(c);
+			c = NULL;
+		}
+		if (c != NULL && (r = e2e_exchange(c, e2e_req(SIP2_SC_STATUS,
+		    NULL), -1, NULL, NULL)) != NULL) {
+			online = e2e_fixed(r, SIP2_FX_ONLINE)[0];
+			sip2_msg_free(r);
+		} else {
+			e2e_close(c);
+			c = NULL;
+		}
+		if (online == want || e2e_now_ms() > deadline)
+			break;
+		e2e_sleep_ms(50);
+	}
+	e2e_close(c);
+	return (online == want ? 0 : -1);
+}
+
+/* Return how many fields with an id begin with a value (NULL: any). */
+int
+e2e_fields_with(const struct sip2_msg *m, const char *id, const char *value)
+{
+	const char	*fid, *v;
+	size_t		 i;
+	int		 n = 0;
+
+	for (i = 0; i < sip2_msg_nfields(m); i++) {
+		v = sip2_msg_field_at(m, i, &fid);
+		if (strcmp(fid, id) == 0 && (value == NULL ||
+		    strncmp(v, value, strlen(value)) == 0))
+			n++;
+	}
+	return (n);
+}
+
 /* Return a field's value or "" (never NULL), for assertions. */
 const char *
 e2e_field(const struct sip2_msg *m, const char *id)
@@ -1328,4 +1494,175 @@ e2e_fixed(const struct sip2_msg *m, enum sip2_fx fx)
 	const char	*v = m != NULL ? sip2_msg_fixed(m, fx) : NULL;
 
 	return (v != NULL ? v : "");
+}
+
+/* Connect to a listener and log in as a terminal; fails the test if not. */
+struct e2e_conn *
+e2e_session(const struct e2e_env *env, size_t listener, const char *login,
+    const char *password)
+{
+	struct e2e_conn	*c;
+
+	c = e2e_gw_connect(env, listener, NULL, NULL);
+	assert_non_null(c);
+	assert_int_equal(e2e_login(c, login, password), 1);
+	return (c);
+}
+
+/* Send a request without a checksum and return the parsed answer. */
+struct sip2_msg *
+e2e_ask(struct e2e_conn *c, struct sip2_msg *req)
+{
+	return (e2e_exchange(c, req, -1, NULL, NULL));
+}
+
+/* One request on a session of its own; returns the answer. */
+struct sip2_msg *
+e2e_session_ask(const struct e2e_env *env, size_t listener,
+    const char *login, const char *password, struct sip2_msg *req)
+{
+	struct e2e_conn	*c;
+	struct sip2_msg	*r;
+
+	c = e2e_session(env, listener, login, password);
+	r = e2e_ask(c, req);
+	e2e_close(c);
+	return (r);
+}
+
+/* Send a control command that must succeed; the answer goes to ans. */
+void
+e2e_ctl(const struct e2e_ils *ils, const char *cmd, char *ans, size_t len)
+{
+	char	 buf[E2E_ANSWER_MAX];
+
+	if (ans == NULL) {
+		ans = buf;
+		len = sizeof(buf);
+	}
+	if (e2e_ils_ctl(ils, cmd, ans, len) == -1)
+		fail_msg("%s ILS: \"%s\" answered \"%s\"", ils->name, cmd, ans);
+}
+
+/* Put the ILS's one-line account of an item or a patron in ans. */
+void
+e2e_ils_show(const struct e2e_ils *ils, const char *what,
+    const char *barcode, char *ans, size_t len)
+{
+	char	 cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "%s %s", what, barcode);
+	e2e_ctl(ils, cmd, ans, len);
+}
+
+/* Fail unless the ILS's account of an item or a patron holds the text. */
+void
+e2e_ils_has(const struct e2e_ils *ils, const char *what, const char *barcode,
+    const char *fmt, ...)
+{
+	char	 ans[E2E_ANSWER_MAX], want[256];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(want, sizeof(want), fmt, ap);
+	va_end(ap);
+	e2e_ils_show(ils, what, barcode, ans, sizeof(ans));
+	if (strstr(ans, want) == NULL)
+		fail_msg("%s ILS: %s %s is \"%.400s\", without \"%s\"",
+		    ils->name, what, barcode, ans, want);
+}
+
+/*
+ * Ask 98 once: 1 when it says the partner is offline, which it must then
+ * also say in the screen message, naming the partner; 0 while it says
+ * online, after a pause before the next question; past the deadline, the
+ * test fails.
+ */
+int
+e2e_reported_offline(struct e2e_conn *c, const char *name,
+    long long deadline)
+{
+	struct sip2_msg	*r;
+	int		 offline;
+
+	r = e2e_ask(c, e2e_req(SIP2_SC_STATUS, NULL));
+	assert_code(r, SIP2_ACS_STATUS);
+	offline = e2e_fixed(r, SIP2_FX_ONLINE)[0] == 'N';
+	if (offline) {
+		assert_string_equal(e2e_fixed(r, SIP2_FX_CHECKOUT_OK), "N");
+		assert_contains(e2e_field(r, "AF"), name);
+	}
+	sip2_msg_free(r);
+	if (!offline) {
+		if (e2e_now_ms() > deadline)
+			fail_msg("98 still says %s is online after its ILS "
+			    "went down", name);
+		e2e_sleep_ms(50);
+	}
+	return (offline);
+}
+
+/*
+ * Return 1 if text holds the digits of a PIN as a number of its own, not
+ * as one of the logger's counters (us=, ms=, txn=, xid=) nor as part of a
+ * longer number.
+ */
+static int
+e2e_has_pin(const char *text, const char *pin)
+{
+	const char	*s;
+	size_t		 n = strlen(pin);
+
+	for (s = text; (s = strstr(s, pin)) != NULL; s++) {
+		if (s > text && s[-1] >= '0' && s[-1] <= '9')
+			continue;
+		if (s[n] >= '0' && s[n] <= '9')
+			continue;
+		if (s - text >= 3 && (strncmp(s - 3, "us=", 3) == 0 ||
+		    strncmp(s - 3, "ms=", 3) == 0))
+			continue;
+		if (s - text >= 4 && (strncmp(s - 4, "txn=", 4) == 0 ||
+		    strncmp(s - 4, "xid=", 4) == 0))
+			continue;
+		return (1);
+	}
+	return (0);
+}
+
+/*
+ * Fail if a log holds a secret, a PIN as a number of its own, or a patron
+ * id on the same line as a title.  Lists end with NULL; NULL skips one.
+ */
+void
+e2e_assert_private(const char *log, const char *const secrets[],
+    const char *const pins[], const char *const patrons[],
+    const char *const titles[])
+{
+	char	*text, *line, *next;
+	size_t	 i, j;
+
+	for (i = 0; secrets != NULL && secrets[i] != NULL; i++)
+		if (strstr(log, secrets[i]) != NULL)
+			fail_msg("the log holds \"%s\"", secrets[i]);
+	for (i = 0; pins != NULL && pins[i] != NULL; i++)
+		if (e2e_has_pin(log, pins[i]))
+			fail_msg("the log holds the PIN %s", pins[i]);
+	if (patrons == NULL || titles == NULL)
+		return;
+
+	/* A copy, cut into lines. */
+	assert_non_null(text = strdup(log));
+	for (line = text; line != NULL && *line != '\0'; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		for (i = 0; patrons[i] != NULL; i++) {
+			if (strstr(line, patrons[i]) == NULL)
+				continue;
+			for (j = 0; titles[j] != NULL; j++)
+				if (strstr(line, titles[j]) != NULL)
+					fail_msg("a patron next to a title: "
+					    "%.300s", line);
+		}
+	}
+	free(text);
 }

@@ -65,7 +65,8 @@ struct e2e_partner {
 	const char	*loc2;
 	const struct e2e_ils *ils;
 	int		 ncip;		/* backend ncip; else backend sip2 */
-	int		 tls;		/* NCIP over HTTPS, verified */
+	int		 tls;		/* over TLS (NCIP: HTTPS), verified */
+	const char	*server_name;	/* with tls; NULL: localhost */
 	const char	*password;	/* sip2: the gateway's login password */
 	const char	*location;	/* sip2: CP at login; NULL none */
 	const char	*version;	/* ncip: "2.02", "1.0" */
@@ -111,6 +112,9 @@ struct e2e_env {
 	int		 keepalive_ms;	/* 0: the default */
 };
 
+/* Writes the gateway's configuration; 0, or -1 after printing why. */
+typedef int	(*e2e_conf_fn)(struct e2e_env *);
+
 /* A client connection to the gateway or to an ILS. */
 struct e2e_conn {
 	int		 fd;
@@ -142,6 +146,11 @@ int		 e2e_ils_start(struct e2e_env *, struct e2e_ils *,
 int		 e2e_ils_start_ncip(struct e2e_env *, struct e2e_ils *,
 		    const char *, const char *);
 /*
+ * Start metro and district on the demo data in $DEMO_DIR, with NCIP
+ * listeners too when the int is set.  -1 after printing why.
+ */
+int		 e2e_ils_start_demo(struct e2e_env *, int);
+/*
  * Send one control command to an ILS and read its one-line answer into
  * ans (without the newline).  Returns 0 for "ok ...", -1 otherwise.
  */
@@ -150,6 +159,11 @@ int		 e2e_ils_ctl(const struct e2e_ils *, const char *, char *,
 /* Add a terminal account; its password is hashed now.  -1 on failure. */
 int		 e2e_terminal_add(struct e2e_env *, const char *, const char *,
 		    const char *, const char *, const char *, const char *);
+/*
+ * Set up n listeners for terminals: 99 before 93 allowed, 60 s idle,
+ * three login attempts.  The test changes what it wants otherwise.
+ */
+void		 e2e_listeners_init(struct e2e_env *, size_t);
 /* Write the gateway's main file and one file per partner, mode 0600. */
 int		 e2e_gw_write_conf(struct e2e_env *);
 /*
@@ -160,10 +174,35 @@ int		 e2e_gw_write_partners(struct e2e_env *,
 		    const struct e2e_partner *, size_t);
 /* Start circlinkd -d on the written configuration; wait for its ports. */
 int		 e2e_gw_start(struct e2e_env *);
+/*
+ * Pick a free port for every listener, write the configuration and
+ * start the gateway, three times at most since another process may take
+ * a port first.  -1 after printing why.
+ */
+int		 e2e_gw_launch(struct e2e_env *, e2e_conf_fn);
+/* Write the configuration again, SIGHUP, and wait until it took; -1. */
+int		 e2e_gw_reload(struct e2e_env *, e2e_conf_fn);
 /* Stop the gateway (SIGTERM, then SIGKILL after 2 s). */
 void		 e2e_gw_stop(struct e2e_env *);
 /* Return 1 if the gateway process is still running. */
 int		 e2e_gw_alive(struct e2e_env *);
+/*
+ * For after a test: 0 if the gateway still runs, else -1 after saying
+ * where its log is.
+ */
+int		 e2e_gw_survived(struct e2e_env *);
+/*
+ * Wait until every partner with a terminal is online, as its first
+ * terminal sees it on the listener: -1 after timeout_ms for one.
+ */
+int		 e2e_partners_online(const struct e2e_env *, size_t, int);
+/*
+ * For before a test: metro's and district's ILSes (those started) back
+ * to normal and to their data, the gateway running (started again if it
+ * died) and every partner online for its terminals on the listener (the
+ * gateway restarted once if one is not).  -1 after printing why.
+ */
+int		 e2e_ready(struct e2e_env *, size_t);
 /* Stop a process: SIGTERM, wait up to 2 s, then SIGKILL; *pid becomes 0. */
 void		 e2e_proc_stop(pid_t *);
 /*
@@ -180,21 +219,45 @@ off_t		 e2e_file_size(const char *);
 char		*e2e_file_read(const char *, off_t);
 /* Wait until the text appears in a file after offset; -1 on time-out. */
 int		 e2e_file_wait(const char *, off_t, const char *, int);
+/* Write a whole file, mode 0600, replacing it; -1 after printing why. */
+int		 e2e_write_file(const char *, const char *);
+/*
+ * Make a self-signed certificate for a common name into cert, and its
+ * key into key, mode 0600, with the openssl command.  -1 after printing
+ * why.
+ */
+int		 e2e_make_cert(struct e2e_env *, const char *, const char *,
+		    const char *);
 /* Return the milliseconds of a monotonic clock. */
 long long	 e2e_now_ms(void);
 /* Sleep for some milliseconds. */
 void		 e2e_sleep_ms(int);
 
-/* e2e.c: the SIP2 client */
+/* e2e.c: connections */
 /*
  * Connect to 127.0.0.1:port; with cafile, speak TLS and verify the
  * server's certificate against it for the name "localhost".  Returns NULL
  * after printing why.
  */
 struct e2e_conn	*e2e_connect(int, const char *);
+/*
+ * Connect to one of the gateway's listeners, over TLS verified against
+ * the test certificate if the listener has TLS, then presenting a client
+ * certificate and key when they are given.  NULL after printing why.
+ */
+struct e2e_conn	*e2e_gw_connect(const struct e2e_env *, size_t, const char *,
+		    const char *);
 void		 e2e_close(struct e2e_conn *);
 /* Write all bytes.  Returns -1 when the connection failed. */
 int		 e2e_send(struct e2e_conn *, const void *, size_t);
+/*
+ * Read more bytes into the connection's buffer, waiting until the
+ * deadline (e2e_now_ms()).  Returns -1 with errno ETIMEDOUT, EMSGSIZE
+ * (the buffer is full) or ECONNRESET (the peer closed).
+ */
+int		 e2e_fill(struct e2e_conn *, long long);
+/* Wait until fd is ready or the deadline passes (errno ETIMEDOUT). */
+int		 e2e_wait_fd(int, short, long long);
 /*
  * Read one response: the bytes up to and including CR, and a LF that
  * follows within lf_wait_ms (0: only if already read).  Leading LFs left
@@ -225,9 +288,71 @@ struct sip2_msg	*e2e_exchange(struct e2e_conn *, struct sip2_msg *, int,
 		    char *, size_t *);
 /* Log in with 93; returns 1 if accepted, 0 if refused, -1 on failure. */
 int		 e2e_login(struct e2e_conn *, const char *, const char *);
+/*
+ * Ask 98 as a terminal on a listener until the online flag is want; -1
+ * after timeout_ms.
+ */
+int		 e2e_wait_online(const struct e2e_env *, size_t, const char *,
+		    const char *, char, int);
+/* Return how many fields with an id begin with a value (NULL: any). */
+int		 e2e_fields_with(const struct sip2_msg *, const char *,
+		    const char *);
 /* Return a field's value or "" (never NULL), for assertions. */
 const char	*e2e_field(const struct sip2_msg *, const char *);
 /* Return a fixed field's value or "" (never NULL). */
 const char	*e2e_fixed(const struct sip2_msg *, enum sip2_fx);
+
+/*
+ * e2e.c: steps of a test, for programs that include cmocka.h first.
+ * Each fails the running test where it says so.
+ */
+#define assert_contains(hay, needle) do {				\
+	const char *h_ = (hay), *n_ = (needle);				\
+	if (strstr(h_, n_) == NULL)					\
+		fail_msg("\"%.400s\" does not contain \"%s\"", h_, n_);	\
+} while (0)
+
+#define assert_code(m, code) do {					\
+	assert_non_null(m);						\
+	assert_int_equal(sip2_msg_code(m), (code));			\
+} while (0)
+
+/* Connect to a listener and log in as a terminal; fails if not. */
+struct e2e_conn	*e2e_session(const struct e2e_env *, size_t, const char *,
+		    const char *);
+/* Send a request (freed here) without a checksum; return the answer. */
+struct sip2_msg	*e2e_ask(struct e2e_conn *, struct sip2_msg *);
+/* The same on a session of its own, as e2e_session() opens it. */
+struct sip2_msg	*e2e_session_ask(const struct e2e_env *, size_t,
+		    const char *, const char *, struct sip2_msg *);
+/*
+ * Send a control command to an ILS that must succeed; the answer goes to
+ * ans (NULL: nowhere).
+ */
+void		 e2e_ctl(const struct e2e_ils *, const char *, char *, size_t);
+/* Put the ILS's one-line account of an item or a patron in ans. */
+void		 e2e_ils_show(const struct e2e_ils *, const char *,
+		    const char *, char *, size_t);
+/*
+ * Fail unless the ILS's account of an item or a patron ("item",
+ * barcode) holds the text, given printf-style.
+ */
+void		 e2e_ils_has(const struct e2e_ils *, const char *,
+		    const char *, const char *, ...)
+		    __attribute__((format(printf, 4, 5)));
+/*
+ * Ask 98 once on a session: return 1 when it says the partner (named)
+ * is offline, as it must then say why, or 0; fail past the deadline.
+ */
+int		 e2e_reported_offline(struct e2e_conn *, const char *,
+		    long long);
+/*
+ * Fail if a log holds one of the secrets, one of the PINs as a number of
+ * its own, or a patron id on the same line as a title.  The lists end
+ * with NULL; a NULL list is not checked.
+ */
+void		 e2e_assert_private(const char *, const char *const [],
+		    const char *const [], const char *const [],
+		    const char *const []);
 
 #endif /* CIRCLINK_E2E_H */

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * The end-to-end harness's HTTP side: an HTTP/1.1 client, plain or TLS
- * with an optional client certificate, for the NCIP endpoint, and the
- * files an NCIP configuration needs.
+ * The end-to-end harness's HTTP side: an HTTP/1.1 client, over the
+ * harness's connections (e2e_gw_connect()), for the NCIP endpoint, and
+ * the pins an NCIP configuration names.
  */
 
 #ifndef CIRCLINK_E2E_HTTP_H
@@ -13,6 +13,8 @@
 #include <stddef.h>
 
 #include "e2e.h"
+
+struct ncip_msg;
 
 #define E2E_HTTP_HEAD_MAX	8192		/* a response's headers */
 #define E2E_HTTP_BODY_MAX	(4 * 1024 * 1024)
@@ -26,13 +28,6 @@ struct e2e_http_resp {
 	int		 closed;	/* the server closed after it */
 };
 
-/*
- * Connect to 127.0.0.1:port; with cafile, speak TLS and verify the
- * server as "localhost", presenting cert and key when they are given.
- * Returns NULL after printing why.
- */
-struct e2e_conn	*e2e_http_connect(int, const char *, const char *,
-		    const char *);
 /*
  * Send one request with a body (content_type NULL: no Content-Type).
  * Returns -1 when the connection failed.
@@ -48,19 +43,16 @@ int		 e2e_http_read(struct e2e_conn *, struct e2e_http_resp *, int);
 /* POST a body and read the response; 0 or -1 as e2e_http_read(). */
 int		 e2e_http_post(struct e2e_conn *, const char *, const char *,
 		    const void *, size_t, struct e2e_http_resp *);
+/*
+ * Parse a response that must be an NCIP message under HTTP 200, or fail
+ * the running cmocka test.  The caller frees it with ncip_msg_free().
+ */
+struct ncip_msg	*e2e_http_ncip(const struct e2e_http_resp *);
 /* Free a response's body. */
 void		 e2e_http_resp_free(struct e2e_http_resp *);
 /* Copy a header's value into buf; NULL when the response has none. */
 const char	*e2e_http_header(const struct e2e_http_resp *, const char *,
 		    char *, size_t);
-/* Write a file, mode 0600, replacing it; -1 after printing why. */
-int		 e2e_http_write_file(const char *, const char *);
-/*
- * Make a self-signed certificate with a common name and its key (mode
- * 0600) in the environment's directory, with the openssl command.
- */
-int		 e2e_http_make_cert(struct e2e_env *, const char *,
-		    const char *, const char *);
 /* Write "sha256:" and a certificate's fingerprint in hex into pin. */
 int		 e2e_http_cert_pin(const char *, char *, size_t);
 

@@ -55,51 +55,6 @@
 
 static struct e2e_env	 env;
 
-#define assert_contains(hay, needle) do {				\
-	const char *h_ = (hay), *n_ = (needle);				\
-	if (strstr(h_, n_) == NULL)					\
-		fail_msg("\"%s\" does not contain \"%s\"", h_, n_);	\
-} while (0)
-
-#define assert_code(m, code) do {					\
-	assert_non_null(m);						\
-	assert_int_equal(sip2_msg_code(m), (code));			\
-} while (0)
-
-/* Connect to a listener and log in as a terminal; fails the test if not. */
-static struct e2e_conn *
-session(int listener, const char *login, const char *password)
-{
-	struct e2e_conn	*c;
-	const char	*ca = env.listeners[listener].tls ? env.cert : NULL;
-
-	c = e2e_connect(env.listeners[listener].port, ca);
-	assert_non_null(c);
-	assert_int_equal(e2e_login(c, login, password), 1);
-	return (c);
-}
-
-/* Send a request without a checksum and return the parsed answer. */
-static struct sip2_msg *
-ask(struct e2e_conn *c, struct sip2_msg *req)
-{
-	return (e2e_exchange(c, req, -1, NULL, NULL));
-}
-
-/* Send a control command that must succeed; the answer goes to ans. */
-static void
-ctl(const struct e2e_ils *ils, const char *cmd, char *ans, size_t len)
-{
-	char	 buf[E2E_ANSWER_MAX];
-
-	if (ans == NULL) {
-		ans = buf;
-		len = sizeof(buf);
-	}
-	if (e2e_ils_ctl(ils, cmd, ans, len) == -1)
-		fail_msg("%s ILS: \"%s\" answered \"%s\"", ils->name, cmd, ans);
-}
-
 /*
  * Return how many messages of a SIP2 code an ILS has counted, from its
  * stats answer ("ok 11=3 12=3 ... bad=0 conns=2"): requests for a request
@@ -111,62 +66,62 @@ ils_received(const struct e2e_ils *ils, int code)
 	char	 ans[E2E_ANSWER_MAX], key[16];
 	char	*s;
 
-	ctl(ils, "stats", ans, sizeof(ans));
+	e2e_ctl(ils, "stats", ans, sizeof(ans));
 	snprintf(key, sizeof(key), " %02d=", code);
 	if ((s = strstr(ans, key)) == NULL)
 		return (0);
 	return (strtol(s + strlen(key), NULL, 10));
 }
 
-/* Return the ILS's one-line description of an item or a patron. */
+/* Ask 98 as metro's kiosk until metro's online flag is want; -1 if not. */
+static int
+metro_online(char want, int timeout_ms)
+{
+	return (e2e_wait_online(&env, L_PLAIN, "metro-kiosk", "metro-kiosk-pw",
+	    want, timeout_ms));
+}
+
+/* Connect to the plain listener and log in as metro's kiosk. */
+static struct e2e_conn *
+metro_kiosk(void)
+{
+	return (e2e_session(&env, L_PLAIN, "metro-kiosk", "metro-kiosk-pw"));
+}
+
+/* One request from metro's kiosk on a session of its own. */
+static struct sip2_msg *
+metro_ask(struct sip2_msg *req)
+{
+	return (e2e_session_ask(&env, L_PLAIN, "metro-kiosk",
+	    "metro-kiosk-pw", req));
+}
+
+/* A metro kiosk's 23 for its patron, with a PIN. */
+static struct sip2_msg *
+metro_patron_status(const char *pin)
+{
+	return (e2e_req(SIP2_PATRON_STATUS, "AO", "METRO", "AA", METRO_PATRON,
+	    "AC", "", "AD", pin, NULL));
+}
+
+/* Lend metro's item on the shelf to metro's patron; it must work. */
 static void
-ils_show(const struct e2e_ils *ils, const char *what, const char *barcode,
-    char *ans, size_t len)
+checkout_metro_item(struct e2e_conn *c)
 {
-	char	 cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "%s %s", what, barcode);
-	ctl(ils, cmd, ans, len);
-}
-
-/* Ask 99 until the partner's online flag is want; -1 after timeout_ms. */
-static int
-wait_online(const char *login, const char *password, char want,
-    int timeout_ms)
-{
-	struct e2e_conn	*c;
 	struct sip2_msg	*r;
-	long long	 deadline = e2e_now_ms() + timeout_ms;
-	int		 rc = -1;
 
-	if ((c = e2e_connect(env.listeners[L_PLAIN].port, NULL)) == NULL)
-		return (-1);
-	if (e2e_login(c, login, password) != 1)
-		goto done;
-	while (e2e_now_ms() < deadline) {
-		r = ask(c, e2e_req(SIP2_SC_STATUS, NULL));
-		if (r == NULL)
-			break;
-		if (e2e_fixed(r, SIP2_FX_ONLINE)[0] == want) {
-			sip2_msg_free(r);
-			rc = 0;
-			break;
-		}
-		sip2_msg_free(r);
-		e2e_sleep_ms(50);
-	}
-done:
-	e2e_close(c);
-	return (rc);
+	r = e2e_ask(c, e2e_req(SIP2_CHECKOUT, "AO", "METRO", "AA",
+	    METRO_PATRON, "AB", METRO_ITEM, "AC", "", NULL));
+	assert_code(r, SIP2_CHECKOUT_RESP);
+	assert_string_equal(e2e_fixed(r, SIP2_FX_OK), "1");
+	sip2_msg_free(r);
 }
 
-/* Both partners answer through the gateway. */
-static int
-both_online(int timeout_ms)
+/* Rewrite the configuration and reload; wait until it took. */
+static void
+reload(void)
 {
-	return (wait_online("metro-kiosk", "metro-kiosk-pw", 'Y',
-	    timeout_ms) == 0 && wait_online("district-desk",
-	    "district-desk-pw", 'Y', timeout_ms) == 0);
+	assert_int_equal(e2e_gw_reload(&env, e2e_gw_write_conf), 0);
 }
 
 /* A district desk session works, whatever happens to metro. */
@@ -176,13 +131,13 @@ district_still_serves(void)
 	struct e2e_conn	*c;
 	struct sip2_msg	*r;
 
-	c = session(L_PLAIN, "district-desk", "district-desk-pw");
-	r = ask(c, e2e_req(SIP2_SC_STATUS, NULL));
+	c = e2e_session(&env, L_PLAIN, "district-desk", "district-desk-pw");
+	r = e2e_ask(c, e2e_req(SIP2_SC_STATUS, NULL));
 	assert_code(r, SIP2_ACS_STATUS);
 	assert_string_equal(e2e_fixed(r, SIP2_FX_ONLINE), "Y");
 	assert_string_equal(e2e_field(r, "AO"), "DISTRICT");
 	sip2_msg_free(r);
-	r = ask(c, e2e_req(SIP2_PATRON_STATUS, "AO", "DISTRICT", "AA",
+	r = e2e_ask(c, e2e_req(SIP2_PATRON_STATUS, "AO", "DISTRICT", "AA",
 	    DISTRICT_PATRON, "AC", "", "AD", DISTRICT_PIN, NULL));
 	assert_code(r, SIP2_PATRON_STATUS_RESP);
 	assert_string_equal(e2e_field(r, "BL"), "Y");
@@ -194,24 +149,10 @@ district_still_serves(void)
 static int
 group_setup(void **state)
 {
-	char	 path[E2E_PATH_MAX + 32];
-	int	 i, try;
-
-	if (e2e_env_init(&env) == -1)
-		goto fail;
-	snprintf(path, sizeof(path), "%s/metro.ils", env.demo_dir);
-	if (e2e_ils_start(&env, &env.metro, "metro", path) == -1)
-		goto fail;
-	snprintf(path, sizeof(path), "%s/district.ils", env.demo_dir);
-	if (e2e_ils_start(&env, &env.district, "district", path) == -1)
+	if (e2e_env_init(&env) == -1 || e2e_ils_start_demo(&env, 0) == -1)
 		goto fail;
 
-	env.nlisteners = 3;
-	for (i = 0; i < 3; i++) {
-		env.listeners[i].status_before_login = 1;
-		env.listeners[i].idle_timeout = 60;
-		env.listeners[i].login_attempts = 3;
-	}
+	e2e_listeners_init(&env, 3);
 	env.listeners[L_TLS].tls = 1;
 	env.listeners[L_STRICT].status_before_login = 0;
 	env.listeners[L_STRICT].idle_timeout = 1;
@@ -226,24 +167,9 @@ group_setup(void **state)
 	    "metro", "MAIN", NULL, "no") == -1)
 		goto fail;
 
-	/* A port found free may be taken before the gateway binds it. */
-	for (try = 0; try < 3; try++) {
-		for (i = 0; i < 3; i++)
-			if ((env.listeners[i].port = e2e_free_port()) == -1)
-				goto fail;
-		if (e2e_gw_write_conf(&env) == -1)
-			goto fail;
-		if (e2e_gw_start(&env) == 0)
-			break;
-		e2e_gw_stop(&env);
-	}
-	if (try == 3)
+	if (e2e_gw_launch(&env, e2e_gw_write_conf) == -1 ||
+	    e2e_partners_online(&env, L_PLAIN, 10000) == -1)
 		goto fail;
-	if (!both_online(10000)) {
-		fprintf(stderr, "e2e: the partners did not come online; run "
-		    "with E2E_KEEP=1 and see %s\n", env.log);
-		goto fail;
-	}
 	return (0);
 
 fail:
@@ -258,43 +184,18 @@ group_teardown(void **state)
 	return (0);
 }
 
-/*
- * Before each test: both ILSes healthy and back to their data file, and
- * both partners online through the gateway.  A gateway that died in an
- * earlier test (which that test reported) is started again.
- */
+/* Before each test: the ILSes as loaded, both partners online. */
 static int
 ready(void **state)
 {
-	if (env.dir[0] == '\0')
-		return (-1);
-	if (e2e_ils_ctl(&env.metro, "normal", NULL, 0) == -1 ||
-	    e2e_ils_ctl(&env.district, "normal", NULL, 0) == -1 ||
-	    e2e_ils_ctl(&env.metro, "reset", NULL, 0) == -1 ||
-	    e2e_ils_ctl(&env.district, "reset", NULL, 0) == -1)
-		return (-1);
-	if (!e2e_gw_alive(&env) && e2e_gw_start(&env) == -1)
-		return (-1);
-	if (both_online(10000))
-		return (0);
-	fprintf(stderr, "e2e: a partner stayed offline; restarting the "
-	    "gateway\n");
-	e2e_gw_stop(&env);
-	if (e2e_gw_start(&env) == -1 || !both_online(10000))
-		return (-1);
-	return (0);
+	return (e2e_ready(&env, L_PLAIN));
 }
 
 /* After each test: whatever happened, the gateway must still run. */
 static int
 still_alive(void **state)
 {
-	if (!e2e_gw_alive(&env)) {
-		fprintf(stderr, "e2e: circlinkd died during the test; run "
-		    "with E2E_KEEP=1 and see %s\n", env.log);
-		return (-1);
-	}
-	return (0);
+	return (e2e_gw_survived(&env));
 }
 
 static void
@@ -311,11 +212,9 @@ test_login_accepted(void **state)
 static void
 test_sc_status_reports_partner_online(void **state)
 {
-	struct e2e_conn	*c;
 	struct sip2_msg	*r;
 
-	c = session(L_PLAIN, "metro-kiosk", "metro-kiosk-pw");
-	r = ask(c, e2e_req(SIP2_SC_STATUS, NULL));
+	r = metro_ask(e2e_req(SIP2_SC_STATUS, NULL));
 	assert_code(r, SIP2_ACS_STATUS);
 	assert_string_equal(e2e_fixed(r, SIP2_FX_ONLINE), "Y");
 	assert_string_equal(e2e_fixed(r, SIP2_FX_CHECKOUT_OK), "Y");
@@ -323,7 +222,6 @@ test_sc_status_reports_partner_online(void **state)
 	assert_string_equal(e2e_field(r, "AM"), METRO_NAME);
 	assert_int_equal(strlen(e2e_field(r, "BX")), 16);
 	sip2_msg_free(r);
-	e2e_close(c);
 }
 
 static void
@@ -332,9 +230,8 @@ test_patron_status_checks_pin(void **state)
 	struct e2e_conn	*c;
 	struct sip2_msg	*r;
 
-	c = session(L_PLAIN, "metro-kiosk", "metro-kiosk-pw");
-	r = ask(c, e2e_req(SIP2_PATRON_STATUS, "AO", "METRO", "AA",
-	    METRO_PATRON, "AC", "", "AD", METRO_PIN, NULL));
+	c = metro_kiosk();
+	r = e2e_ask(c, metro_patron_status(METRO_PIN));
 	assert_code(r, SIP2_PATRON_STATUS_RESP);
 	assert_string_equal(e2e_field(r, "AA"), METRO_PATRON);
 	assert_string_equal(e2e_field(r, "BL"), "Y");
@@ -342,8 +239,7 @@ test_patron_status_checks_pin(void **state)
 	assert_true(strlen(e2e_field(r, "AE")) > 0);
 	sip2_msg_free(r);
 
-	r = ask(c, e2e_req(SIP2_PATRON_STATUS, "AO", "METRO", "AA",
-	    METRO_PATRON, "AC", "", "AD", "9999", NULL));
+	r = e2e_ask(c, metro_patron_status("9999"));
 	assert_code(r, SIP2_PATRON_STATUS_RESP);
 	assert_string_equal(e2e_field(r, "BL"), "Y");
 	assert_string_equal(e2e_field(r, "CQ"), "N");
@@ -356,16 +252,9 @@ test_patron_info_lists_charged_items(void **state)
 {
 	struct e2e_conn	*c;
 	struct sip2_msg	*r;
-	const char	*id, *v;
-	size_t		 i;
-	int		 found = 0;
 
-	c = session(L_PLAIN, "metro-kiosk", "metro-kiosk-pw");
-	r = ask(c, e2e_req(SIP2_CHECKOUT, "AO", "METRO", "AA", METRO_PATRON,
-	    "AB", METRO_ITEM, "AC", "", NULL));
-	assert_code(r, SIP2_CHECKOUT_RESP);
-	assert_string_equal(e2e_fixed(r, SIP2_FX_OK), "1");
-	sip2_msg_free(r);
+	c = metro_kiosk();
+	checkout_metro_item(c);
 
 	/* Summary position 3: charged items. */
 	r = e2e_req(SIP2_PATRON_INFO, "AO", "METRO", "AA", METRO_PATRON,
@@ -373,17 +262,12 @@ test_patron_info_lists_charged_items(void **state)
 	assert_non_null(r);
 	assert_int_equal(sip2_msg_set_fixed(r, SIP2_FX_SUMMARY,
 	    "  Y       "), 0);
-	r = ask(c, r);
+	r = e2e_ask(c, r);
 	assert_code(r, SIP2_PATRON_INFO_RESP);
 	assert_string_equal(e2e_field(r, "BL"), "Y");
 	assert_string_equal(e2e_field(r, "CQ"), "Y");
 	assert_true(atoi(e2e_fixed(r, SIP2_FX_CHARGED_COUNT)) >= 1);
-	for (i = 0; i < sip2_msg_nfields(r); i++) {
-		v = sip2_msg_field_at(r, i, &id);
-		if (strcmp(id, "AU") == 0 && strstr(v, METRO_ITEM) != NULL)
-			found = 1;
-	}
-	if (!found)
+	if (e2e_fields_with(r, "AU", METRO_ITEM) == 0)
 		fail_msg("64 lists no AU with %s", METRO_ITEM);
 	sip2_msg_free(r);
 	e2e_close(c);
@@ -392,12 +276,9 @@ test_patron_info_lists_charged_items(void **state)
 static void
 test_checkout_charges_item_at_ils(void **state)
 {
-	struct e2e_conn	*c;
 	struct sip2_msg	*r;
-	char		 ans[E2E_ANSWER_MAX];
 
-	c = session(L_PLAIN, "metro-kiosk", "metro-kiosk-pw");
-	r = ask(c, e2e_req(SIP2_CHECKOUT, "AO", "METRO", "AA", METRO_PATRON,
+	r = metro_ask(e2e_req(SIP2_CHECKOUT, "AO", "METRO", "AA", METRO_PATRON,
 	    "AB", METRO_ITEM, "AC", "", "AD", METRO_PIN, NULL));
 	assert_code(r, SIP2_CHECKOUT_RESP);
 	assert_string_equal(e2e_fixed(r, SIP2_FX_OK), "1");
@@ -405,11 +286,9 @@ test_checkout_charges_item_at_ils(void **state)
 	assert_string_equal(e2e_field(r, "AJ"), METRO_TITLE);
 	assert_true(strlen(e2e_field(r, "AH")) > 0);
 	sip2_msg_free(r);
-	e2e_close(c);
 
-	ils_show(&env.metro, "item", METRO_ITEM, ans, sizeof(ans));
-	assert_contains(ans, "status=04");
-	assert_contains(ans, "patron=" METRO_PATRON);
+	e2e_ils_has(&env.metro, "item", METRO_ITEM, "status=04");
+	e2e_ils_has(&env.metro, "item", METRO_ITEM, "patron=" METRO_PATRON);
 }
 
 static void
@@ -419,14 +298,10 @@ test_checkin_returns_item_at_ils(void **state)
 	struct sip2_msg	*r;
 	char		 ans[E2E_ANSWER_MAX];
 
-	c = session(L_PLAIN, "metro-kiosk", "metro-kiosk-pw");
-	r = ask(c, e2e_req(SIP2_CHECKOUT, "AO", "METRO", "AA", METRO_PATRON,
-	    "AB", METRO_ITEM, "AC", "", NULL));
-	assert_code(r, SIP2_CHECKOUT_RESP);
-	assert_string_equal(e2e_fixed(r, SIP2_FX_OK), "1");
-	sip2_msg_free(r);
+	c = metro_kiosk();
+	checkout_metro_item(c);
 
-	r = ask(c, e2e_req(SIP2_CHECKIN, "AP", "MAIN", "AO", "METRO", "AB",
+	r = e2e_ask(c, e2e_req(SIP2_CHECKIN, "AP", "MAIN", "AO", "METRO", "AB",
 	    METRO_ITEM, "AC", "", NULL));
 	assert_code(r, SIP2_CHECKIN_RESP);
 	assert_string_equal(e2e_fixed(r, SIP2_FX_OK), "1");
@@ -435,7 +310,7 @@ test_checkin_returns_item_at_ils(void **state)
 	sip2_msg_free(r);
 	e2e_close(c);
 
-	ils_show(&env.metro, "item", METRO_ITEM, ans, sizeof(ans));
+	e2e_ils_show(&env.metro, "item", METRO_ITEM, ans, sizeof(ans));
 	assert_contains(ans, "patron=-");
 	if (strstr(ans, "status=04") != NULL)
 		fail_msg("still charged after checkin: %s", ans);
@@ -446,16 +321,11 @@ test_renew_extends_loan(void **state)
 {
 	struct e2e_conn	*c;
 	struct sip2_msg	*r;
-	char		 ans[E2E_ANSWER_MAX];
 
-	c = session(L_PLAIN, "metro-kiosk", "metro-kiosk-pw");
-	r = ask(c, e2e_req(SIP2_CHECKOUT, "AO", "METRO", "AA", METRO_PATRON,
-	    "AB", METRO_ITEM, "AC", "", NULL));
-	assert_code(r, SIP2_CHECKOUT_RESP);
-	assert_string_equal(e2e_fixed(r, SIP2_FX_OK), "1");
-	sip2_msg_free(r);
+	c = metro_kiosk();
+	checkout_metro_item(c);
 
-	r = ask(c, e2e_req(SIP2_RENEW, "AO", "METRO", "AA", METRO_PATRON,
+	r = e2e_ask(c, e2e_req(SIP2_RENEW, "AO", "METRO", "AA", METRO_PATRON,
 	    "AD", METRO_PIN, "AB", METRO_ITEM, "AC", "", NULL));
 	assert_code(r, SIP2_RENEW_RESP);
 	assert_string_equal(e2e_fixed(r, SIP2_FX_OK), "1");
@@ -464,8 +334,7 @@ test_renew_extends_loan(void **state)
 	sip2_msg_free(r);
 	e2e_close(c);
 
-	ils_show(&env.metro, "item", METRO_ITEM, ans, sizeof(ans));
-	assert_contains(ans, "renewals=1");
+	e2e_ils_has(&env.metro, "item", METRO_ITEM, "renewals=1");
 }
 
 static void
@@ -474,19 +343,14 @@ test_renew_all_renews_every_loan(void **state)
 	struct e2e_conn	*c;
 	struct sip2_msg	*r;
 	const char	*id, *v;
-	char		 ans[E2E_ANSWER_MAX];
 	size_t		 i;
 	int		 renewed = 0;
 
-	c = session(L_PLAIN, "metro-kiosk", "metro-kiosk-pw");
-	r = ask(c, e2e_req(SIP2_CHECKOUT, "AO", "METRO", "AA", METRO_PATRON,
-	    "AB", METRO_ITEM, "AC", "", NULL));
-	assert_code(r, SIP2_CHECKOUT_RESP);
-	assert_string_equal(e2e_fixed(r, SIP2_FX_OK), "1");
-	sip2_msg_free(r);
+	c = metro_kiosk();
+	checkout_metro_item(c);
 
-	r = ask(c, e2e_req(SIP2_RENEW_ALL, "AO", "METRO", "AA", METRO_PATRON,
-	    "AD", METRO_PIN, "AC", "", NULL));
+	r = e2e_ask(c, e2e_req(SIP2_RENEW_ALL, "AO", "METRO", "AA",
+	    METRO_PATRON, "AD", METRO_PIN, "AC", "", NULL));
 	assert_code(r, SIP2_RENEW_ALL_RESP);
 	assert_string_equal(e2e_fixed(r, SIP2_FX_OK), "1");
 	assert_true(atoi(e2e_fixed(r, SIP2_FX_RENEWED_COUNT)) >= 2);
@@ -500,10 +364,8 @@ test_renew_all_renews_every_loan(void **state)
 	sip2_msg_free(r);
 	e2e_close(c);
 
-	ils_show(&env.metro, "item", METRO_LOAN, ans, sizeof(ans));
-	assert_contains(ans, "renewals=1");
-	ils_show(&env.metro, "item", METRO_ITEM, ans, sizeof(ans));
-	assert_contains(ans, "renewals=1");
+	e2e_ils_has(&env.metro, "item", METRO_LOAN, "renewals=1");
+	e2e_ils_has(&env.metro, "item", METRO_ITEM, "renewals=1");
 }
 
 static void
@@ -511,68 +373,59 @@ test_hold_placed_and_cancelled(void **state)
 {
 	struct e2e_conn	*c;
 	struct sip2_msg	*r, *req;
-	char		 ans[E2E_ANSWER_MAX];
 
-	c = session(L_PLAIN, "metro-kiosk", "metro-kiosk-pw");
+	c = metro_kiosk();
 	req = e2e_req(SIP2_HOLD, "AO", "METRO", "AA", METRO_PATRON, "AD",
 	    METRO_PIN, "AB", METRO_ITEM, "BS", "MAIN", "BY", "3", "AC", "",
 	    NULL);
 	assert_non_null(req);
 	sip2_msg_set_fixed(req, SIP2_FX_HOLD_MODE, "+");
-	r = ask(c, req);
+	r = e2e_ask(c, req);
 	assert_code(r, SIP2_HOLD_RESP);
 	assert_string_equal(e2e_fixed(r, SIP2_FX_OK), "1");
 	sip2_msg_free(r);
-	ils_show(&env.metro, "item", METRO_ITEM, ans, sizeof(ans));
-	assert_contains(ans, "queue=" METRO_PATRON);
+	e2e_ils_has(&env.metro, "item", METRO_ITEM, "queue=" METRO_PATRON);
 
 	req = e2e_req(SIP2_HOLD, "AO", "METRO", "AA", METRO_PATRON, "AD",
 	    METRO_PIN, "AB", METRO_ITEM, "AC", "", NULL);
 	assert_non_null(req);
 	sip2_msg_set_fixed(req, SIP2_FX_HOLD_MODE, "-");
-	r = ask(c, req);
+	r = e2e_ask(c, req);
 	assert_code(r, SIP2_HOLD_RESP);
 	assert_string_equal(e2e_fixed(r, SIP2_FX_OK), "1");
 	sip2_msg_free(r);
 	e2e_close(c);
-	ils_show(&env.metro, "item", METRO_ITEM, ans, sizeof(ans));
-	assert_contains(ans, "queue=-");
+	e2e_ils_has(&env.metro, "item", METRO_ITEM, "queue=-");
 }
 
 static void
 test_item_info_answered_by_own_partner(void **state)
 {
-	struct e2e_conn	*c;
 	struct sip2_msg	*r;
 
-	c = session(L_PLAIN, "metro-kiosk", "metro-kiosk-pw");
-	r = ask(c, e2e_req(SIP2_ITEM_INFO, "AO", "METRO", "AB", METRO_ITEM,
+	r = metro_ask(e2e_req(SIP2_ITEM_INFO, "AO", "METRO", "AB", METRO_ITEM,
 	    "AC", "", NULL));
 	assert_code(r, SIP2_ITEM_INFO_RESP);
 	assert_string_equal(e2e_field(r, "AB"), METRO_ITEM);
 	assert_string_equal(e2e_field(r, "AJ"), METRO_TITLE);
 	assert_string_equal(e2e_fixed(r, SIP2_FX_CIRC_STATUS), "03");
 	sip2_msg_free(r);
-	e2e_close(c);
 }
 
 static void
 test_item_info_for_district_item_goes_to_district(void **state)
 {
-	struct e2e_conn	*c;
 	struct sip2_msg	*r;
 	long		 metro0, district0;
 
 	metro0 = ils_received(&env.metro, SIP2_ITEM_INFO);
 	district0 = ils_received(&env.district, SIP2_ITEM_INFO);
-	c = session(L_PLAIN, "metro-kiosk", "metro-kiosk-pw");
-	r = ask(c, e2e_req(SIP2_ITEM_INFO, "AO", "METRO", "AB",
+	r = metro_ask(e2e_req(SIP2_ITEM_INFO, "AO", "METRO", "AB",
 	    DISTRICT_ITEM, "AC", "", NULL));
 	assert_code(r, SIP2_ITEM_INFO_RESP);
 	assert_string_equal(e2e_field(r, "AB"), DISTRICT_ITEM);
 	assert_string_equal(e2e_field(r, "AJ"), DISTRICT_TITLE);
 	sip2_msg_free(r);
-	e2e_close(c);
 	assert_int_equal(ils_received(&env.district, SIP2_ITEM_INFO),
 	    district0 + 1);
 	assert_int_equal(ils_received(&env.metro, SIP2_ITEM_INFO), metro0);
@@ -581,33 +434,24 @@ test_item_info_for_district_item_goes_to_district(void **state)
 static void
 test_item_status_update_sets_properties(void **state)
 {
-	struct e2e_conn	*c;
 	struct sip2_msg	*r;
-	char		 ans[E2E_ANSWER_MAX];
 
-	c = session(L_PLAIN, "metro-kiosk", "metro-kiosk-pw");
-	r = ask(c, e2e_req(SIP2_ITEM_STATUS, "AO", "METRO", "AB", METRO_ITEM,
-	    "AC", "", "CH", "e2e-props", NULL));
+	r = metro_ask(e2e_req(SIP2_ITEM_STATUS, "AO", "METRO", "AB",
+	    METRO_ITEM, "AC", "", "CH", "e2e-props", NULL));
 	assert_code(r, SIP2_ITEM_STATUS_RESP);
 	assert_string_equal(e2e_fixed(r, SIP2_FX_ITEM_PROPS_OK), "1");
 	assert_string_equal(e2e_field(r, "AB"), METRO_ITEM);
 	sip2_msg_free(r);
-	e2e_close(c);
-	ils_show(&env.metro, "item", METRO_ITEM, ans, sizeof(ans));
-	assert_contains(ans, "props=e2e-props");
+	e2e_ils_has(&env.metro, "item", METRO_ITEM, "props=e2e-props");
 }
 
 static void
 test_fee_paid_reduces_balance(void **state)
 {
-	struct e2e_conn	*c;
 	struct sip2_msg	*r;
-	char		 ans[E2E_ANSWER_MAX];
 
-	ils_show(&env.metro, "patron", METRO_PATRON2, ans, sizeof(ans));
-	assert_contains(ans, "owed=12.50");
-	c = session(L_PLAIN, "metro-kiosk", "metro-kiosk-pw");
-	r = ask(c, e2e_req(SIP2_FEE_PAID, "BV", "2.50", "AO", "METRO", "AA",
+	e2e_ils_has(&env.metro, "patron", METRO_PATRON2, "owed=12.50");
+	r = metro_ask(e2e_req(SIP2_FEE_PAID, "BV", "2.50", "AO", "METRO", "AA",
 	    METRO_PATRON2, "AD", METRO_PIN2, "AC", "", "CG", METRO_FEE,
 	    "BK", "e2e-txn-1", NULL));
 	assert_code(r, SIP2_FEE_PAID_RESP);
@@ -615,9 +459,7 @@ test_fee_paid_reduces_balance(void **state)
 	assert_string_equal(e2e_field(r, "AA"), METRO_PATRON2);
 	assert_string_equal(e2e_field(r, "BK"), "e2e-txn-1");
 	sip2_msg_free(r);
-	e2e_close(c);
-	ils_show(&env.metro, "patron", METRO_PATRON2, ans, sizeof(ans));
-	assert_contains(ans, "owed=10.00");
+	e2e_ils_has(&env.metro, "patron", METRO_PATRON2, "owed=10.00");
 }
 
 static void
@@ -625,43 +467,37 @@ test_block_then_enable_patron(void **state)
 {
 	struct e2e_conn	*c;
 	struct sip2_msg	*r;
-	char		 ans[E2E_ANSWER_MAX];
 
-	c = session(L_PLAIN, "metro-kiosk", "metro-kiosk-pw");
-	r = ask(c, e2e_req(SIP2_BLOCK_PATRON, "AO", "METRO", "AL",
+	c = metro_kiosk();
+	r = e2e_ask(c, e2e_req(SIP2_BLOCK_PATRON, "AO", "METRO", "AL",
 	    "Card reported stolen", "AA", METRO_PATRON, "AC", "", NULL));
 	assert_code(r, SIP2_PATRON_STATUS_RESP);
 	assert_string_equal(e2e_field(r, "AA"), METRO_PATRON);
 	assert_int_equal(e2e_fixed(r, SIP2_FX_PATRON_STATUS)[0], 'Y');
 	sip2_msg_free(r);
-	ils_show(&env.metro, "patron", METRO_PATRON, ans, sizeof(ans));
-	assert_contains(ans, "blocked=yes");
+	e2e_ils_has(&env.metro, "patron", METRO_PATRON, "blocked=yes");
 
-	r = ask(c, e2e_req(SIP2_PATRON_ENABLE, "AO", "METRO", "AA",
+	r = e2e_ask(c, e2e_req(SIP2_PATRON_ENABLE, "AO", "METRO", "AA",
 	    METRO_PATRON, "AC", "", "AD", METRO_PIN, NULL));
 	assert_code(r, SIP2_PATRON_ENABLE_RESP);
 	assert_string_equal(e2e_field(r, "BL"), "Y");
 	assert_int_equal(e2e_fixed(r, SIP2_FX_PATRON_STATUS)[0], ' ');
 	sip2_msg_free(r);
 	e2e_close(c);
-	ils_show(&env.metro, "patron", METRO_PATRON, ans, sizeof(ans));
-	assert_contains(ans, "blocked=no");
+	e2e_ils_has(&env.metro, "patron", METRO_PATRON, "blocked=no");
 }
 
 static void
 test_end_patron_session(void **state)
 {
-	struct e2e_conn	*c;
 	struct sip2_msg	*r;
 
-	c = session(L_PLAIN, "metro-kiosk", "metro-kiosk-pw");
-	r = ask(c, e2e_req(SIP2_END_SESSION, "AO", "METRO", "AA",
+	r = metro_ask(e2e_req(SIP2_END_SESSION, "AO", "METRO", "AA",
 	    METRO_PATRON, "AC", "", "AD", METRO_PIN, NULL));
 	assert_code(r, SIP2_END_SESSION_RESP);
 	assert_string_equal(e2e_fixed(r, SIP2_FX_END_SESSION), "Y");
 	assert_string_equal(e2e_field(r, "AA"), METRO_PATRON);
 	sip2_msg_free(r);
-	e2e_close(c);
 }
 
 static void
@@ -669,56 +505,58 @@ test_tls_session_serves_core_exchange(void **state)
 {
 	struct e2e_conn	*c;
 	struct sip2_msg	*r;
-	char		 ans[E2E_ANSWER_MAX];
 
-	c = session(L_TLS, "metro-kiosk", "metro-kiosk-pw");
+	c = e2e_session(&env, L_TLS, "metro-kiosk", "metro-kiosk-pw");
 	assert_non_null(c->ssl);
-	r = ask(c, e2e_req(SIP2_SC_STATUS, NULL));
+	r = e2e_ask(c, e2e_req(SIP2_SC_STATUS, NULL));
 	assert_code(r, SIP2_ACS_STATUS);
 	assert_string_equal(e2e_fixed(r, SIP2_FX_ONLINE), "Y");
 	sip2_msg_free(r);
-	r = e2e_exchange(c, e2e_req(SIP2_PATRON_STATUS, "AO", "METRO", "AA",
-	    METRO_PATRON, "AC", "", "AD", METRO_PIN, NULL), 4, NULL, NULL);
+	r = e2e_exchange(c, metro_patron_status(METRO_PIN), 4, NULL, NULL);
 	assert_code(r, SIP2_PATRON_STATUS_RESP);
 	assert_string_equal(e2e_field(r, "CQ"), "Y");
 	assert_int_equal(sip2_msg_seq(r), 4);
 	sip2_msg_free(r);
-	r = ask(c, e2e_req(SIP2_CHECKOUT, "AO", "METRO", "AA", METRO_PATRON,
-	    "AB", METRO_ITEM, "AC", "", NULL));
-	assert_code(r, SIP2_CHECKOUT_RESP);
-	assert_string_equal(e2e_fixed(r, SIP2_FX_OK), "1");
-	sip2_msg_free(r);
+	checkout_metro_item(c);
 	e2e_close(c);
-	ils_show(&env.metro, "item", METRO_ITEM, ans, sizeof(ans));
-	assert_contains(ans, "patron=" METRO_PATRON);
+	e2e_ils_has(&env.metro, "item", METRO_ITEM, "patron=" METRO_PATRON);
+}
+
+/*
+ * Send a request (freed here) ended as given, without a checksum, and
+ * read the answer's bytes as they come, with a LF if one follows.
+ */
+static ssize_t
+exchange_raw(struct e2e_conn *c, struct sip2_msg *m, enum sip2_term term,
+    char *in, size_t len)
+{
+	char	 out[SIP2_BUILD_MAX];
+	ssize_t	 n;
+
+	n = e2e_build(m, -1, term, out, sizeof(out));
+	sip2_msg_free(m);
+	assert_true(n > 0);
+	assert_int_equal(e2e_send(c, out, n), 0);
+	return (e2e_recv(c, in, len, WAIT_MS, 300));
 }
 
 static void
 test_crlf_terminal_answered_with_crlf(void **state)
 {
 	struct e2e_conn	*c;
-	struct sip2_msg	*m;
-	char		 out[SIP2_BUILD_MAX], in[E2E_RESP_MAX];
+	char		 in[E2E_RESP_MAX];
 	ssize_t		 n;
 
 	c = e2e_connect(env.listeners[L_PLAIN].port, NULL);
 	assert_non_null(c);
-	m = e2e_req(SIP2_LOGIN, "CN", "metro-desk", "CO", "metro-desk-pw",
-	    NULL);
-	n = e2e_build(m, -1, SIP2_TERM_CR, out, sizeof(out));
-	sip2_msg_free(m);
-	assert_true(n > 0);
-	assert_int_equal(e2e_send(c, out, n), 0);
-	n = e2e_recv(c, in, sizeof(in), WAIT_MS, 300);
+	n = exchange_raw(c, e2e_req(SIP2_LOGIN, "CN", "metro-desk", "CO",
+	    "metro-desk-pw", NULL), SIP2_TERM_CR, in, sizeof(in));
 	assert_true(n >= 5);
 	assert_memory_equal(in, "941", 3);
 	assert_memory_equal(in + n - 2, "\r\n", 2);
 
-	m = e2e_req(SIP2_SC_STATUS, NULL);
-	n = e2e_build(m, -1, SIP2_TERM_CR, out, sizeof(out));
-	sip2_msg_free(m);
-	assert_int_equal(e2e_send(c, out, n), 0);
-	n = e2e_recv(c, in, sizeof(in), WAIT_MS, 300);
+	n = exchange_raw(c, e2e_req(SIP2_SC_STATUS, NULL), SIP2_TERM_CR, in,
+	    sizeof(in));
 	assert_true(n > 2);
 	assert_memory_equal(in, "98", 2);
 	assert_memory_equal(in + n - 2, "\r\n", 2);
@@ -732,30 +570,22 @@ test_cr_terminal_answered_with_cr(void **state)
 		SIP2_TERM_CRLF, SIP2_TERM_CR, SIP2_TERM_LF
 	};
 	struct e2e_conn	*c;
-	struct sip2_msg	*m;
-	char		 out[SIP2_BUILD_MAX], in[E2E_RESP_MAX];
+	char		 in[E2E_RESP_MAX];
 	ssize_t		 n;
 	size_t		 i;
 
 	c = e2e_connect(env.listeners[L_PLAIN].port, NULL);
 	assert_non_null(c);
-	m = e2e_req(SIP2_LOGIN, "CN", "metro-kiosk", "CO", "metro-kiosk-pw",
-	    NULL);
-	n = e2e_build(m, -1, SIP2_TERM_CRLF, out, sizeof(out));
-	sip2_msg_free(m);
-	assert_int_equal(e2e_send(c, out, n), 0);
-	n = e2e_recv(c, in, sizeof(in), WAIT_MS, 300);
+	n = exchange_raw(c, e2e_req(SIP2_LOGIN, "CN", "metro-kiosk", "CO",
+	    "metro-kiosk-pw", NULL), SIP2_TERM_CRLF, in, sizeof(in));
 	assert_true(n >= 4);
 	assert_memory_equal(in, "941", 3);
 	assert_int_equal(in[n - 1], '\r');
 
 	/* Whatever the terminal ends a message with, it gets CR. */
 	for (i = 0; i < sizeof(terms) / sizeof(terms[0]); i++) {
-		m = e2e_req(SIP2_SC_STATUS, NULL);
-		n = e2e_build(m, -1, terms[i], out, sizeof(out));
-		sip2_msg_free(m);
-		assert_int_equal(e2e_send(c, out, n), 0);
-		n = e2e_recv(c, in, sizeof(in), WAIT_MS, 300);
+		n = exchange_raw(c, e2e_req(SIP2_SC_STATUS, NULL), terms[i],
+		    in, sizeof(in));
 		assert_true(n > 2);
 		assert_memory_equal(in, "98", 2);
 		assert_int_equal(in[n - 1], '\r');
@@ -772,12 +602,11 @@ test_checksum_answer_echoes_sequence(void **state)
 	size_t		 len;
 	int		 seq;
 
-	c = session(L_PLAIN, "metro-kiosk", "metro-kiosk-pw");
+	c = metro_kiosk();
 	for (seq = 3; seq <= 9; seq += 6) {
 		len = sizeof(raw);
-		r = e2e_exchange(c, e2e_req(SIP2_PATRON_STATUS, "AO", "METRO",
-		    "AA", METRO_PATRON, "AC", "", "AD", METRO_PIN, NULL), seq,
-		    raw, &len);
+		r = e2e_exchange(c, metro_patron_status(METRO_PIN), seq, raw,
+		    &len);
 		assert_code(r, SIP2_PATRON_STATUS_RESP);
 		assert_int_equal(sip2_msg_seq(r), seq);
 		assert_int_equal(sip2_checksum_verify(raw, len - 1), 1);
@@ -795,9 +624,8 @@ test_no_checksum_when_request_has_none(void **state)
 	size_t		 len = sizeof(raw);
 
 	/* A terminal configured "checksums no": trailers only on request. */
-	c = session(L_PLAIN, "metro-selfcheck", "metro-selfcheck-pw");
-	r = e2e_exchange(c, e2e_req(SIP2_PATRON_STATUS, "AO", "METRO", "AA",
-	    METRO_PATRON, "AC", "", "AD", METRO_PIN, NULL), -1, raw, &len);
+	c = e2e_session(&env, L_PLAIN, "metro-selfcheck", "metro-selfcheck-pw");
+	r = e2e_exchange(c, metro_patron_status(METRO_PIN), -1, raw, &len);
 	assert_code(r, SIP2_PATRON_STATUS_RESP);
 	if (sip2_msg_seq(r) != -1 || sip2_checksum_verify(raw, len - 1) != -1)
 		fail_msg("answer to a request without a trailer has one: "
@@ -805,8 +633,7 @@ test_no_checksum_when_request_has_none(void **state)
 	sip2_msg_free(r);
 
 	len = sizeof(raw);
-	r = e2e_exchange(c, e2e_req(SIP2_PATRON_STATUS, "AO", "METRO", "AA",
-	    METRO_PATRON, "AC", "", "AD", METRO_PIN, NULL), 8, raw, &len);
+	r = e2e_exchange(c, metro_patron_status(METRO_PIN), 8, raw, &len);
 	assert_code(r, SIP2_PATRON_STATUS_RESP);
 	assert_int_equal(sip2_msg_seq(r), 8);
 	assert_int_equal(sip2_checksum_verify(raw, len - 1), 1);
@@ -823,10 +650,9 @@ test_bad_checksum_answered_96(void **state)
 	ssize_t		 n;
 	long		 before;
 
-	c = session(L_PLAIN, "metro-kiosk", "metro-kiosk-pw");
+	c = metro_kiosk();
 	before = ils_received(&env.metro, SIP2_PATRON_STATUS);
-	m = e2e_req(SIP2_PATRON_STATUS, "AO", "METRO", "AA", METRO_PATRON,
-	    "AC", "", "AD", METRO_PIN, NULL);
+	m = metro_patron_status(METRO_PIN);
 	n = e2e_build(m, 1, SIP2_TERM_CR, out, sizeof(out));
 	sip2_msg_free(m);
 	assert_true(n > 6);
@@ -839,7 +665,7 @@ test_bad_checksum_answered_96(void **state)
 	assert_int_equal(ils_received(&env.metro, SIP2_PATRON_STATUS),
 	    before);
 
-	r = ask(c, e2e_req(SIP2_SC_STATUS, NULL));
+	r = e2e_ask(c, e2e_req(SIP2_SC_STATUS, NULL));
 	assert_code(r, SIP2_ACS_STATUS);
 	sip2_msg_free(r);
 	e2e_close(c);
@@ -854,9 +680,8 @@ test_resend_repeats_last_response(void **state)
 	size_t		 len = sizeof(raw);
 	ssize_t		 n;
 
-	c = session(L_PLAIN, "metro-kiosk", "metro-kiosk-pw");
-	r = e2e_exchange(c, e2e_req(SIP2_PATRON_STATUS, "AO", "METRO", "AA",
-	    METRO_PATRON, "AC", "", "AD", METRO_PIN, NULL), 2, raw, &len);
+	c = metro_kiosk();
+	r = e2e_exchange(c, metro_patron_status(METRO_PIN), 2, raw, &len);
 	assert_code(r, SIP2_PATRON_STATUS_RESP);
 	sip2_msg_free(r);
 
@@ -883,7 +708,7 @@ test_retried_checkout_done_once(void **state)
 	long		 before;
 
 	before = ils_received(&env.metro, SIP2_CHECKOUT);
-	c = session(L_PLAIN, "metro-kiosk", "metro-kiosk-pw");
+	c = metro_kiosk();
 	m = e2e_req(SIP2_CHECKOUT, "AO", "METRO", "AA", METRO_PATRON, "AB",
 	    METRO_ITEM, "AC", "", "AD", METRO_PIN, NULL);
 	n = e2e_build(m, 5, SIP2_TERM_CR, out, sizeof(out));
@@ -921,13 +746,12 @@ test_pipelined_requests_answered_in_order(void **state)
 	size_t		 len = 0, i;
 	ssize_t		 n;
 
-	c = session(L_PLAIN, "metro-kiosk", "metro-kiosk-pw");
+	c = metro_kiosk();
 	for (i = 0; i < 3; i++) {
 		if (codes[i] == SIP2_SC_STATUS)
 			m = e2e_req(codes[i], NULL);
 		else if (codes[i] == SIP2_PATRON_STATUS)
-			m = e2e_req(codes[i], "AO", "METRO", "AA",
-			    METRO_PATRON, "AC", "", "AD", METRO_PIN, NULL);
+			m = metro_patron_status(METRO_PIN);
 		else
 			m = e2e_req(codes[i], "AO", "METRO", "AB", METRO_ITEM,
 			    "AC", "", NULL);
@@ -957,9 +781,8 @@ test_split_message_reassembled(void **state)
 	char		 out[SIP2_BUILD_MAX], in[E2E_RESP_MAX];
 	ssize_t		 n, third;
 
-	c = session(L_PLAIN, "metro-kiosk", "metro-kiosk-pw");
-	m = e2e_req(SIP2_PATRON_STATUS, "AO", "METRO", "AA", METRO_PATRON,
-	    "AC", "", "AD", METRO_PIN, NULL);
+	c = metro_kiosk();
+	m = metro_patron_status(METRO_PIN);
 	n = e2e_build(m, 6, SIP2_TERM_CR, out, sizeof(out));
 	sip2_msg_free(m);
 	assert_true(n > 9);
@@ -978,7 +801,7 @@ test_split_message_reassembled(void **state)
 	sip2_msg_free(r);
 
 	/* Nothing else was answered meanwhile: the next answer is a 98. */
-	r = ask(c, e2e_req(SIP2_SC_STATUS, NULL));
+	r = e2e_ask(c, e2e_req(SIP2_SC_STATUS, NULL));
 	assert_code(r, SIP2_ACS_STATUS);
 	sip2_msg_free(r);
 	e2e_close(c);
@@ -1029,16 +852,15 @@ test_requests_before_login_refused(void **state)
 	/* Where 99 may come first, it is answered; nothing else is. */
 	c = e2e_connect(env.listeners[L_PLAIN].port, NULL);
 	assert_non_null(c);
-	r = ask(c, e2e_req(SIP2_SC_STATUS, NULL));
+	r = e2e_ask(c, e2e_req(SIP2_SC_STATUS, NULL));
 	assert_code(r, SIP2_ACS_STATUS);
 	sip2_msg_free(r);
-	r = ask(c, e2e_req(SIP2_PATRON_STATUS, "AO", "METRO", "AA",
-	    METRO_PATRON, "AC", "", "AD", METRO_PIN, NULL));
+	r = e2e_ask(c, metro_patron_status(METRO_PIN));
 	assert_code(r, SIP2_PATRON_STATUS_RESP);
 	assert_string_not_equal(e2e_field(r, "BL"), "Y");
 	assert_true(strlen(e2e_field(r, "AF")) > 0);
 	sip2_msg_free(r);
-	r = ask(c, e2e_req(SIP2_CHECKOUT, "AO", "METRO", "AA", METRO_PATRON,
+	r = e2e_ask(c, e2e_req(SIP2_CHECKOUT, "AO", "METRO", "AA", METRO_PATRON,
 	    "AB", METRO_ITEM, "AC", "", NULL));
 	assert_code(r, SIP2_CHECKOUT_RESP);
 	assert_string_equal(e2e_fixed(r, SIP2_FX_OK), "0");
@@ -1048,7 +870,7 @@ test_requests_before_login_refused(void **state)
 	/* Where 93 must come first, 99 is refused too. */
 	c = e2e_connect(env.listeners[L_STRICT].port, NULL);
 	assert_non_null(c);
-	r = ask(c, e2e_req(SIP2_SC_STATUS, NULL));
+	r = e2e_ask(c, e2e_req(SIP2_SC_STATUS, NULL));
 	assert_code(r, SIP2_ACS_STATUS);
 	assert_string_equal(e2e_fixed(r, SIP2_FX_ONLINE), "N");
 	assert_true(strlen(e2e_field(r, "AF")) > 0);
@@ -1065,7 +887,7 @@ test_idle_connection_closed(void **state)
 	off_t		 off = e2e_file_size(env.log);
 	long long	 t0;
 
-	c = session(L_STRICT, "metro-kiosk", "metro-kiosk-pw");
+	c = e2e_session(&env, L_STRICT, "metro-kiosk", "metro-kiosk-pw");
 	t0 = e2e_now_ms();
 	assert_int_equal(e2e_wait_closed(c, 4000), 0);
 	assert_true(e2e_now_ms() - t0 >= 500);
@@ -1082,7 +904,7 @@ test_oversized_input_answered_96(void **state)
 	char		 junk[10240], in[E2E_RESP_MAX];
 	ssize_t		 n;
 
-	c = session(L_PLAIN, "metro-kiosk", "metro-kiosk-pw");
+	c = metro_kiosk();
 	memset(junk, 'A', sizeof(junk));
 	assert_int_equal(e2e_send(c, junk, sizeof(junk)), 0);
 	n = e2e_recv(c, in, sizeof(in), WAIT_MS, 0);
@@ -1090,8 +912,7 @@ test_oversized_input_answered_96(void **state)
 	assert_memory_equal(in, "96", 2);
 	/* The junk ends; the session goes on, still logged in. */
 	assert_int_equal(e2e_send(c, "\r", 1), 0);
-	r = ask(c, e2e_req(SIP2_PATRON_STATUS, "AO", "METRO", "AA",
-	    METRO_PATRON, "AC", "", "AD", METRO_PIN, NULL));
+	r = e2e_ask(c, metro_patron_status(METRO_PIN));
 	assert_code(r, SIP2_PATRON_STATUS_RESP);
 	assert_string_equal(e2e_field(r, "BL"), "Y");
 	sip2_msg_free(r);
@@ -1107,12 +928,12 @@ test_binary_garbage_answered_96(void **state)
 	char		 in[E2E_RESP_MAX];
 	ssize_t		 n;
 
-	c = session(L_PLAIN, "metro-kiosk", "metro-kiosk-pw");
+	c = metro_kiosk();
 	assert_int_equal(e2e_send(c, garbage, sizeof(garbage) - 1), 0);
 	n = e2e_recv(c, in, sizeof(in), WAIT_MS, 0);
 	assert_true(n >= 3);
 	assert_memory_equal(in, "96", 2);
-	r = ask(c, e2e_req(SIP2_SC_STATUS, NULL));
+	r = e2e_ask(c, e2e_req(SIP2_SC_STATUS, NULL));
 	assert_code(r, SIP2_ACS_STATUS);
 	sip2_msg_free(r);
 	e2e_close(c);
@@ -1125,7 +946,7 @@ checkout_refused_in_time(struct e2e_conn *c, int within_ms)
 	struct sip2_msg	*r;
 	long long	 t0 = e2e_now_ms(), ms;
 
-	r = ask(c, e2e_req(SIP2_CHECKOUT, "AO", "METRO", "AA", METRO_PATRON,
+	r = e2e_ask(c, e2e_req(SIP2_CHECKOUT, "AO", "METRO", "AA", METRO_PATRON,
 	    "AB", METRO_ITEM, "AC", "", NULL));
 	ms = e2e_now_ms() - t0;
 	assert_code(r, SIP2_CHECKOUT_RESP);
@@ -1138,18 +959,28 @@ checkout_refused_in_time(struct e2e_conn *c, int within_ms)
 		    within_ms);
 }
 
+/*
+ * Metro's ILS misbehaves as a control command tells it to: a checkout at
+ * a metro kiosk is refused in time, and the district serves as before.
+ */
 static void
-test_slow_partner_answered_before_ils(void **state)
+metro_fault_refused(const char *fault)
 {
 	struct e2e_conn	*c;
 
-	c = session(L_PLAIN, "metro-kiosk", "metro-kiosk-pw");
-	ctl(&env.metro, "delay 3000", NULL, 0);
-	/* The ILS would take 3 s; the gateway's deadline is 1 s. */
+	c = metro_kiosk();
+	e2e_ctl(&env.metro, fault, NULL, 0);
 	checkout_refused_in_time(c, 2500);
 	district_still_serves();
 	assert_true(e2e_gw_alive(&env));
 	e2e_close(c);
+}
+
+static void
+test_slow_partner_answered_before_ils(void **state)
+{
+	/* The ILS would take 3 s; the gateway's deadline is 1 s. */
+	metro_fault_refused("delay 3000");
 }
 
 /*
@@ -1160,26 +991,13 @@ test_slow_partner_answered_before_ils(void **state)
 static void
 take_metro_down(struct e2e_conn *c)
 {
-	struct sip2_msg	*r;
 	long long	 deadline = e2e_now_ms() + 5000;
 
-	ctl(&env.metro, "refuse", NULL, 0);
-	ctl(&env.metro, "drop", NULL, 0);
-	for (;;) {
+	e2e_ctl(&env.metro, "refuse", NULL, 0);
+	e2e_ctl(&env.metro, "drop", NULL, 0);
+	do
 		checkout_refused_in_time(c, 2500);
-		r = ask(c, e2e_req(SIP2_SC_STATUS, NULL));
-		assert_code(r, SIP2_ACS_STATUS);
-		if (e2e_fixed(r, SIP2_FX_ONLINE)[0] == 'N')
-			break;
-		sip2_msg_free(r);
-		if (e2e_now_ms() > deadline)
-			fail_msg("98 still says online 5 s after the ILS "
-			    "went down");
-		e2e_sleep_ms(50);
-	}
-	assert_string_equal(e2e_fixed(r, SIP2_FX_CHECKOUT_OK), "N");
-	assert_contains(e2e_field(r, "AF"), METRO_NAME);
-	sip2_msg_free(r);
+	while (!e2e_reported_offline(c, METRO_NAME, deadline));
 }
 
 static void
@@ -1187,7 +1005,7 @@ test_partner_down_reported_offline(void **state)
 {
 	struct e2e_conn	*c;
 
-	c = session(L_PLAIN, "metro-kiosk", "metro-kiosk-pw");
+	c = metro_kiosk();
 	take_metro_down(c);
 	/* Known to be offline, it is refused at once. */
 	checkout_refused_in_time(c, 1500);
@@ -1201,39 +1019,24 @@ test_partner_back_online_after_outage(void **state)
 {
 	struct e2e_conn	*c;
 
-	c = session(L_PLAIN, "metro-kiosk", "metro-kiosk-pw");
+	c = metro_kiosk();
 	take_metro_down(c);
 	e2e_close(c);
-	ctl(&env.metro, "normal", NULL, 0);
+	e2e_ctl(&env.metro, "normal", NULL, 0);
 	/* Reconnection backs off; a short outage is over within seconds. */
-	assert_int_equal(wait_online("metro-kiosk", "metro-kiosk-pw", 'Y',
-	    8000), 0);
+	assert_int_equal(metro_online('Y', 8000), 0);
 }
 
 static void
 test_partner_garbage_refused_clearly(void **state)
 {
-	struct e2e_conn	*c;
-
-	c = session(L_PLAIN, "metro-kiosk", "metro-kiosk-pw");
-	ctl(&env.metro, "garbage", NULL, 0);
-	checkout_refused_in_time(c, 2500);
-	district_still_serves();
-	assert_true(e2e_gw_alive(&env));
-	e2e_close(c);
+	metro_fault_refused("garbage");
 }
 
 static void
 test_hanging_partner_answered_at_deadline(void **state)
 {
-	struct e2e_conn	*c;
-
-	c = session(L_PLAIN, "metro-kiosk", "metro-kiosk-pw");
-	ctl(&env.metro, "hang", NULL, 0);
-	checkout_refused_in_time(c, 2500);
-	district_still_serves();
-	assert_true(e2e_gw_alive(&env));
-	e2e_close(c);
+	metro_fault_refused("hang");
 }
 
 static void
@@ -1241,9 +1044,8 @@ test_reload_keeps_sessions_and_adds_terminal(void **state)
 {
 	struct e2e_conn	*old, *c;
 	struct sip2_msg	*r;
-	off_t		 off = e2e_file_size(env.log);
 
-	old = session(L_PLAIN, "metro-kiosk", "metro-kiosk-pw");
+	old = metro_kiosk();
 	c = e2e_connect(env.listeners[L_PLAIN].port, NULL);
 	assert_non_null(c);
 	assert_int_equal(e2e_login(c, "metro-kiosk-2", "metro-kiosk-2-pw"),
@@ -1255,19 +1057,16 @@ test_reload_keeps_sessions_and_adds_terminal(void **state)
 	    "metro-kiosk-2") != 0)
 		assert_int_equal(e2e_terminal_add(&env, "metro-kiosk-2",
 		    "metro-kiosk-2-pw", "metro", "EAST", NULL, NULL), 0);
-	assert_int_equal(e2e_gw_write_conf(&env), 0);
-	assert_int_equal(kill(env.gw_pid, SIGHUP), 0);
-	assert_int_equal(e2e_file_wait(env.log, off, "reloaded", 5000), 0);
+	reload();
 
-	r = ask(old, e2e_req(SIP2_PATRON_STATUS, "AO", "METRO", "AA",
-	    METRO_PATRON, "AC", "", "AD", METRO_PIN, NULL));
+	r = e2e_ask(old, metro_patron_status(METRO_PIN));
 	assert_code(r, SIP2_PATRON_STATUS_RESP);
 	assert_string_equal(e2e_field(r, "CQ"), "Y");
 	sip2_msg_free(r);
 	e2e_close(old);
 
-	c = session(L_PLAIN, "metro-kiosk-2", "metro-kiosk-2-pw");
-	r = ask(c, e2e_req(SIP2_SC_STATUS, NULL));
+	c = e2e_session(&env, L_PLAIN, "metro-kiosk-2", "metro-kiosk-2-pw");
+	r = e2e_ask(c, e2e_req(SIP2_SC_STATUS, NULL));
 	assert_code(r, SIP2_ACS_STATUS);
 	assert_string_equal(e2e_field(r, "AO"), "METRO");
 	assert_string_equal(e2e_field(r, "AN"), "EAST");
@@ -1275,49 +1074,31 @@ test_reload_keeps_sessions_and_adds_terminal(void **state)
 	e2e_close(c);
 }
 
-/* Rewrite the configuration and reload; wait until it took. */
-static void
-reload(void)
-{
-	off_t	 off = e2e_file_size(env.log);
-
-	assert_int_equal(e2e_gw_write_conf(&env), 0);
-	assert_int_equal(kill(env.gw_pid, SIGHUP), 0);
-	assert_int_equal(e2e_file_wait(env.log, off, "reloaded", 5000), 0);
-}
-
 static void
 test_backend_over_tls_verified(void **state)
 {
-	struct e2e_conn	*c;
 	struct sip2_msg	*r;
 	long		 before = ils_received(&env.metro, SIP2_PATRON_STATUS);
 
 	env.metro_tls = 1;
 	reload();
-	assert_int_equal(wait_online("metro-kiosk", "metro-kiosk-pw", 'Y',
-	    5000), 0);
-	c = session(L_PLAIN, "metro-kiosk", "metro-kiosk-pw");
-	r = ask(c, e2e_req(SIP2_PATRON_STATUS, "AO", "METRO", "AA",
-	    METRO_PATRON, "AC", "", "AD", METRO_PIN, NULL));
+	assert_int_equal(metro_online('Y', 5000), 0);
+	r = metro_ask(metro_patron_status(METRO_PIN));
 	assert_code(r, SIP2_PATRON_STATUS_RESP);
 	assert_string_equal(e2e_field(r, "CQ"), "Y");
 	sip2_msg_free(r);
-	e2e_close(c);
 	assert_int_equal(ils_received(&env.metro, SIP2_PATRON_STATUS),
 	    before + 1);
 
 	/* A server whose name does not match is never logged in to. */
 	env.metro_tls = 2;
 	reload();
-	assert_int_equal(wait_online("metro-kiosk", "metro-kiosk-pw", 'N',
-	    5000), 0);
+	assert_int_equal(metro_online('N', 5000), 0);
 	district_still_serves();
 
 	env.metro_tls = 0;
 	reload();
-	assert_int_equal(wait_online("metro-kiosk", "metro-kiosk-pw", 'Y',
-	    5000), 0);
+	assert_int_equal(metro_online('Y', 5000), 0);
 }
 
 static void
@@ -1325,18 +1106,15 @@ test_idle_backend_probe_finds_hung_partner(void **state)
 {
 	env.keepalive_ms = 200;
 	reload();
-	assert_int_equal(wait_online("metro-kiosk", "metro-kiosk-pw", 'Y',
-	    5000), 0);
+	assert_int_equal(metro_online('Y', 5000), 0);
 
 	/* No request is sent: the probe alone must find the ILS hung. */
-	ctl(&env.metro, "hang", NULL, 0);
-	assert_int_equal(wait_online("metro-kiosk", "metro-kiosk-pw", 'N',
-	    8000), 0);
+	e2e_ctl(&env.metro, "hang", NULL, 0);
+	assert_int_equal(metro_online('N', 8000), 0);
 	district_still_serves();
 
-	ctl(&env.metro, "normal", NULL, 0);
-	assert_int_equal(wait_online("metro-kiosk", "metro-kiosk-pw", 'Y',
-	    8000), 0);
+	e2e_ctl(&env.metro, "normal", NULL, 0);
+	assert_int_equal(metro_online('Y', 8000), 0);
 	env.keepalive_ms = 0;
 	reload();
 }
@@ -1348,7 +1126,7 @@ test_reload_with_broken_config_keeps_old(void **state)
 	struct sip2_msg	*r;
 	off_t		 off = e2e_file_size(env.log);
 
-	old = session(L_PLAIN, "metro-kiosk", "metro-kiosk-pw");
+	old = metro_kiosk();
 
 	/* A new account next to a mistake: none of the file may apply. */
 	assert_int_equal(e2e_terminal_add(&env, "metro-kiosk-3",
@@ -1363,7 +1141,7 @@ test_reload_with_broken_config_keeps_old(void **state)
 	assert_int_equal(e2e_file_wait(env.log, off, "circlinkd.conf:", 0),
 	    0);
 
-	r = ask(old, e2e_req(SIP2_SC_STATUS, NULL));
+	r = e2e_ask(old, e2e_req(SIP2_SC_STATUS, NULL));
 	assert_code(r, SIP2_ACS_STATUS);
 	assert_string_equal(e2e_fixed(r, SIP2_FX_ONLINE), "Y");
 	sip2_msg_free(r);
@@ -1373,7 +1151,7 @@ test_reload_with_broken_config_keeps_old(void **state)
 	assert_int_equal(e2e_login(c, "metro-kiosk-3", "metro-kiosk-3-pw"),
 	    0);
 	e2e_close(c);
-	c = session(L_PLAIN, "district-desk", "district-desk-pw");
+	c = e2e_session(&env, L_PLAIN, "district-desk", "district-desk-pw");
 	e2e_close(c);
 	assert_int_equal(e2e_gw_write_conf(&env), 0);
 }
@@ -1405,28 +1183,6 @@ test_config_check_names_file_and_line(void **state)
 	free(text);
 }
 
-/*
- * Return 1 if text holds a number on its own: needle with no digit right
- * before or after, and not a duration ("us=1111", "ms=2222"), which the
- * log has plenty of.
- */
-static int
-has_number(const char *text, const char *needle)
-{
-	const char	*s = text;
-	size_t		 len = strlen(needle);
-
-	while ((s = strstr(s, needle)) != NULL) {
-		if ((s == text || s[-1] < '0' || s[-1] > '9') &&
-		    (s[len] < '0' || s[len] > '9') &&
-		    (s - text < 3 || (strncmp(s - 3, "us=", 3) != 0 &&
-		    strncmp(s - 3, "ms=", 3) != 0)))
-			return (1);
-		s++;
-	}
-	return (0);
-}
-
 static void
 test_log_holds_no_secrets(void **state)
 {
@@ -1449,20 +1205,19 @@ test_log_holds_no_secrets(void **state)
 	};
 	struct e2e_conn	*c;
 	struct sip2_msg	*r, *req;
-	char		*text, *line, *next;
-	size_t		 i, j;
+	char		*text;
 
 	/*
 	 * Make sure this run's log had PINs, personal details and titles
 	 * next to patron ids to leak: a checkout, a checkin naming the
 	 * borrower, patron information with every detail, a fee payment.
 	 */
-	c = session(L_PLAIN, "metro-kiosk", "metro-kiosk-pw");
-	r = ask(c, e2e_req(SIP2_CHECKOUT, "AO", "METRO", "AA", METRO_PATRON,
+	c = metro_kiosk();
+	r = e2e_ask(c, e2e_req(SIP2_CHECKOUT, "AO", "METRO", "AA", METRO_PATRON,
 	    "AB", METRO_ITEM, "AC", "", "AD", METRO_PIN, NULL));
 	assert_code(r, SIP2_CHECKOUT_RESP);
 	sip2_msg_free(r);
-	r = ask(c, e2e_req(SIP2_CHECKIN, "AP", "MAIN", "AO", "METRO", "AB",
+	r = e2e_ask(c, e2e_req(SIP2_CHECKIN, "AP", "MAIN", "AO", "METRO", "AB",
 	    METRO_ITEM, "AC", "", NULL));
 	assert_code(r, SIP2_CHECKIN_RESP);
 	assert_string_equal(e2e_field(r, "AA"), METRO_PATRON);
@@ -1471,17 +1226,17 @@ test_log_holds_no_secrets(void **state)
 	    "AC", "", "AD", METRO_PIN, NULL);
 	assert_non_null(req);
 	sip2_msg_set_fixed(req, SIP2_FX_SUMMARY, "  Y       ");
-	r = ask(c, req);
+	r = e2e_ask(c, req);
 	assert_code(r, SIP2_PATRON_INFO_RESP);
 	assert_contains(e2e_field(r, "BD"), METRO_PATRON_ADDRESS);
 	sip2_msg_free(r);
-	r = ask(c, e2e_req(SIP2_FEE_PAID, "BV", "1.00", "AO", "METRO", "AA",
+	r = e2e_ask(c, e2e_req(SIP2_FEE_PAID, "BV", "1.00", "AO", "METRO", "AA",
 	    METRO_PATRON2, "AD", METRO_PIN2, "AC", "", NULL));
 	assert_code(r, SIP2_FEE_PAID_RESP);
 	sip2_msg_free(r);
 	e2e_close(c);
-	c = session(L_PLAIN, "district-desk", "district-desk-pw");
-	r = ask(c, e2e_req(SIP2_PATRON_STATUS, "AO", "DISTRICT", "AA",
+	c = e2e_session(&env, L_PLAIN, "district-desk", "district-desk-pw");
+	r = e2e_ask(c, e2e_req(SIP2_PATRON_STATUS, "AO", "DISTRICT", "AA",
 	    DISTRICT_PATRON, "AC", "", "AD", DISTRICT_PIN, NULL));
 	assert_code(r, SIP2_PATRON_STATUS_RESP);
 	sip2_msg_free(r);
@@ -1491,24 +1246,7 @@ test_log_holds_no_secrets(void **state)
 	text = e2e_file_read(env.log, 0);
 	assert_non_null(text);
 	assert_contains(text, "msg=checkin");
-	for (i = 0; secrets[i] != NULL; i++)
-		if (strstr(text, secrets[i]) != NULL)
-			fail_msg("the log holds \"%s\"", secrets[i]);
-	for (i = 0; pins[i] != NULL; i++)
-		if (has_number(text, pins[i]))
-			fail_msg("the log holds the PIN %s", pins[i]);
-	for (line = text; line != NULL && *line != '\0'; line = next) {
-		if ((next = strchr(line, '\n')) != NULL)
-			*next++ = '\0';
-		for (i = 0; patrons[i] != NULL; i++) {
-			if (strstr(line, patrons[i]) == NULL)
-				continue;
-			for (j = 0; titles[j] != NULL; j++)
-				if (strstr(line, titles[j]) != NULL)
-					fail_msg("a patron next to a title: "
-					    "%s", line);
-		}
-	}
+	e2e_assert_private(text, secrets, pins, patrons, titles);
 	free(text);
 }
 
