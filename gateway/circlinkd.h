@@ -16,6 +16,7 @@
 
 #include "sip2.h"
 #include "ncip.h"
+#include "policy.h"
 
 #define CONF_NAME_MAX		64
 #define CONF_PIN_LEN		32	/* SHA-256 fingerprint */
@@ -131,6 +132,20 @@ struct conf_backend {
 #define NCIP_CALLER_AGENCY	0x02	/* FromAgencyAuthentication */
 #define NCIP_CALLER_CERT	0x04	/* a pinned client certificate */
 
+/*
+ * One partner's terms toward another (agreement PARTNER { ... } in its
+ * block): half of the agreement between the two, which is active when the
+ * other partner's file accepts it too.
+ */
+struct conf_agreement {
+	TAILQ_ENTRY(conf_agreement) entry;
+	char		*file;
+	int		 line;
+	char		*partner;	/* the other partner's id */
+	struct policy_terms terms;
+};
+TAILQ_HEAD(conf_agreements, conf_agreement);
+
 /* One partner library system. */
 struct conf_partner {
 	TAILQ_ENTRY(conf_partner) entry;
@@ -154,6 +169,7 @@ struct conf_partner {
 	uint8_t		 ncip_pins[4][CONF_PIN_LEN];	/* client certs */
 	int		 ncip_npins;
 	int		 ncip_auth;	/* NCIP_CALLER_*, all required */
+	struct conf_agreements agreements;	/* its terms toward others */
 };
 TAILQ_HEAD(conf_partners, conf_partner);
 
@@ -182,6 +198,9 @@ struct conf	*conf_load(const char *, char *, size_t);
 void		 conf_free(struct conf *);
 struct conf_partner *conf_partner_find(const struct conf *, const char *);
 struct conf_terminal *conf_terminal_find(const struct conf *, const char *);
+/* Return a partner's terms toward the partner with this id, or NULL. */
+struct conf_agreement *conf_agreement_find(const struct conf_partner *,
+		    const char *);
 /* Return 1 if two backends are configured the same, so a pool can stay. */
 int		 conf_backend_same(const struct conf_backend *,
 		    const struct conf_backend *);

@@ -102,11 +102,18 @@ struct keyword {
 #define KW_MAIN		0x02	/* only in the main file */
 #define KW_NAME		0x04	/* a short name sent in SIP2 fields */
 #define KW_SECRET	0x08	/* never echo the value */
+#define KW_NOCASE	0x10	/* list values that differ in case are one */
 
 #define MEMBER(obj, off, type)	((type *)(void *)((char *)(obj) + (off)))
 
+static int	 conf_verr(struct parser *, const char *, int, const char *,
+		    va_list)
+		    __attribute__((__format__(__printf__, 4, 0)));
 static int	 conf_err(struct parser *, int, const char *, ...)
 		    __attribute__((__format__(__printf__, 3, 4)));
+static int	 conf_err_at(struct parser *, const char *, int, const char *,
+		    ...)
+		    __attribute__((__format__(__printf__, 4, 5)));
 static const char *tok_describe(const struct token *, char *, size_t);
 static int	 lex(struct parser *, struct token *);
 static int	 lex_word(struct parser *, struct token *);
@@ -114,6 +121,7 @@ static int	 lex_string(struct parser *, struct token *);
 static int	 next(struct parser *);
 static void	 unget(struct parser *);
 static int	 end_statement(struct parser *, const struct keyword *);
+static int	 next_value(struct parser *);
 static int	 get_value(struct parser *, const struct keyword *);
 static int	 parse_uint(const char *, long long, long long *);
 static int	 get_number(struct parser *, const struct keyword *,
@@ -199,6 +207,19 @@ static int	 kw_backend(struct parser *, void *, const struct keyword *,
 		    int);
 static int	 kw_terminal(struct parser *, void *, const struct keyword *,
 		    int);
+static int	 kw_agreement(struct parser *, void *, const struct keyword *,
+		    int);
+static int	 kw_names(struct parser *, void *, const struct keyword *,
+		    int);
+static int	 kw_withhold(struct parser *, void *, const struct keyword *,
+		    int);
+static int	 kw_history(struct parser *, void *, const struct keyword *,
+		    int);
+static int	 kw_limit(struct parser *, void *, const struct keyword *,
+		    int);
+static int	 agreement_check(struct parser *, struct conf_agreement *,
+		    const int *);
+static int	 agreements_check(struct parser *);
 static int	 listener_check(struct parser *, struct conf_listener *,
 		    const int *);
 static int	 backend_check(struct parser *, struct conf_backend *, int,
@@ -270,6 +291,37 @@ static const struct keyword partner_keywords[] = {
 	    0, 0 },
 	{ "ncip-client-pin", kw_ncip_pin, 0, 0, KW_MULTI, 0, 0 },
 	{ "ncip-auth", kw_ncip_auth, 0, 0, 0, 0, 0 },
+	{ "agreement", kw_agreement, 0, 0, KW_MULTI, 0, 0 },
+	{ NULL, NULL, 0, 0, 0, 0, 0 }
+};
+
+/* agreement PARTNER { ... }: one partner's terms toward another. */
+static const struct keyword agreement_keywords[] = {
+	{ "accept", kw_bool, offsetof(struct policy_terms, accept), 0, 0,
+	    0, 0 },
+	{ "exclude-class", kw_names, offsetof(struct policy_terms, exclude),
+	    offsetof(struct policy_terms, nexclude), KW_MULTI | KW_NOCASE,
+	    0, POLICY_CLASS_MAX },
+	{ "withhold", kw_withhold, 0, 0, KW_MULTI, 0, 0 },
+	{ "history", kw_history, 0, 0, 0, 0, 0 },
+	{ "withhold-collection", kw_names,
+	    offsetof(struct policy_terms, withhold_collection),
+	    offsetof(struct policy_terms, nwithhold_collection),
+	    KW_MULTI | KW_NOCASE, 0, POLICY_WITHHOLD_MAX },
+	{ "withhold-item-type", kw_names,
+	    offsetof(struct policy_terms, withhold_type),
+	    offsetof(struct policy_terms, nwithhold_type),
+	    KW_MULTI | KW_NOCASE, 0, POLICY_WITHHOLD_MAX },
+	{ "withhold-location", kw_names,
+	    offsetof(struct policy_terms, withhold_location),
+	    offsetof(struct policy_terms, nwithhold_location),
+	    KW_MULTI | KW_NOCASE, 0, POLICY_WITHHOLD_MAX },
+	{ "link-accounts", kw_bool, offsetof(struct policy_terms, link), 0, 0,
+	    0, 0 },
+	{ "link-classes", kw_names, offsetof(struct policy_terms, link_classes),
+	    offsetof(struct policy_terms, nlink_classes), KW_MULTI | KW_NOCASE,
+	    0, POLICY_CLASS_MAX },
+	{ "limit", kw_limit, 0, 0, KW_MULTI, 0, 0 },
 	{ NULL, NULL, 0, 0, 0, 0, 0 }
 };
 
@@ -426,6 +478,19 @@ static const struct name_bits perm_names[] = {
 	{ "user-id", 0 },
 	{ "authentication", 1 },
 	{ NULL, 0 }
+}, field_names[] = {
+	{ "name", POLICY_F_NAME },
+	{ "address", POLICY_F_ADDRESS },
+	{ "phone", POLICY_F_PHONE },
+	{ "email", POLICY_F_EMAIL },
+	{ "birth-date", POLICY_F_BIRTH },
+	{ "other", POLICY_F_OTHER },
+	{ "all", POLICY_F_ALL },
+	{ NULL, 0 }
+}, history_names[] = {
+	{ "counts", 0 },
+	{ "titles", 1 },
+	{ NULL, 0 }
 }, term_names[] = {
 	{ "cr", SIP2_TERM_CR },
 	{ "crlf", SIP2_TERM_CRLF },
@@ -440,23 +505,45 @@ static const char *const facility_names[] = {
 
 /* Record the first error as "file:line: what"; always returns -1. */
 static int
-conf_err(struct parser *p, int line, const char *fmt, ...)
+conf_verr(struct parser *p, const char *file, int line, const char *fmt,
+    va_list ap)
 {
-	va_list	 ap;
 	char	 msg[512];
 
 	if (p->err == NULL || p->errlen == 0)
 		return (-1);
-	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (p->file == NULL)
+	if (file == NULL)
 		snprintf(p->err, p->errlen, "%s", msg);
 	else if (line > 0)
-		snprintf(p->err, p->errlen, "%s:%d: %s", p->file->name, line,
-		    msg);
+		snprintf(p->err, p->errlen, "%s:%d: %s", file, line, msg);
 	else
-		snprintf(p->err, p->errlen, "%s: %s", p->file->name, msg);
+		snprintf(p->err, p->errlen, "%s: %s", file, msg);
+	return (-1);
+}
+
+/* An error in the file being read. */
+static int
+conf_err(struct parser *p, int line, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	conf_verr(p, p->file != NULL ? p->file->name : NULL, line, fmt, ap);
+	va_end(ap);
+	return (-1);
+}
+
+/* An error found once every file is read, in a file read before. */
+static int
+conf_err_at(struct parser *p, const char *file, int line, const char *fmt,
+    ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	conf_verr(p, file, line, fmt, ap);
+	va_end(ap);
 	return (-1);
 }
 
@@ -647,6 +734,32 @@ get_value(struct parser *p, const struct keyword *k)
 	if (p->tok.type == TOK_WORD || p->tok.type == TOK_STRING)
 		return (0);
 	return (conf_err(p, p->tok.line, "\"%s\" needs a value", k->name));
+}
+
+/*
+ * Read the next of the values that end a statement into p->tok: 1 for a
+ * value, 0 at the end of the statement (a closing brace is put back).
+ */
+static int
+next_value(struct parser *p)
+{
+	char	 buf[64];
+
+	if (next(p) == -1)
+		return (-1);
+	switch (p->tok.type) {
+	case TOK_WORD:
+	case TOK_STRING:
+		return (1);
+	case TOK_CLOSE:
+		unget(p);
+		return (0);
+	case TOK_OPEN:
+		return (conf_err(p, p->tok.line, "unexpected %s",
+		    tok_describe(&p->tok, buf, sizeof(buf))));
+	default:
+		return (0);
+	}
 }
 
 /* Parse a decimal number without sign; -1 if s is not one or over max. */
@@ -929,14 +1042,19 @@ static int
 list_add(struct parser *p, const struct keyword *k, char **list, int *n,
     const char *value)
 {
-	int	 i;
+	int	 i, same;
 
 	if (check_name(p, k, value) == -1)
 		return (-1);
-	for (i = 0; i < *n; i++)
-		if (strcmp(list[i], value) == 0)
+	for (i = 0; i < *n; i++) {
+		if (k->flags & KW_NOCASE)
+			same = strcasecmp(list[i], value) == 0;
+		else
+			same = strcmp(list[i], value) == 0;
+		if (same)
 			return (conf_err(p, p->tok.line, "\"%s\": \"%s\" is "
 			    "listed twice", k->name, value));
+	}
 	if (*n >= k->max)
 		return (conf_err(p, p->tok.line, "too many \"%s\" (at most "
 		    "%lld)", k->name, k->max));
@@ -1318,15 +1436,11 @@ static int
 get_name_set(struct parser *p, const struct keyword *k, int line,
     const struct name_bits *table, int *out)
 {
-	int	 bits, all = 0, n = 0;
+	int	 bits, all = 0, n = 0, more;
 
-	for (;;) {
-		if (next(p) == -1)
+	while ((more = next_value(p)) != 0) {
+		if (more == -1)
 			return (-1);
-		if (p->tok.type == TOK_CLOSE)
-			unget(p);
-		if (p->tok.type != TOK_WORD && p->tok.type != TOK_STRING)
-			break;
 		NAME_LOOKUP(table, p, k, bits);
 		all |= bits;
 		n++;
@@ -1682,6 +1796,7 @@ kw_partner(struct parser *p, void *obj, const struct keyword *k, int line)
 		    "at %s:%d", other->id, other->file, other->line));
 	if ((pa = calloc(1, sizeof(*pa))) == NULL)
 		return (conf_err(p, line, "out of memory"));
+	TAILQ_INIT(&pa->agreements);
 	TAILQ_INSERT_TAIL(&conf->partners, pa, entry);
 	if ((pa->file = strdup(p->file->name)) == NULL ||
 	    (pa->id = strdup(p->tok.text)) == NULL)
@@ -1948,6 +2063,193 @@ kw_terminal(struct parser *p, void *obj, const struct keyword *k, int line)
 	return (end_statement(p, k));
 }
 
+/* agreement PARTNER { ... }: this partner's terms toward another. */
+static int
+kw_agreement(struct parser *p, void *obj, const struct keyword *k, int line)
+{
+	struct conf_partner	*pa = obj;
+	struct conf_agreement	*a;
+	int			 seen[CONF_KW_MAX];
+	char			 buf[64];
+
+	if (get_value(p, k) == -1)
+		return (-1);
+	if (check_name(p, k, p->tok.text) == -1)
+		return (-1);
+	if (strcmp(p->tok.text, pa->id) == 0)
+		return (conf_err(p, line, "partner \"%s\" cannot have an "
+		    "agreement with itself", pa->id));
+	if ((a = conf_agreement_find(pa, p->tok.text)) != NULL)
+		return (conf_err(p, line, "agreement \"%s\" is already "
+		    "defined at %s:%d", a->partner, a->file, a->line));
+	if ((a = calloc(1, sizeof(*a))) == NULL)
+		return (conf_err(p, line, "out of memory"));
+	policy_terms_init(&a->terms);
+	TAILQ_INSERT_TAIL(&pa->agreements, a, entry);
+	if ((a->file = strdup(p->file->name)) == NULL ||
+	    (a->partner = strdup(p->tok.text)) == NULL)
+		return (conf_err(p, line, "out of memory"));
+	a->line = line;
+
+	if (next(p) == -1)
+		return (-1);
+	if (p->tok.type != TOK_OPEN)
+		return (conf_err(p, p->tok.line, "expected \"{\" after "
+		    "agreement \"%s\", not %s", a->partner,
+		    tok_describe(&p->tok, buf, sizeof(buf))));
+	if (parse_body(p, agreement_keywords, &a->terms, line, seen) == -1)
+		return (-1);
+	if (agreement_check(p, a, seen) == -1)
+		return (-1);
+	return (end_statement(p, k));
+}
+
+/*
+ * The handshake is explicit: a block says whether it accepts.  Listing
+ * the classes that may have accounts implies that some may.
+ */
+static int
+agreement_check(struct parser *p, struct conf_agreement *a, const int *seen)
+{
+	int	 at;
+
+	if (seen_line(agreement_keywords, seen, "accept") == 0)
+		return (conf_err(p, a->line, "agreement \"%s\" needs \"accept "
+		    "yes\" or \"accept no\"", a->partner));
+	if ((at = seen_line(agreement_keywords, seen, "link-classes")) == 0)
+		return (0);
+	if (seen_line(agreement_keywords, seen, "link-accounts") != 0 &&
+	    !a->terms.link)
+		return (conf_err(p, at, "\"link-classes\" contradicts "
+		    "\"link-accounts no\""));
+	a->terms.link = 1;
+	return (0);
+}
+
+/*
+ * An agreement names a partner that may be defined in a file read later,
+ * so the names are checked once every file is read.
+ */
+static int
+agreements_check(struct parser *p)
+{
+	struct conf_partner	*pa;
+	struct conf_agreement	*a;
+
+	TAILQ_FOREACH(pa, &p->conf->partners, entry)
+		TAILQ_FOREACH(a, &pa->agreements, entry)
+			if (conf_partner_find(p->conf, a->partner) == NULL)
+				return (conf_err_at(p, a->file, a->line,
+				    "agreement \"%s\": no partner \"%s\" is "
+				    "defined", a->partner, a->partner));
+	return (0);
+}
+
+/* One or more names on the keyword's line, each added to a bounded list. */
+static int
+kw_names(struct parser *p, void *obj, const struct keyword *k, int line)
+{
+	int	 n = 0, more;
+
+	while ((more = next_value(p)) != 0) {
+		if (more == -1)
+			return (-1);
+		if (list_add(p, k, MEMBER(obj, k->off, char *),
+		    MEMBER(obj, k->off2, int), p->tok.text) == -1)
+			return (-1);
+		n++;
+	}
+	if (n == 0)
+		return (conf_err(p, line, "\"%s\" needs a value", k->name));
+	return (0);
+}
+
+/* withhold takes one or more patron fields; they add up. */
+static int
+kw_withhold(struct parser *p, void *obj, const struct keyword *k, int line)
+{
+	struct policy_terms	*t = obj;
+	int			 bits;
+
+	if (get_name_set(p, k, line, field_names, &bits) == -1)
+		return (-1);
+	t->withheld |= bits;
+	return (0);
+}
+
+static int
+kw_history(struct parser *p, void *obj, const struct keyword *k, int line)
+{
+	struct policy_terms	*t = obj;
+
+	if (get_value(p, k) == -1)
+		return (-1);
+	NAME_LOOKUP(history_names, p, k, t->titles);
+	return (end_statement(p, k));
+}
+
+/* limit class CLASS [loans N] [holds N]: at least one of the two. */
+static int
+kw_limit(struct parser *p, void *obj, const struct keyword *k, int line)
+{
+	static const struct keyword counts[] = {
+		{ "loans", NULL, offsetof(struct policy_limit, loans), 0, 0,
+		    0, 100000 },
+		{ "holds", NULL, offsetof(struct policy_limit, holds), 0, 0,
+		    0, 100000 },
+	};
+	struct policy_terms	*t = obj;
+	struct policy_limit	*l;
+	long long		 v;
+	size_t			 i;
+	int			 j, more, seen[2] = { 0, 0 };
+	char			 buf[64];
+
+	if (next(p) == -1)
+		return (-1);
+	if (p->tok.type != TOK_WORD || strcmp(p->tok.text, "class") != 0)
+		return (conf_err(p, p->tok.line, "expected \"class\" after "
+		    "\"limit\", not %s", tok_describe(&p->tok, buf,
+		    sizeof(buf))));
+	if (get_value(p, k) == -1 || check_name(p, k, p->tok.text) == -1)
+		return (-1);
+	for (j = 0; j < t->nlimits; j++)
+		if (strcasecmp(t->limits[j].pclass, p->tok.text) == 0)
+			return (conf_err(p, p->tok.line, "\"limit\": class "
+			    "\"%s\" is limited twice", p->tok.text));
+	if (t->nlimits >= POLICY_LIMIT_MAX)
+		return (conf_err(p, p->tok.line, "too many \"limit\" (at most "
+		    "%d)", POLICY_LIMIT_MAX));
+	l = &t->limits[t->nlimits];
+	if ((l->pclass = strdup(p->tok.text)) == NULL)
+		return (conf_err(p, line, "out of memory"));
+	l->loans = l->holds = -1;
+	t->nlimits++;
+
+	while ((more = next_value(p)) != 0) {
+		if (more == -1)
+			return (-1);
+		for (i = 0; i < 2; i++)
+			if (strcmp(counts[i].name, p->tok.text) == 0)
+				break;
+		if (i == 2)
+			return (conf_err(p, p->tok.line, "\"limit\": expected "
+			    "\"loans\" or \"holds\", not %s",
+			    tok_describe(&p->tok, buf, sizeof(buf))));
+		if (seen[i])
+			return (conf_err(p, p->tok.line, "\"limit\": \"%s\" "
+			    "is given twice", counts[i].name));
+		seen[i] = 1;
+		if (get_number(p, &counts[i], &v) == -1)
+			return (-1);
+		*MEMBER(l, counts[i].off, long) = (long)v;
+	}
+	if (!seen[0] && !seen[1])
+		return (conf_err(p, line, "\"limit\" needs \"loans\" or "
+		    "\"holds\""));
+	return (0);
+}
+
 /*
  * Read the main file at path and the files it includes.  Returns the
  * configuration, or NULL with a message "file:line: what" in err.
@@ -1991,7 +2293,8 @@ conf_load(const char *path, char *err, size_t errlen)
 		conf_err(&p, 0, "out of memory");
 		goto fail;
 	}
-	if (parse_body(&p, top_keywords, conf, 0, seen) == -1)
+	if (parse_body(&p, top_keywords, conf, 0, seen) == -1 ||
+	    agreements_check(&p) == -1)
 		goto fail;
 
 	cfile_close(f);
@@ -2044,6 +2347,7 @@ conf_free(struct conf *conf)
 	struct conf_listener	*l;
 	struct conf_terminal	*t;
 	struct conf_partner	*pa;
+	struct conf_agreement	*a;
 	int			 i;
 
 	if (conf == NULL)
@@ -2096,6 +2400,13 @@ conf_free(struct conf *conf)
 			    strlen(pa->ncip_agency_auth));
 			free(pa->ncip_agency_auth);
 		}
+		while ((a = TAILQ_FIRST(&pa->agreements)) != NULL) {
+			TAILQ_REMOVE(&pa->agreements, a, entry);
+			free(a->file);
+			free(a->partner);
+			policy_terms_clear(&a->terms);
+			free(a);
+		}
 		free(pa);
 	}
 	free(conf->path);
@@ -2127,6 +2438,18 @@ conf_terminal_find(const struct conf *conf, const char *login)
 	TAILQ_FOREACH(t, &conf->terminals, entry)
 		if (t->login != NULL && strcmp(t->login, login) == 0)
 			return (t);
+	return (NULL);
+}
+
+/* Return a partner's terms toward the partner with this id, or NULL. */
+struct conf_agreement *
+conf_agreement_find(const struct conf_partner *pa, const char *id)
+{
+	struct conf_agreement	*a;
+
+	TAILQ_FOREACH(a, &pa->agreements, entry)
+		if (a->partner != NULL && strcmp(a->partner, id) == 0)
+			return (a);
 	return (NULL);
 }
 

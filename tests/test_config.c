@@ -27,6 +27,7 @@
 
 #include "circlinkd.h"
 #include "ncip.h"
+#include "policy.h"
 
 #ifndef CONF_FIXTURES
 #define CONF_FIXTURES	"tests/data/conf"
@@ -1389,6 +1390,307 @@ test_ncip_path_must_be_a_path(void **state)
 	    "\"-._~/\"");
 }
 
+static struct conf *
+load_agreements(void)
+{
+	struct conf	*conf;
+	char		 err[1024];
+
+	conf = conf_load(fx("agreement/circlinkd.conf"), err, sizeof(err));
+	if (conf == NULL)
+		fail_msg("%s", err);
+	return (conf);
+}
+
+static struct policy_terms *
+terms_of(struct conf *conf, const char *id, const char *toward)
+{
+	struct conf_partner	*pa = conf_partner_find(conf, id);
+	struct conf_agreement	*a;
+
+	assert_non_null(pa);
+	a = conf_agreement_find(pa, toward);
+	assert_non_null(a);
+	return (&a->terms);
+}
+
+static void
+test_agreement_demo_terms(void **state)
+{
+	struct conf		*conf = load_agreements();
+	struct conf_partner	*pa = conf_partner_find(conf, "metro");
+	struct conf_agreement	*a = TAILQ_FIRST(&pa->agreements);
+	struct policy_terms	*t;
+	char			 want[PATH_MAX];
+
+	/* metro toward district. */
+	assert_non_null(a);
+	expand("@/agreement/partners/metro.conf", want, sizeof(want));
+	assert_string_equal(a->file, want);
+	assert_int_equal(a->line, 7);
+	assert_string_equal(a->partner, "district");
+	t = &a->terms;
+	assert_int_equal(t->accept, 1);
+	assert_int_equal(t->nexclude, 1);
+	assert_string_equal(t->exclude[0], "JUVENILE");
+	assert_int_equal(t->withheld, POLICY_F_ADDRESS | POLICY_F_PHONE |
+	    POLICY_F_BIRTH);
+	assert_int_equal(t->titles, 1);
+	assert_int_equal(t->nwithhold_collection, 1);
+	assert_string_equal(t->withhold_collection[0], "ADULT-EXPLICIT");
+	assert_int_equal(t->nwithhold_type, 0);
+	assert_int_equal(t->nwithhold_location, 0);
+	/* link-classes alone lets those classes have accounts. */
+	assert_int_equal(t->link, 1);
+	assert_int_equal(t->nlink_classes, 1);
+	assert_string_equal(t->link_classes[0], "STUDENT");
+	assert_int_equal(t->nlimits, 1);
+	assert_string_equal(t->limits[0].pclass, "STUDENT");
+	assert_int_equal(t->limits[0].loans, 10);
+	assert_int_equal(t->limits[0].holds, -1);
+
+	/* district toward metro. */
+	t = terms_of(conf, "district", "metro");
+	assert_int_equal(t->accept, 1);
+	assert_int_equal(t->nexclude, 1);
+	assert_string_equal(t->exclude[0], "STAFF");
+	assert_int_equal(t->withheld, POLICY_F_ADDRESS | POLICY_F_PHONE |
+	    POLICY_F_BIRTH);
+	assert_int_equal(t->titles, 0);
+	assert_int_equal(t->link, 0);
+	assert_int_equal(t->nlimits, 0);
+	conf_free(conf);
+}
+
+static void
+test_agreement_every_keyword(void **state)
+{
+	struct conf		*conf = load_agreements();
+	struct policy_terms	*t = terms_of(conf, "metro", "county");
+
+	assert_int_equal(t->accept, 0);
+	assert_int_equal(t->nexclude, 3);
+	assert_string_equal(t->exclude[0], "STAFF");
+	assert_string_equal(t->exclude[1], "Juvenile");
+	assert_string_equal(t->exclude[2], "ADULT-RESTRICTED");
+	/* withhold lines add up. */
+	assert_int_equal(t->withheld, POLICY_F_NAME | POLICY_F_EMAIL |
+	    POLICY_F_OTHER);
+	assert_int_equal(t->titles, 0);		/* counts unless told */
+	assert_int_equal(t->nwithhold_collection, 2);
+	assert_string_equal(t->withhold_collection[0], "LOCAL-*");
+	assert_string_equal(t->withhold_collection[1], "ARCHIVE");
+	assert_int_equal(t->nwithhold_type, 1);
+	assert_string_equal(t->withhold_type[0], "DVD");
+	assert_int_equal(t->nwithhold_location, 2);
+	assert_string_equal(t->withhold_location[0], "EAST");
+	assert_string_equal(t->withhold_location[1], "RARE*");
+	assert_int_equal(t->link, 1);
+	assert_int_equal(t->nlink_classes, 2);
+	assert_string_equal(t->link_classes[1], "SENIOR");
+	assert_int_equal(t->nlimits, 2);
+	assert_string_equal(t->limits[0].pclass, "ADULT");
+	assert_int_equal(t->limits[0].loans, 20);
+	assert_int_equal(t->limits[0].holds, 5);
+	assert_string_equal(t->limits[1].pclass, "senior");
+	assert_int_equal(t->limits[1].loans, -1);
+	assert_int_equal(t->limits[1].holds, 0);
+	conf_free(conf);
+}
+
+static void
+test_agreement_defaults(void **state)
+{
+	struct conf		*conf = load_agreements();
+	struct policy_terms	*t = terms_of(conf, "county", "metro");
+	struct conf_partner	*pa;
+
+	assert_int_equal(t->accept, 1);
+	assert_int_equal(t->nexclude, 0);
+	assert_int_equal(t->withheld, 0);
+	assert_int_equal(t->titles, 0);
+	assert_int_equal(t->nwithhold_collection, 0);
+	assert_int_equal(t->link, 0);
+	assert_int_equal(t->nlink_classes, 0);
+	assert_int_equal(t->nlimits, 0);
+
+	pa = conf_partner_find(conf, "county");
+	assert_null(conf_agreement_find(pa, "district"));
+	assert_null(conf_agreement_find(pa, "county"));
+	pa = conf_partner_find(conf, "ebooks");
+	assert_true(TAILQ_EMPTY(&pa->agreements));
+	assert_null(conf_agreement_find(pa, "metro"));
+	/* Older fixtures have none either. */
+	conf_free(conf);
+	conf = load_good();
+	assert_true(TAILQ_EMPTY(&conf_partner_find(conf,
+	    "metro")->agreements));
+	conf_free(conf);
+}
+
+/* The terms as read decide as the demo says: the two files together. */
+static void
+test_agreement_terms_drive_the_policy(void **state)
+{
+	struct conf		*conf = load_agreements();
+	struct policy_agreement	 ag;
+	struct policy_decision	 dec;
+	struct policy_request	 req;
+	struct policy_patron	 pt = { "district", "STUDENT", 0, 0, 0, 0 };
+	struct policy_item	 it = { "metro", "ADULT-EXPLICIT", "book",
+				    "MAIN" };
+	struct policy_share	 share;
+
+	memset(&ag, 0, sizeof(ag));
+	ag.side[0].id = "metro";
+	ag.side[0].name = conf_partner_find(conf, "metro")->name;
+	ag.side[0].terms = terms_of(conf, "metro", "district");
+	ag.side[1].id = "district";
+	ag.side[1].name = conf_partner_find(conf, "district")->name;
+	ag.side[1].terms = terms_of(conf, "district", "metro");
+	assert_int_equal(policy_active(&ag), 1);
+
+	memset(&req, 0, sizeof(req));
+	req.op = POLICY_OP_CHECKOUT;
+	req.serving = "metro";
+	req.patron = &pt;
+	req.item = &it;
+	assert_int_equal(policy_check(&ag, 1, &req, &dec), 0);
+	assert_string_equal(dec.message, "Metro Public Library does not lend "
+	    "this collection to Metro Unified School District patrons.");
+	it.collection = "ADULT-FIC";
+	assert_int_equal(policy_check(&ag, 1, &req, &dec), 1);
+	pt.loans = 10;
+	assert_int_equal(policy_check(&ag, 1, &req, &dec), 0);
+	assert_int_equal(dec.reason, POLICY_E_LOAN_LIMIT);
+	pt.pclass = "STAFF";
+	assert_int_equal(policy_check(&ag, 1, &req, &dec), 0);
+	assert_int_equal(dec.reason, POLICY_E_CLASS_EXCLUDED);
+	assert_int_equal(policy_share(&ag, 1, "district", "metro", &share,
+	    &dec), 1);
+	assert_int_equal(share.titles, 0);
+	assert_int_equal(policy_share(&ag, 1, "metro", "district", &share,
+	    &dec), 1);
+	assert_int_equal(share.titles, 1);
+	conf_free(conf);
+}
+
+static void
+test_agreement_with_itself(void **state)
+{
+	expect_error("bad/agreement-self.conf", "@/bad/agreement-self.conf:4: "
+	    "partner \"metro\" cannot have an agreement with itself");
+}
+
+static void
+test_agreement_twice(void **state)
+{
+	expect_error("bad/agreement-twice.conf",
+	    "@/bad/agreement-twice.conf:7: agreement \"district\" is already "
+	    "defined at @/bad/agreement-twice.conf:4");
+}
+
+static void
+test_agreement_unknown_partner(void **state)
+{
+	/* Named by the file and line of the block, not the main file. */
+	expect_error("bad/agreement-unknown.conf",
+	    "@/bad/partners/agreement.conf:5: agreement \"distrct\": no "
+	    "partner \"distrct\" is defined");
+}
+
+static void
+test_agreement_needs_accept(void **state)
+{
+	expect_error("bad/agreement-no-accept.conf",
+	    "@/bad/agreement-no-accept.conf:4: agreement \"district\" needs "
+	    "\"accept yes\" or \"accept no\"");
+}
+
+static void
+test_agreement_unknown_field(void **state)
+{
+	expect_error("bad/agreement-field.conf",
+	    "@/bad/agreement-field.conf:6: \"withhold\": unknown value "
+	    "\"shoe-size\"");
+}
+
+static void
+test_agreement_bad_history(void **state)
+{
+	expect_error("bad/agreement-history.conf",
+	    "@/bad/agreement-history.conf:6: \"history\": unknown value "
+	    "\"some\"");
+}
+
+static void
+test_agreement_bad_limits(void **state)
+{
+	expect_error("bad/agreement-limit.conf",
+	    "@/bad/agreement-limit.conf:6: \"limit\" needs \"loans\" or "
+	    "\"holds\"");
+	expect_error("bad/agreement-limit-word.conf",
+	    "@/bad/agreement-limit-word.conf:6: \"limit\": expected \"loans\" "
+	    "or \"holds\", not \"fines\"");
+	expect_error("bad/agreement-limit-class.conf",
+	    "@/bad/agreement-limit-class.conf:6: expected \"class\" after "
+	    "\"limit\", not \"STUDENT\"");
+	expect_error("bad/agreement-limit-twice.conf",
+	    "@/bad/agreement-limit-twice.conf:7: \"limit\": class "
+	    "\"student\" is limited twice");
+	expect_error("bad/agreement-limit-range.conf",
+	    "@/bad/agreement-limit-range.conf:6: \"loans\": 1000001 is out of "
+	    "range (0-100000)");
+}
+
+static void
+test_agreement_link_contradiction(void **state)
+{
+	expect_error("bad/agreement-link.conf",
+	    "@/bad/agreement-link.conf:7: \"link-classes\" contradicts "
+	    "\"link-accounts no\"");
+}
+
+static void
+test_agreement_class_listed_twice(void **state)
+{
+	expect_error("bad/agreement-class-twice.conf",
+	    "@/bad/agreement-class-twice.conf:7: \"exclude-class\": \"staff\" "
+	    "is listed twice");
+}
+
+static void
+test_agreement_without_block(void **state)
+{
+	expect_error("bad/agreement-no-block.conf",
+	    "@/bad/agreement-no-block.conf:4: expected \"{\" after agreement "
+	    "\"district\", not end of line");
+}
+
+static void
+test_agreement_partner_keyword_inside(void **state)
+{
+	expect_error("bad/agreement-keyword.conf",
+	    "@/bad/agreement-keyword.conf:6: unknown keyword \"location\"");
+}
+
+static void
+test_agreement_list_needs_a_value(void **state)
+{
+	static const char text[] =
+	    "partner m {\n"
+	    "\tinstitution M\n"
+	    "\tagreement d {\n"
+	    "\t\taccept yes\n"
+	    "\t\twithhold-location\n"
+	    "\t}\n"
+	    "}\n";
+
+	write_file("empty-list.conf", text, sizeof(text) - 1);
+	expect_error("empty-list.conf", "@/empty-list.conf:5: "
+	    "\"withhold-location\" needs a value");
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -1483,6 +1785,22 @@ main(void)
 		T(test_ncip_version1_without_namespace),
 		T(test_ncip_backend_refuses_sip2_settings),
 		T(test_ncip_path_must_be_a_path),
+		T(test_agreement_demo_terms),
+		T(test_agreement_every_keyword),
+		T(test_agreement_defaults),
+		T(test_agreement_terms_drive_the_policy),
+		T(test_agreement_with_itself),
+		T(test_agreement_twice),
+		T(test_agreement_unknown_partner),
+		T(test_agreement_needs_accept),
+		T(test_agreement_unknown_field),
+		T(test_agreement_bad_history),
+		T(test_agreement_bad_limits),
+		T(test_agreement_link_contradiction),
+		T(test_agreement_class_listed_twice),
+		T(test_agreement_without_block),
+		T(test_agreement_partner_keyword_inside),
+		T(test_agreement_list_needs_a_value),
 	};
 
 	return (cmocka_run_group_tests_name("config", tests, NULL, NULL));
