@@ -97,20 +97,25 @@ circ_from_sip2(struct circ_req *req, struct sip2_msg *msg)
 
 /*
  * Decide which partner serves a request: an item-centred request for
- * another partner's item goes to its owner, everything else to the
- * terminal's own partner.
+ * another partner's item goes to its owner, as far as their agreement
+ * allows; everything else to the terminal's own partner.
  */
 struct conf_partner *
 circ_route(const struct conf *conf, const struct circ_req *req,
-    struct conf_partner *home)
+    struct conf_partner *home, struct policy_decision *dec)
 {
-	struct conf_partner	*p;
+	struct conf_partner	*p = home;
 
 	if (req->op->flags & CIRC_F_BY_ITEM) {
-		if ((p = route_item(conf, req->item)) != NULL)
-			return (p);
+		if ((p = route_item(conf, req->item)) == NULL)
+			p = home;
 	}
-	return (home);
+	if (p != home && !agreement_route(req, home, p, dec)) {
+		log_info("policy event=deny audit=%s op=%s serving=%s to=%s",
+		    dec->audit, req->op->name, home->id, p->id);
+		return (NULL);
+	}
+	return (p);
 }
 
 /* A chunk of arena memory; the arena is a list of them. */

@@ -23,11 +23,8 @@
 #include <openssl/crypto.h>
 
 #include "circlinkd.h"
+#include "control.h"
 #include "ncip.h"
-
-#ifndef CIRCLINKD_CONF
-#define CIRCLINKD_CONF	SYSCONFDIR "/circlink/circlinkd.conf"
-#endif
 
 static struct gateway	 gateway;
 struct gateway		*gw = &gateway;
@@ -35,7 +32,8 @@ struct gateway		*gw = &gateway;
 static void	 usage(void) __attribute__((noreturn));
 static void	 gateway_sighup(evutil_socket_t, short, void *);
 static void	 gateway_sigterm(evutil_socket_t, short, void *);
-static void	 gateway_drop_privileges(const struct conf *);
+static void	 gateway_owner(const struct conf *, uid_t *, gid_t *);
+static void	 gateway_drop_privileges(const struct conf *, uid_t, gid_t);
 static void	 gateway_raise_nofile(void);
 
 static void
@@ -51,6 +49,8 @@ main(int argc, char *argv[])
 	struct event	*ev_hup, *ev_term, *ev_int;
 	struct conf	*conf;
 	char		 err[1024];
+	uid_t		 uid;
+	gid_t		 gid;
 	int		 ch, check = 0, verbose = 0;
 
 	gw->conf_path = CIRCLINKD_CONF;
@@ -97,9 +97,15 @@ main(int argc, char *argv[])
 	TAILQ_INIT(&gw->partners);
 	if (worker_start(gw->base) == -1)
 		fatal("worker thread");
+	if (agreement_open(conf->state_dir, err, sizeof(err)) == -1)
+		fatalx("%s", err);
 	if (gateway_apply(conf, err, sizeof(err)) == -1)
 		fatalx("%s", err);
-	gateway_drop_privileges(conf);
+	gateway_owner(conf, &uid, &gid);
+	if (control_open(gw->base, conf->state_dir, uid, gid, err,
+	    sizeof(err)) == -1)
+		fatalx("%s", err);
+	gateway_drop_privileges(conf, uid, gid);
 
 	ev_hup = evsignal_new(gw->base, SIGHUP, gateway_sighup, NULL);
 	ev_term = evsignal_new(gw->base, SIGTERM, gateway_sigterm, NULL);
@@ -115,6 +121,7 @@ main(int argc, char *argv[])
 	event_base_dispatch(gw->base);
 
 	log_info("stopped");
+	control_close();
 	event_free(ev_hup);
 	event_free(ev_term);
 	event_free(ev_int);
@@ -202,6 +209,10 @@ gateway_apply(struct conf *conf, char *err, size_t errlen)
 	if (gw->conf != NULL)
 		conf_free(gw->conf);
 	gw->conf = conf;
+	if (conf == NULL)
+		agreement_close();
+	else if (agreement_apply(conf) == -1)
+		fatalx("out of memory");
 	if (conf != NULL)
 		log_set(conf->log_level, conf->trace);
 	return (0);
@@ -210,20 +221,26 @@ gateway_apply(struct conf *conf, char *err, size_t errlen)
 static void
 gateway_sighup(evutil_socket_t sig, short ev, void *arg)
 {
+	char	 err[1024];
+
+	if (gateway_reload(err, sizeof(err)) == -1)
+		log_warnx("reload failed, configuration kept: %s", err);
+}
+
+int
+gateway_reload(char *err, size_t errlen)
+{
 	struct conf	*conf;
-	char		 err[1024];
 
 	log_info("reloading %s", gw->conf_path);
-	if ((conf = conf_load(gw->conf_path, err, sizeof(err))) == NULL) {
-		log_warnx("reload failed, configuration kept: %s", err);
-		return;
-	}
-	if (gateway_apply(conf, err, sizeof(err)) == -1) {
-		log_warnx("reload failed, configuration kept: %s", err);
+	if ((conf = conf_load(gw->conf_path, err, errlen)) == NULL)
+		return (-1);
+	if (gateway_apply(conf, err, errlen) == -1) {
 		conf_free(conf);
-		return;
+		return (-1);
 	}
 	log_info("reloaded");
+	return (0);
 }
 
 static void
@@ -245,26 +262,39 @@ gateway_sigterm(evutil_socket_t sig, short ev, void *arg)
 	event_base_loopexit(gw->base, &grace);
 }
 
-/* After binding, a daemon started as root continues as its own user. */
+/*
+ * The user and group a daemon started as root continues as, for the files
+ * it makes before; -1 when it stays who it is.
+ */
 static void
-gateway_drop_privileges(const struct conf *conf)
+gateway_owner(const struct conf *conf, uid_t *uid, gid_t *gid)
 {
 	struct passwd	*pw;
 	struct group	*gr;
-	gid_t		 gid;
 
+	*uid = (uid_t)-1;
+	*gid = (gid_t)-1;
 	if (geteuid() != 0 || conf->user == NULL)
 		return;
 	if ((pw = getpwnam(conf->user)) == NULL)
 		fatalx("user %s does not exist", conf->user);
-	gid = pw->pw_gid;
+	*uid = pw->pw_uid;
+	*gid = pw->pw_gid;
 	if (conf->group != NULL) {
 		if ((gr = getgrnam(conf->group)) == NULL)
 			fatalx("group %s does not exist", conf->group);
-		gid = gr->gr_gid;
+		*gid = gr->gr_gid;
 	}
+}
+
+/* After binding, a daemon started as root continues as its own user. */
+static void
+gateway_drop_privileges(const struct conf *conf, uid_t uid, gid_t gid)
+{
+	if (uid == (uid_t)-1)
+		return;
 	if (setgroups(1, &gid) == -1 || setresgid(gid, gid, gid) == -1 ||
-	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) == -1)
+	    setresuid(uid, uid, uid) == -1)
 		fatal("cannot drop privileges to %s", conf->user);
 	log_info("running as %s", conf->user);
 }

@@ -170,6 +170,7 @@ struct conf_partner {
 	int		 ncip_npins;
 	int		 ncip_auth;	/* NCIP_CALLER_*, all required */
 	struct conf_agreements agreements;	/* its terms toward others */
+	char		*admin_hash;	/* its administrator, for circlinkctl */
 };
 TAILQ_HEAD(conf_partners, conf_partner);
 
@@ -187,6 +188,11 @@ struct conf {
 	struct conf_partners partners;
 	struct conf_terminals terminals;
 };
+
+/* Where the daemon and its tools look for the main file by default. */
+#ifndef CIRCLINKD_CONF
+#define CIRCLINKD_CONF	SYSCONFDIR "/circlink/circlinkd.conf"
+#endif
 
 /* config.c */
 /*
@@ -374,6 +380,7 @@ enum circ_error {
 	CIRC_E_NEEDED_DATA,	/* the request lacks something */
 	CIRC_E_OFFLINE,
 	CIRC_E_TIMEOUT,
+	CIRC_E_NOT_ALLOWED,	/* the agreement forbids it; screen says */
 	CIRC_E_REFUSED,		/* anything else; the screen says what */
 };
 
@@ -475,8 +482,13 @@ void		*circ_alloc(struct circ_arena *, size_t);
 char		*circ_strdup(struct circ_arena *, const char *);
 const struct circ_op_info *circ_op_sip2(int);
 int		 circ_from_sip2(struct circ_req *, struct sip2_msg *);
+/*
+ * Return the partner that serves a request from a terminal or ILS of the
+ * given partner, or NULL when that is another partner and no agreement
+ * in force lets the request cross: the decision then says why.
+ */
 struct conf_partner *circ_route(const struct conf *, const struct circ_req *,
-		    struct conf_partner *);
+		    struct conf_partner *, struct policy_decision *);
 
 /* xlate_sip2.c */
 /*
@@ -712,7 +724,49 @@ int		 ncip_backend_up(const struct ncip_backend *);
 int		 ncip_backend_call(struct ncip_backend *, struct ncip_msg *,
 		    uint64_t, uint32_t, ncip_backend_cb, const char **);
 
+/* agreement.c */
+/* Called on the loop once a change is on record (0) or refused (-1). */
+typedef void	 (*agreement_cb)(int, const char *, void *);
+/*
+ * Read the revocations on record in the state directory.  Returns -1 with
+ * a message in err when the file cannot be read or is malformed.
+ */
+int		 agreement_open(const char *, char *, size_t);
+/*
+ * Make the agreements in force from a configuration, which must outlive
+ * them, and the revocations on record.  -1 on no memory.
+ */
+int		 agreement_apply(const struct conf *);
+void		 agreement_close(void);
+/* The agreements in force, *n of them; valid until the next apply. */
+const struct policy_agreement *agreement_list(size_t *);
+/* "active", or why not, written into buf; for status and logs. */
+const char	*agreement_state(const struct policy_agreement *, char *,
+		    size_t);
+/*
+ * May a request from partner from be carried to partner to?  Returns 1,
+ * or 0 with the decision saying why.
+ */
+int		 agreement_route(const struct circ_req *,
+		    const struct conf_partner *, const struct conf_partner *,
+		    struct policy_decision *);
+/*
+ * Revoke partner's acceptance of its agreement with other, or undo that
+ * (revoke 0), once cred matches the partner's admin-password-hash: the
+ * check and the durable write run on the worker, and cb runs on the loop
+ * when the change is in force, or refused (after a small random delay
+ * for a wrong credential).  Returns -1 with a message in err when the
+ * change cannot be started; cb is then not called.
+ */
+int		 agreement_change(const char *, const char *, int,
+		    const char *, agreement_cb, void *, char *, size_t);
+
 /* circlinkd.c */
 int		 gateway_apply(struct conf *, char *, size_t);
+/*
+ * Read the configuration file again and apply it; -1 with a message in
+ * err, the old configuration still in force.
+ */
+int		 gateway_reload(char *, size_t);
 
 #endif /* CIRCLINK_CIRCLINKD_H */

@@ -292,6 +292,8 @@ static const struct keyword partner_keywords[] = {
 	{ "ncip-client-pin", kw_ncip_pin, 0, 0, KW_MULTI, 0, 0 },
 	{ "ncip-auth", kw_ncip_auth, 0, 0, 0, 0, 0 },
 	{ "agreement", kw_agreement, 0, 0, KW_MULTI, 0, 0 },
+	{ "admin-password-hash", kw_password_hash,
+	    offsetof(struct conf_partner, admin_hash), 0, 0, 0, 0 },
 	{ NULL, NULL, 0, 0, 0, 0, 0 }
 };
 
@@ -2400,6 +2402,7 @@ conf_free(struct conf *conf)
 			    strlen(pa->ncip_agency_auth));
 			free(pa->ncip_agency_auth);
 		}
+		free(pa->admin_hash);
 		while ((a = TAILQ_FIRST(&pa->agreements)) != NULL) {
 			TAILQ_REMOVE(&pa->agreements, a, entry);
 			free(a->file);

@@ -163,6 +163,7 @@ serve_ncip(uint64_t call, struct conf_partner *caller, struct ncip_msg *req)
 	struct serve_txn	*t;
 	struct conf_partner	*p;
 	struct ncip_msg		*resp;
+	struct policy_decision	 dec;
 
 	if ((t = serve_new(SERVE_NCIP, call, 0)) == NULL) {
 		resp = ncip_reply_problem(req, NCIP_PT_TEMPORARY_FAILURE,
@@ -178,7 +179,11 @@ serve_ncip(uint64_t call, struct conf_partner *caller, struct ncip_msg *req)
 		serve_fail(t, CIRC_E_NEEDED_DATA, NULL);
 		return;
 	}
-	p = circ_route(gw->conf, &t->req, caller);
+	if ((p = circ_route(gw->conf, &t->req, caller, &dec)) == NULL) {
+		snprintf(t->partner, sizeof(t->partner), "%s", caller->id);
+		serve_fail(t, CIRC_E_NOT_ALLOWED, dec.message);
+		return;
+	}
 	snprintf(t->partner, sizeof(t->partner), "%s", p->id);
 	serve_step(t);
 }

@@ -782,10 +782,14 @@ session_forward(struct session *s, struct circ_req *req)
 {
 	struct conf_partner	*p;
 	struct backend		*be;
+	struct policy_decision	 dec;
 	const char		*why, *ao, *ac, *pw;
 	char			 screen[160];
 
-	p = circ_route(gw->conf, req, s->term->partner);
+	if ((p = circ_route(gw->conf, req, s->term->partner, &dec)) == NULL) {
+		session_refuse(s, dec.message);
+		return;
+	}
 	s->partner = p->id;
 	if (p->has_backend && p->backend.proto != BACKEND_SIP2) {
 		/* Another protocol: translated, answered via session_answer. */

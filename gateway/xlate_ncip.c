@@ -324,6 +324,8 @@ xlate_ncip_problem(enum circ_error error, enum circ_op op)
 		return (NCIP_PT_UNSUPPORTED_SERVICE);
 	case CIRC_E_NEEDED_DATA:
 		return (NCIP_PT_NEEDED_DATA_MISSING);
+	case CIRC_E_NOT_ALLOWED:
+		return (NCIP_PT_UNAUTHORIZED_SERVICE);
 	default:
 		/* Offline, time-out, refusals: nothing more precise fits. */
 		return (NCIP_PT_TEMPORARY_FAILURE);

@@ -683,7 +683,8 @@ e2e_cat_backend(const struct e2e_env *env, char *text, size_t size,
 /*
  * Write the gateway's main file, SIP2 and NCIP listeners alike, and one
  * included file per partner with its backend, the token its ILS calls
- * with and its terminals; all mode 0600, since they hold secrets.  Every
+ * with, its terminals and its agreement toward each other partner; all
+ * mode 0600, since they hold secrets.  Every
  * trace is on, so that the privacy checks read every message.
  */
 int
@@ -694,7 +695,7 @@ e2e_gw_write_partners(struct e2e_env *env, const struct e2e_partner *parts,
 	const struct e2e_partner	*p;
 	char				 text[16384];
 	char				 path[E2E_PATH_MAX + 32];
-	size_t				 i;
+	size_t				 i, j;
 	int				 rc;
 
 	for (i = 0; i < nparts; i++) {
@@ -715,6 +716,15 @@ e2e_gw_write_partners(struct e2e_env *env, const struct e2e_partner *parts,
 			    "\tncip-token \"%s\"\n", p->caller_token);
 		rc |= e2e_cat_backend(env, text, sizeof(text), p);
 		rc |= e2e_cat_terminals(env, text, sizeof(text), p->id);
+		if (p->admin_hash != NULL)
+			rc |= e2e_cat(text, sizeof(text),
+			    "\tadmin-password-hash \"%s\"\n", p->admin_hash);
+		for (j = 0; j < nparts && !env->no_agreements; j++)
+			if (j != i)
+				rc |= e2e_cat(text, sizeof(text),
+				    "\tagreement %s {\n%s\n\t}\n",
+				    parts[j].id, p->terms != NULL ? p->terms :
+				    "\t\taccept yes");
 		rc |= e2e_cat(text, sizeof(text), "}\n");
 		if (rc != 0) {
 			fprintf(stderr, "e2e: partner file too long\n");
@@ -1528,6 +1538,24 @@ e2e_session_ask(const struct e2e_env *env, size_t listener,
 	r = e2e_ask(c, req);
 	e2e_close(c);
 	return (r);
+}
+
+/*
+ * Return how many messages of a SIP2 code an ILS has counted, from its
+ * stats answer ("ok 11=3 12=3 ... bad=0 conns=2"): requests for a request
+ * code, responses for a response code.
+ */
+long
+e2e_ils_received(const struct e2e_ils *ils, int code)
+{
+	char		 ans[E2E_ANSWER_MAX], key[16];
+	const char	*s;
+
+	e2e_ctl(ils, "stats", ans, sizeof(ans));
+	snprintf(key, sizeof(key), " %02d=", code);
+	if ((s = strstr(ans, key)) == NULL)
+		return (0);
+	return (strtol(s + strlen(key), NULL, 10));
 }
 
 /* Send a control command that must succeed; the answer goes to ans. */

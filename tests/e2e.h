@@ -75,6 +75,12 @@ struct e2e_partner {
 	int		 by_auth;	/* ncip: AuthenticationInput patrons */
 	const char	*ils_token;	/* ncip: the token its ILS wants */
 	const char	*caller_token;	/* ncip-token; NULL: no NCIP access */
+	/*
+	 * The body of its agreement block toward each other partner written
+	 * with it; NULL: "accept yes".  admin_hash: admin-password-hash.
+	 */
+	const char	*terms;
+	const char	*admin_hash;
 };
 
 /* One terminal account: its clear password stays in the test only. */
@@ -110,6 +116,7 @@ struct e2e_env {
 	const char	*broken;	/* a line to spoil the main file */
 	int		 metro_tls;	/* metro's backend over TLS, verified */
 	int		 keepalive_ms;	/* 0: the default */
+	int		 no_agreements;	/* partners write no agreement */
 };
 
 /* Writes the gateway's configuration; 0, or -1 after printing why. */
@@ -330,6 +337,8 @@ struct sip2_msg	*e2e_session_ask(const struct e2e_env *, size_t,
  * ans (NULL: nowhere).
  */
 void		 e2e_ctl(const struct e2e_ils *, const char *, char *, size_t);
+/* How many messages of a SIP2 code an ILS has counted (its stats). */
+long		 e2e_ils_received(const struct e2e_ils *, int);
 /* Put the ILS's one-line account of an item or a patron in ans. */
 void		 e2e_ils_show(const struct e2e_ils *, const char *,
 		    const char *, char *, size_t);

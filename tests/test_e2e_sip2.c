@@ -55,24 +55,6 @@
 
 static struct e2e_env	 env;
 
-/*
- * Return how many messages of a SIP2 code an ILS has counted, from its
- * stats answer ("ok 11=3 12=3 ... bad=0 conns=2"): requests for a request
- * code, responses for a response code.
- */
-static long
-ils_received(const struct e2e_ils *ils, int code)
-{
-	char	 ans[E2E_ANSWER_MAX], key[16];
-	char	*s;
-
-	e2e_ctl(ils, "stats", ans, sizeof(ans));
-	snprintf(key, sizeof(key), " %02d=", code);
-	if ((s = strstr(ans, key)) == NULL)
-		return (0);
-	return (strtol(s + strlen(key), NULL, 10));
-}
-
 /* Ask 98 as metro's kiosk until metro's online flag is want; -1 if not. */
 static int
 metro_online(char want, int timeout_ms)
@@ -418,17 +400,17 @@ test_item_info_for_district_item_goes_to_district(void **state)
 	struct sip2_msg	*r;
 	long		 metro0, district0;
 
-	metro0 = ils_received(&env.metro, SIP2_ITEM_INFO);
-	district0 = ils_received(&env.district, SIP2_ITEM_INFO);
+	metro0 = e2e_ils_received(&env.metro, SIP2_ITEM_INFO);
+	district0 = e2e_ils_received(&env.district, SIP2_ITEM_INFO);
 	r = metro_ask(e2e_req(SIP2_ITEM_INFO, "AO", "METRO", "AB",
 	    DISTRICT_ITEM, "AC", "", NULL));
 	assert_code(r, SIP2_ITEM_INFO_RESP);
 	assert_string_equal(e2e_field(r, "AB"), DISTRICT_ITEM);
 	assert_string_equal(e2e_field(r, "AJ"), DISTRICT_TITLE);
 	sip2_msg_free(r);
-	assert_int_equal(ils_received(&env.district, SIP2_ITEM_INFO),
+	assert_int_equal(e2e_ils_received(&env.district, SIP2_ITEM_INFO),
 	    district0 + 1);
-	assert_int_equal(ils_received(&env.metro, SIP2_ITEM_INFO), metro0);
+	assert_int_equal(e2e_ils_received(&env.metro, SIP2_ITEM_INFO), metro0);
 }
 
 static void
@@ -651,7 +633,7 @@ test_bad_checksum_answered_96(void **state)
 	long		 before;
 
 	c = metro_kiosk();
-	before = ils_received(&env.metro, SIP2_PATRON_STATUS);
+	before = e2e_ils_received(&env.metro, SIP2_PATRON_STATUS);
 	m = metro_patron_status(METRO_PIN);
 	n = e2e_build(m, 1, SIP2_TERM_CR, out, sizeof(out));
 	sip2_msg_free(m);
@@ -662,7 +644,7 @@ test_bad_checksum_answered_96(void **state)
 	n = e2e_recv(c, in, sizeof(in), WAIT_MS, 0);
 	assert_true(n >= 3);
 	assert_memory_equal(in, "96", 2);
-	assert_int_equal(ils_received(&env.metro, SIP2_PATRON_STATUS),
+	assert_int_equal(e2e_ils_received(&env.metro, SIP2_PATRON_STATUS),
 	    before);
 
 	r = e2e_ask(c, e2e_req(SIP2_SC_STATUS, NULL));
@@ -707,7 +689,7 @@ test_retried_checkout_done_once(void **state)
 	ssize_t		 n, n1, n2;
 	long		 before;
 
-	before = ils_received(&env.metro, SIP2_CHECKOUT);
+	before = e2e_ils_received(&env.metro, SIP2_CHECKOUT);
 	c = metro_kiosk();
 	m = e2e_req(SIP2_CHECKOUT, "AO", "METRO", "AA", METRO_PATRON, "AB",
 	    METRO_ITEM, "AC", "", "AD", METRO_PIN, NULL);
@@ -730,7 +712,7 @@ test_retried_checkout_done_once(void **state)
 	assert_int_equal(sip2_msg_seq(r), 5);
 	sip2_msg_free(r);
 	e2e_close(c);
-	assert_int_equal(ils_received(&env.metro, SIP2_CHECKOUT), before + 1);
+	assert_int_equal(e2e_ils_received(&env.metro, SIP2_CHECKOUT), before + 1);
 }
 
 static void
@@ -847,7 +829,7 @@ test_requests_before_login_refused(void **state)
 	struct sip2_msg	*r;
 	long		 before;
 
-	before = ils_received(&env.metro, SIP2_PATRON_STATUS);
+	before = e2e_ils_received(&env.metro, SIP2_PATRON_STATUS);
 
 	/* Where 99 may come first, it is answered; nothing else is. */
 	c = e2e_connect(env.listeners[L_PLAIN].port, NULL);
@@ -877,7 +859,7 @@ test_requests_before_login_refused(void **state)
 	sip2_msg_free(r);
 	e2e_close(c);
 
-	assert_int_equal(ils_received(&env.metro, SIP2_PATRON_STATUS), before);
+	assert_int_equal(e2e_ils_received(&env.metro, SIP2_PATRON_STATUS), before);
 }
 
 static void
@@ -1078,7 +1060,7 @@ static void
 test_backend_over_tls_verified(void **state)
 {
 	struct sip2_msg	*r;
-	long		 before = ils_received(&env.metro, SIP2_PATRON_STATUS);
+	long		 before = e2e_ils_received(&env.metro, SIP2_PATRON_STATUS);
 
 	env.metro_tls = 1;
 	reload();
@@ -1087,7 +1069,7 @@ test_backend_over_tls_verified(void **state)
 	assert_code(r, SIP2_PATRON_STATUS_RESP);
 	assert_string_equal(e2e_field(r, "CQ"), "Y");
 	sip2_msg_free(r);
-	assert_int_equal(ils_received(&env.metro, SIP2_PATRON_STATUS),
+	assert_int_equal(e2e_ils_received(&env.metro, SIP2_PATRON_STATUS),
 	    before + 1);
 
 	/* A server whose name does not match is never logged in to. */

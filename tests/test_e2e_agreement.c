@@ -1,0 +1,447 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * End-to-end tests of agreements in force and of the control socket: a
+ * real circlinkd between the simulated metro and district ILSes, driven
+ * by kiosks and by circlinkctl as an administrator would run it.
+ */
+
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "sip2.h"
+#include "circlinkd.h"
+#include "e2e.h"
+
+#define METRO_ITEM	"31000000001"
+#define METRO_TITLE	"The Left Hand of Darkness"
+#define DISTRICT_ITEM	"32000000002"
+#define DISTRICT_TITLE	"Charlotte's Web"
+#define METRO_ADMIN_PW	"metro-admin-pw"
+#define DISTRICT_ADMIN_PW "district-admin-pw"
+#define L_PLAIN		0
+#define CTL_OUT_MAX	8192
+#define CTL_WAIT_MS	10000
+
+static struct e2e_env	 env;
+static const char	*ctl_path;
+static char		 sock_path[E2E_PATH_MAX];
+static char		*metro_admin, *district_admin;
+static const char	*district_terms;	/* NULL: accept yes */
+
+/* Both partners behind SIP2 backends, each with an administrator. */
+static int
+write_conf(struct e2e_env *e)
+{
+	const struct e2e_partner	 parts[] = {
+		{ .id = "metro", .name = E2E_METRO_NAME, .institution = "METRO",
+		    .patrons = "2100*", .items = "3100*", .loc1 = "MAIN",
+		    .loc2 = "EAST", .ils = &e->metro,
+		    .password = "metro-ils-pw", .admin_hash = metro_admin },
+		{ .id = "district", .name = E2E_DISTRICT_NAME,
+		    .institution = "DISTRICT", .patrons = "2200*",
+		    .items = "3200*", .loc1 = "LINCOLN", .loc2 = "WESTHIGH",
+		    .ils = &e->district, .password = "district-ils-pw",
+		    .admin_hash = district_admin, .terms = district_terms },
+	};
+
+	return (e2e_gw_write_partners(e, parts, 2));
+}
+
+static int
+group_setup(void **state)
+{
+	if ((ctl_path = getenv("CIRCLINKCTL")) == NULL)
+		ctl_path = "gateway/circlinkctl";
+	if (access(ctl_path, X_OK) == -1) {
+		fprintf(stderr, "e2e: need %s (set CIRCLINKCTL)\n", ctl_path);
+		return (-1);
+	}
+	if ((metro_admin = auth_hash_password(METRO_ADMIN_PW)) == NULL ||
+	    (district_admin = auth_hash_password(DISTRICT_ADMIN_PW)) == NULL)
+		return (-1);
+	if (e2e_env_init(&env) == -1 || e2e_ils_start_demo(&env, 0) == -1)
+		goto fail;
+	snprintf(sock_path, sizeof(sock_path), "%s/state/circlinkd.sock",
+	    env.dir);
+	e2e_listeners_init(&env, 1);
+	if (e2e_terminal_add(&env, "metro-kiosk", "metro-kiosk-pw", "metro",
+	    "MAIN", NULL, NULL) == -1 ||
+	    e2e_terminal_add(&env, "district-desk", "district-desk-pw",
+	    "district", "LINCOLN", NULL, NULL) == -1)
+		goto fail;
+	if (e2e_gw_launch(&env, write_conf) == -1 ||
+	    e2e_partners_online(&env, L_PLAIN, 10000) == -1)
+		goto fail;
+	return (0);
+fail:
+	e2e_env_cleanup(&env);
+	return (-1);
+}
+
+static int
+group_teardown(void **state)
+{
+	e2e_env_cleanup(&env);
+	free(metro_admin);
+	free(district_admin);
+	return (0);
+}
+
+static int
+ready(void **state)
+{
+	return (e2e_ready(&env, L_PLAIN));
+}
+
+static int
+still_alive(void **state)
+{
+	return (e2e_gw_survived(&env));
+}
+
+/*
+ * Run circlinkctl -s on the gateway's control socket with input on its
+ * standard input; its standard output and error go to out.  Returns its
+ * exit status; fails the test if it cannot run or does not end.
+ */
+static int
+ctl(const char *input, char *out, size_t outlen, ...)
+{
+	const char	*argv[12];
+	va_list		 ap;
+	int		 in[2], res[2], status, n = 0;
+	size_t		 len = 0;
+	ssize_t		 r;
+	pid_t		 pid;
+	long long	 deadline = e2e_now_ms() + CTL_WAIT_MS;
+	struct pollfd	 pfd;
+
+	argv[n++] = ctl_path;
+	argv[n++] = "-s";
+	argv[n++] = sock_path;
+	va_start(ap, outlen);
+	while (n < 11 && (argv[n] = va_arg(ap, const char *)) != NULL)
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+
+	assert_int_equal(pipe(in), 0);
+	assert_int_equal(pipe(res), 0);
+	if ((pid = fork()) == 0) {
+		dup2(in[0], STDIN_FILENO);
+		dup2(res[1], STDOUT_FILENO);
+		dup2(res[1], STDERR_FILENO);
+		close(in[1]);
+		close(res[0]);
+		execv(ctl_path, (char *const *)(uintptr_t)argv);
+		_exit(127);
+	}
+	assert_true(pid > 0);
+	close(in[0]);
+	close(res[1]);
+	if (input != NULL && write(in[1], input, strlen(input)) == -1)
+		fail_msg("write to circlinkctl: %s", strerror(errno));
+	close(in[1]);
+	pfd.fd = res[0];
+	pfd.events = POLLIN;
+	for (;;) {
+		if (poll(&pfd, 1, 100) == 0) {
+			if (e2e_now_ms() > deadline) {
+				kill(pid, SIGKILL);
+				fail_msg("circlinkctl did not end");
+			}
+			continue;
+		}
+		r = read(res[0], out + len, outlen - 1 - len);
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+		if (len == outlen - 1)
+			break;
+	}
+	out[len] = '\0';
+	close(res[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	return (WEXITSTATUS(status));
+}
+
+/* A metro kiosk asks about an item. */
+static struct sip2_msg *
+kiosk_item(const char *item)
+{
+	return (e2e_session_ask(&env, L_PLAIN, "metro-kiosk",
+	    "metro-kiosk-pw", e2e_req(SIP2_ITEM_INFO, "AO", "METRO", "AB",
+	    item, "AC", "", NULL)));
+}
+
+/* A metro kiosk's item information for district's item is refused. */
+static void
+assert_district_item_refused(void)
+{
+	struct sip2_msg	*r;
+	long		 before;
+
+	before = e2e_ils_received(&env.district, SIP2_ITEM_INFO);
+	r = kiosk_item(DISTRICT_ITEM);
+	assert_code(r, SIP2_ITEM_INFO_RESP);
+	assert_string_equal(e2e_field(r, "AB"), DISTRICT_ITEM);
+	assert_string_equal(e2e_field(r, "AJ"), "");
+	assert_contains(e2e_field(r, "AF"), "agreement");
+	sip2_msg_free(r);
+	assert_int_equal(e2e_ils_received(&env.district, SIP2_ITEM_INFO),
+	    before);
+}
+
+/* The same request served by district's ILS. */
+static void
+assert_district_item_served(void)
+{
+	struct sip2_msg	*r;
+
+	r = kiosk_item(DISTRICT_ITEM);
+	assert_code(r, SIP2_ITEM_INFO_RESP);
+	assert_string_equal(e2e_field(r, "AJ"), DISTRICT_TITLE);
+	sip2_msg_free(r);
+}
+
+/* Local service goes on whatever the agreement. */
+static void
+assert_metro_item_served(void)
+{
+	struct sip2_msg	*r;
+
+	r = kiosk_item(METRO_ITEM);
+	assert_code(r, SIP2_ITEM_INFO_RESP);
+	assert_string_equal(e2e_field(r, "AJ"), METRO_TITLE);
+	sip2_msg_free(r);
+}
+
+static void
+test_status_lists_partners_and_agreements(void **state)
+{
+	char	 out[CTL_OUT_MAX];
+
+	assert_int_equal(ctl(NULL, out, sizeof(out), "status", NULL), 0);
+	assert_contains(out, "partner metro backend sip2 up");
+	assert_contains(out, "partner district backend sip2 up");
+	assert_contains(out, "agreement metro district active");
+}
+
+static void
+test_reload_through_control(void **state)
+{
+	char	 out[CTL_OUT_MAX];
+	off_t	 off = e2e_file_size(env.log);
+
+	assert_int_equal(ctl(NULL, out, sizeof(out), "reload", NULL), 0);
+	assert_int_equal(e2e_file_wait(env.log, off, "reloaded", 2000), 0);
+}
+
+static void
+test_unknown_command_refused_by_daemon(void **state)
+{
+	struct sockaddr_un	 sun;
+	char			 buf[256];
+	ssize_t			 n;
+	int			 fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	assert_true((size_t)snprintf(sun.sun_path, sizeof(sun.sun_path), "%s",
+	    sock_path) < sizeof(sun.sun_path));
+	assert_true((fd = socket(AF_UNIX, SOCK_STREAM, 0)) != -1);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sun, sizeof(sun)),
+	    0);
+	assert_int_equal(write(fd, "launch rockets\n", 15), 15);
+	n = read(fd, buf, sizeof(buf) - 1);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	close(fd);
+	assert_contains(buf, "error: unknown command \"launch\"");
+}
+
+/*
+ * A process of another user is refused by its credentials even when the
+ * socket's file is opened to everyone by mistake.
+ */
+static void
+test_control_refuses_other_users(void **state)
+{
+	char	 dir[E2E_PATH_MAX + 8];
+	pid_t	 pid;
+	int	 status;
+	off_t	 off = e2e_file_size(env.log);
+
+	if (geteuid() != 0)
+		skip();
+	snprintf(dir, sizeof(dir), "%s/state", env.dir);
+	assert_int_equal(chmod(env.dir, 0711), 0);
+	assert_int_equal(chmod(dir, 0711), 0);
+	assert_int_equal(chmod(sock_path, 0666), 0);
+	if ((pid = fork()) == 0) {
+		struct sockaddr_un	 sun;
+		char			 buf[64];
+		int			 fd;
+
+		if (setgid(65534) == -1 || setuid(65534) == -1)
+			_exit(2);
+		memset(&sun, 0, sizeof(sun));
+		sun.sun_family = AF_UNIX;
+		if ((size_t)snprintf(sun.sun_path, sizeof(sun.sun_path), "%s",
+		    sock_path) >= sizeof(sun.sun_path))
+			_exit(4);
+		if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1 ||
+		    connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
+			_exit(3);
+		if (write(fd, "status\n", 7) != 7)
+			_exit(0);
+		/* Closed without a word: no status for others. */
+		_exit(read(fd, buf, sizeof(buf)) > 0 ? 1 : 0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	chmod(sock_path, 0600);
+	chmod(dir, 0750);
+	chmod(env.dir, 0700);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(e2e_file_wait(env.log, off,
+	    "control event=refused uid=65534", 2000), 0);
+}
+
+static void
+test_item_info_crosses_with_active_agreement(void **state)
+{
+	long	 before = e2e_ils_received(&env.district, SIP2_ITEM_INFO);
+
+	assert_district_item_served();
+	assert_int_equal(e2e_ils_received(&env.district, SIP2_ITEM_INFO),
+	    before + 1);
+}
+
+/*
+ * Revoked by one side: nothing crosses from that moment, local service
+ * goes on, and accepting again restores it.
+ */
+static void
+test_revocation_takes_effect_at_once(void **state)
+{
+	char	 out[CTL_OUT_MAX];
+
+	assert_int_equal(ctl(DISTRICT_ADMIN_PW "\n", out, sizeof(out),
+	    "agreement", "revoke", "district", "metro", NULL), 0);
+	assert_int_equal(ctl(NULL, out, sizeof(out), "status", NULL), 0);
+	assert_contains(out, "agreement metro district inactive: revoked by "
+	    "district");
+	assert_district_item_refused();
+	assert_metro_item_served();
+
+	assert_int_equal(ctl(DISTRICT_ADMIN_PW "\n", out, sizeof(out),
+	    "agreement", "accept", "district", "metro", NULL), 0);
+	assert_district_item_served();
+}
+
+/* A revocation is on record: a restarted gateway keeps it. */
+static void
+test_revocation_survives_restart(void **state)
+{
+	char	 out[CTL_OUT_MAX];
+
+	assert_int_equal(ctl(METRO_ADMIN_PW "\n", out, sizeof(out),
+	    "agreement", "revoke", "metro", "district", NULL), 0);
+	e2e_gw_stop(&env);
+	assert_int_equal(e2e_gw_start(&env), 0);
+	assert_int_equal(e2e_partners_online(&env, L_PLAIN, 10000), 0);
+	assert_int_equal(ctl(NULL, out, sizeof(out), "status", NULL), 0);
+	assert_contains(out, "inactive: revoked by metro");
+	assert_district_item_refused();
+
+	assert_int_equal(ctl(METRO_ADMIN_PW "\n", out, sizeof(out),
+	    "agreement", "accept", "metro", "district", NULL), 0);
+	assert_district_item_served();
+}
+
+/* Only the partner's own administrator may revoke for it. */
+static void
+test_revocation_needs_the_partners_credential(void **state)
+{
+	char		 out[CTL_OUT_MAX], *log;
+	const char	*secrets[] = { METRO_ADMIN_PW, DISTRICT_ADMIN_PW,
+	    NULL };
+
+	assert_int_equal(ctl(METRO_ADMIN_PW "\n", out, sizeof(out),
+	    "agreement", "revoke", "district", "metro", NULL), 1);
+	assert_contains(out, "wrong credential");
+	assert_int_equal(ctl(NULL, out, sizeof(out), "status", NULL), 0);
+	assert_contains(out, "agreement metro district active");
+	assert_district_item_served();
+
+	assert_int_equal(ctl(DISTRICT_ADMIN_PW "\n", out, sizeof(out),
+	    "agreement", "revoke", "district", "nobody", NULL), 1);
+	assert_contains(out, "no partner \"nobody\"");
+
+	e2e_assert_private(env.log, secrets, NULL, NULL, NULL);
+	log = e2e_file_read(env.log, 0);
+	assert_non_null(log);
+	assert_contains(log, "result=denied why=\"wrong credential\"");
+	free(log);
+}
+
+/* The handshake: one file that does not accept keeps it inactive. */
+static void
+test_one_side_not_accepting_keeps_it_inactive(void **state)
+{
+	char	 out[CTL_OUT_MAX];
+
+	district_terms = "\t\taccept no";
+	assert_int_equal(e2e_gw_reload(&env, write_conf), 0);
+	assert_int_equal(ctl(NULL, out, sizeof(out), "status", NULL), 0);
+	assert_contains(out, "inactive: not accepted by district");
+	assert_district_item_refused();
+	assert_metro_item_served();
+
+	district_terms = NULL;
+	assert_int_equal(e2e_gw_reload(&env, write_conf), 0);
+	assert_district_item_served();
+}
+
+int
+main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, ready, still_alive)
+	const struct CMUnitTest tests[] = {
+		T(test_status_lists_partners_and_agreements),
+		T(test_reload_through_control),
+		T(test_unknown_command_refused_by_daemon),
+		T(test_control_refuses_other_users),
+		T(test_item_info_crosses_with_active_agreement),
+		T(test_revocation_takes_effect_at_once),
+		T(test_revocation_survives_restart),
+		T(test_revocation_needs_the_partners_credential),
+		T(test_one_side_not_accepting_keeps_it_inactive),
+	};
+#undef T
+
+	return (cmocka_run_group_tests_name("e2e_agreement", tests,
+	    group_setup, group_teardown));
+}
