@@ -109,7 +109,7 @@ struct idstore_stat {
 	uint64_t	 commits;	/* transactions */
 	uint64_t	 grows;		/* map growths since open */
 	size_t		 map_size;
-	size_t		 used_bytes;	/* pages in use in data.mdb */
+	size_t		 used_bytes;	/* data.mdb's high-water mark */
 	int		 stale_readers;	/* cleared at open */
 };
 
