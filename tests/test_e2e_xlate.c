@@ -529,6 +529,9 @@ location_of(const struct ncip_location *l)
 
 /* --- set-up ----------------------------------------------------------- */
 
+/* The county's agreement blocks; NULL: accept yes. */
+static const char	*county_terms;
+
 static int
 write_conf(struct e2e_env *e)
 {
@@ -549,7 +552,8 @@ write_conf(struct e2e_env *e)
 		    .institution = "COUNTY", .patrons = "2300*",
 		    .items = "3300*", .loc1 = "NORTH", .loc2 = "SOUTH",
 		    .ils = &county_ils, .password = COUNTY_ILS_PW,
-		    .location = "SOUTH", .caller_token = COUNTY_TOKEN },
+		    .location = "SOUTH", .caller_token = COUNTY_TOKEN,
+		    .terms = county_terms },
 	};
 
 	return (e2e_gw_write_partners(e, parts, 3));
@@ -1392,6 +1396,39 @@ test_ncip_lookup_item_goes_to_owner(void **state)
 	    district0 + 1);
 }
 
+/*
+ * Without an agreement in force the county's ILS cannot look up another
+ * partner's item: the standard problem, with the reason, and nothing
+ * reaches the owner's ILS.
+ */
+static void
+test_ncip_lookup_item_refused_without_agreement(void **state)
+{
+	struct ncip_msg	*m, *a;
+	long		 metro0;
+
+	county_terms = "\t\taccept no";
+	assert_int_equal(e2e_gw_reload(&env, write_conf), 0);
+	metro0 = ncip_count(metro.ils, "LookupItem");
+	m = call_new(NCIP_LOOKUP_ITEM, &county);
+	call_item(m, &metro, metro.item);
+	a = call(&county, m, DIA_V2, 0);
+	assert_problem(a, NCIP_PT_UNAUTHORIZED_SERVICE);
+	assert_non_null(a->problems[0].detail);
+	assert_contains(a->problems[0].detail, "agreement");
+	ncip_msg_free(a);
+	assert_int_equal(ncip_count(metro.ils, "LookupItem"), metro0);
+
+	county_terms = NULL;
+	assert_int_equal(e2e_gw_reload(&env, write_conf), 0);
+	m = call_new(NCIP_LOOKUP_ITEM, &county);
+	call_item(m, &metro, metro.item);
+	a = call(&county, m, DIA_V2, 0);
+	assert_no_problem(a, metro.id);
+	ncip_msg_free(a);
+	assert_int_equal(ncip_count(metro.ils, "LookupItem"), metro0 + 1);
+}
+
 static void
 test_ncip_check_out_item(void **state)
 {
@@ -2177,6 +2214,7 @@ main(void)
 		T(test_ncip_lookup_user_refusals),
 		T(test_ncip_lookup_item),
 		T(test_ncip_lookup_item_goes_to_owner),
+		T(test_ncip_lookup_item_refused_without_agreement),
 		T(test_ncip_check_out_item),
 		T(test_ncip_check_out_refusals),
 		T(test_ncip_renew_refused_when_someone_waits),
