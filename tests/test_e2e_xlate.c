@@ -2112,8 +2112,9 @@ test_ncip_retries_in_flight_wait_for_first(void **state)
 		assert_no_problem(a[i], p->id);
 		assert_true(a[i]->date_due.set);
 		assert_int_equal(a[0]->date_due.t, a[i]->date_due.t);
-		ncip_msg_free(a[i]);
 	}
+	for (i = 0; i < 4; i++)
+		ncip_msg_free(a[i]);
 	e2e_ctl(p->ils, "stats", ans, sizeof(ans));
 	if (strstr(ans, " 11=1 ") == NULL)
 		fail_msg("the ILS did not see one checkout: %s", ans);

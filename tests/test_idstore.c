@@ -1076,7 +1076,8 @@ assert_nothing_in_clear(const char *path, int expect_partner)
 			fail_msg("%s holds \"%s\" in clear", path,
 			    demo_values[i]);
 		/* Eight bytes of a barcode would identify it as well. */
-		assert_null(memmem(buf, len, demo_values[i], 8));
+		if (strlen(demo_values[i]) > 8)
+			assert_null(memmem(buf, len, demo_values[i], 8));
 	}
 	/* The search sees the records: partner ids are kept in clear. */
 	if (expect_partner)
