@@ -271,6 +271,7 @@ agreement_route(const struct circ_req *req, const struct conf_partner *from,
 {
 	struct policy_request	 pr;
 	struct policy_item	 item;
+	struct policy_patron	 patron;
 	int			 op;
 
 	if (from == to)
@@ -285,11 +286,118 @@ agreement_route(const struct circ_req *req, const struct conf_partner *from,
 	}
 	memset(&pr, 0, sizeof(pr));
 	memset(&item, 0, sizeof(item));
+	memset(&patron, 0, sizeof(patron));
 	pr.op = op;
 	pr.serving = from->id;
-	item.owner = to->id;
-	pr.item = &item;
+	if (op == POLICY_OP_FEE) {
+		/* Owed at the patron's home: the fine rule decides first. */
+		patron.home = to->id;
+		pr.patron = &patron;
+		pr.fee_owner = to->id;
+	} else {
+		/*
+		 * Whose patron or item, the other partner must be one with
+		 * an agreement in force; the patron's class is known only
+		 * from the answer, which agreement_filter() then judges.
+		 */
+		item.owner = to->id;
+		pr.item = &item;
+	}
 	return (policy_check(agr_list, agr_n, &pr, dec));
+}
+
+/* Put text at the front of a result's screen message. */
+static void
+agr_screen(struct circ_result *res, struct circ_arena *a, const char *text)
+{
+	char	 buf[SIP2_FIELD_MAX + 1];
+
+	if (res->screen == NULL || *res->screen == '\0')
+		snprintf(buf, sizeof(buf), "%s", text);
+	else
+		snprintf(buf, sizeof(buf), "%s %s", text, res->screen);
+	res->screen = circ_strdup(a, buf);
+}
+
+void
+agreement_filter(const struct circ_req *req, struct circ_result *res,
+    struct circ_arena *a, const struct conf_partner *from,
+    const struct conf_partner *toward)
+{
+	struct circ_patron	*pt = &res->patron;
+	struct policy_decision	 dec;
+	struct policy_share	 share;
+	char			 buf[200], money[32];
+	size_t			 i;
+
+	/* Whose patron it is decides what of it leaves. */
+	if (pt->found && !policy_visible(agr_list, agr_n, from->id,
+	    pt->pclass, toward->id, &dec)) {
+		log_info("policy event=hide audit=%s op=%s owner=%s to=%s",
+		    dec.audit, req->op->name, from->id, toward->id);
+		memset(pt, 0, sizeof(*pt));
+		pt->pin_ok = -1;
+		pt->fee_limit = -1;
+		res->ok = 0;
+		res->error = CIRC_E_UNKNOWN_PATRON;
+		res->screen = NULL;
+		res->user_id = NULL;
+		return;
+	}
+	policy_share(agr_list, agr_n, from->id, toward->id, &share, &dec);
+	if (share.withheld & POLICY_F_NAME)
+		pt->name = NULL;
+	if (share.withheld & POLICY_F_ADDRESS)
+		pt->address = NULL;
+	if (share.withheld & POLICY_F_PHONE)
+		pt->phone = NULL;
+	if (share.withheld & POLICY_F_EMAIL)
+		pt->email = NULL;
+	if (share.withheld & POLICY_F_BIRTH)
+		pt->birth = NULL;
+	if (share.withheld & POLICY_F_OTHER)
+		pt->home_location = NULL;
+	if (!share.titles) {
+		/* Counts only: no list, and no fee that names a title. */
+		for (i = 0; i < CIRC_LIST__COUNT; i++) {
+			pt->lists[i] = NULL;
+			pt->nlists[i] = 0;
+		}
+		for (i = 0; i < pt->nfees; i++)
+			pt->fees[i].description = NULL;
+	}
+
+	switch (req->op->op) {
+	case CIRC_PATRON_STATUS:
+	case CIRC_PATRON_INFO:
+		if (pt->found && pt->owed > 0) {
+			xlate_money_format(pt->owed, pt->currency, money,
+			    sizeof(money));
+			snprintf(buf, sizeof(buf), "Fines of %s are owed to %s "
+			    "and can be paid only there.", money, from->name);
+			agr_screen(res, a, buf);
+		}
+		break;
+	case CIRC_CHECKIN:
+		/* Who had another library's item is not this one's to know. */
+		pt->id = NULL;
+		res->user_id = NULL;
+		res->hold_patron = NULL;
+		if (!res->ok)
+			break;
+		if (res->destination == NULL)
+			res->destination = res->item.permanent_location;
+		if (res->alert_type == 0)
+			res->alert_type = 4;	/* send to another branch */
+		res->alert = 1;
+		snprintf(buf, sizeof(buf), "Return to %s%s%s.", from->name,
+		    res->destination != NULL ? ", " : "",
+		    res->destination != NULL ? res->destination : "");
+		agr_screen(res, a, buf);
+		break;
+	default:
+		break;
+	}
 }
 
 int

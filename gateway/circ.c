@@ -23,18 +23,19 @@ static const struct circ_op_info circ_ops[] = {
 	{ SIP2_REQUEST_RESEND, CIRC_RESEND, "request-resend", 0,
 	    CIRC_F_LOCAL },
 	{ SIP2_PATRON_STATUS, CIRC_PATRON_STATUS, "patron-status",
-	    PERM_PATRON, 0 },
-	{ SIP2_PATRON_INFO, CIRC_PATRON_INFO, "patron-info", PERM_PATRON, 0 },
+	    PERM_PATRON, CIRC_F_BY_PATRON },
+	{ SIP2_PATRON_INFO, CIRC_PATRON_INFO, "patron-info", PERM_PATRON,
+	    CIRC_F_BY_PATRON },
 	{ SIP2_CHECKOUT, CIRC_CHECKOUT, "checkout", PERM_CIRCULATION,
 	    CIRC_F_RETRY },
 	{ SIP2_CHECKIN, CIRC_CHECKIN, "checkin", PERM_CIRCULATION,
-	    CIRC_F_RETRY },
+	    CIRC_F_RETRY | CIRC_F_BY_ITEM },
 	{ SIP2_RENEW, CIRC_RENEW, "renew", PERM_CIRCULATION, CIRC_F_RETRY },
 	{ SIP2_RENEW_ALL, CIRC_RENEW_ALL, "renew-all", PERM_CIRCULATION,
 	    CIRC_F_RETRY },
 	{ SIP2_HOLD, CIRC_HOLD, "hold", PERM_CIRCULATION, CIRC_F_RETRY },
 	{ SIP2_FEE_PAID, CIRC_FEE_PAID, "fee-paid", PERM_FINES,
-	    CIRC_F_RETRY },
+	    CIRC_F_RETRY | CIRC_F_BY_PATRON },
 	{ SIP2_ITEM_INFO, CIRC_ITEM_INFO, "item-info", PERM_ITEM,
 	    CIRC_F_BY_ITEM },
 	{ SIP2_ITEM_STATUS, CIRC_ITEM_UPDATE, "item-status-update",
@@ -44,7 +45,7 @@ static const struct circ_op_info circ_ops[] = {
 	{ SIP2_PATRON_ENABLE, CIRC_PATRON_ENABLE, "patron-enable",
 	    PERM_PATRON, CIRC_F_RETRY },
 	{ SIP2_END_SESSION, CIRC_END_SESSION, "end-session", PERM_PATRON,
-	    0 },
+	    CIRC_F_BY_PATRON },
 	{ SIP2_LOGIN_RESP, CIRC_NONE, "login-response", 0, 0 },
 	{ SIP2_ACS_STATUS, CIRC_NONE, "acs-status", 0, 0 },
 	{ SIP2_PATRON_STATUS_RESP, CIRC_NONE, "patron-status-response", 0,
@@ -92,24 +93,29 @@ circ_from_sip2(struct circ_req *req, struct sip2_msg *msg)
 	req->sip2 = msg;
 	if (req->op->flags & CIRC_F_BY_ITEM)
 		req->item = sip2_msg_field(msg, "AB");
+	if (req->op->flags & CIRC_F_BY_PATRON)
+		req->patron = sip2_msg_field(msg, "AA");
 	return (0);
 }
 
 /*
  * Decide which partner serves a request: an item-centred request for
- * another partner's item goes to its owner, as far as their agreement
- * allows; everything else to the terminal's own partner.
+ * another partner's item goes to its owner, a patron-centred one for
+ * another partner's patron to the patron's home, as far as their
+ * agreement allows; everything else to the terminal's own partner.
  */
 struct conf_partner *
 circ_route(const struct conf *conf, const struct circ_req *req,
     struct conf_partner *home, struct policy_decision *dec)
 {
-	struct conf_partner	*p = home;
+	struct conf_partner	*p = NULL;
 
-	if (req->op->flags & CIRC_F_BY_ITEM) {
-		if ((p = route_item(conf, req->item)) == NULL)
-			p = home;
-	}
+	if (req->op->flags & CIRC_F_BY_ITEM)
+		p = route_item(conf, req->item);
+	else if (req->op->flags & CIRC_F_BY_PATRON)
+		p = route_patron(conf, req->patron);
+	if (p == NULL)
+		p = home;
 	if (p != home && !agreement_route(req, home, p, dec)) {
 		log_info("policy event=deny audit=%s op=%s serving=%s to=%s",
 		    dec->audit, req->op->name, home->id, p->id);

@@ -80,7 +80,7 @@ struct conf_terminal {
 	char		*password_hash;	/* "pbkdf2-sha256$iter$salt$hash" */
 	struct conf_partner *partner;	/* the one it belongs to */
 	char		*location;	/* its location code (CP) */
-	struct sip2_wire wire;		/* charset, terminator, delimiter, AY/AZ */
+	struct sip2_wire wire;		/* charset, terminator, delimiter, AY */
 	int		 perms;		/* PERM_* */
 };
 TAILQ_HEAD(conf_terminals, conf_terminal);
@@ -302,8 +302,9 @@ enum circ_op {
 };
 
 #define CIRC_F_LOCAL	0x01	/* answered by the gateway itself */
-#define CIRC_F_RETRY	0x02	/* changes state: a repeat gets the stored answer */
+#define CIRC_F_RETRY	0x02	/* changes state: a repeat gets the answer kept */
 #define CIRC_F_BY_ITEM	0x04	/* routed to the item's owner */
+#define CIRC_F_BY_PATRON 0x08	/* routed to the patron's home */
 
 /* What one protocol code means to the gateway. */
 struct circ_op_info {
@@ -350,6 +351,7 @@ struct circ_req {
 	int		 want_holds;
 	int		 want_fines;
 	const char	*item_props;	/* SIP2 CH */
+	int		 want_class;	/* ask a SIP2 ILS 63 for 23: PC */
 	struct sip2_msg	*sip2;		/* the message, when SIP2 carried it */
 	struct ncip_msg	*ncip;		/* the message, when NCIP carried it */
 };
@@ -530,6 +532,8 @@ int		 xlate_sip2_backend_reply(const struct circ_req *, int,
  */
 size_t		 xlate_sip2_screen(const struct circ_req *, enum circ_error,
 		    const char *, char *, size_t);
+/* Write minor units as a SIP2 amount ("12.50") in the currency's scale. */
+void		 xlate_money_format(long long, const char *, char *, size_t);
 
 /* xlate_ncip.c */
 /* Return the op row of an NCIP service, or NULL for none. */
@@ -656,8 +660,12 @@ void		 session_answer(uint64_t, uint32_t, struct sip2_msg *,
 		    const char *);
 
 /* serve.c */
+/*
+ * Carry a terminal's SIP2 request, made at partner from, to partner to's
+ * ILS through the neutral form; the answer comes through session_answer().
+ */
 void		 serve_sip2(uint64_t, uint32_t, const struct sip2_msg *,
-		    const struct conf_partner *);
+		    const struct conf_partner *, const struct conf_partner *);
 int		 serve_partner_up(const struct conf_partner *);
 
 /* ncip_front.c */
@@ -750,6 +758,17 @@ const char	*agreement_state(const struct policy_agreement *, char *,
 int		 agreement_route(const struct circ_req *,
 		    const struct conf_partner *, const struct conf_partner *,
 		    struct policy_decision *);
+/*
+ * Apply the agreement to a result that partner from's ILS gave for a
+ * request made at partner toward, before it is encoded: a patron of a
+ * class from excludes becomes an unknown patron, withheld fields and (for
+ * counts only) lists and fee descriptions are dropped, a fine is labelled
+ * with the partner owed, and a checkin keeps no patron id and says where
+ * the item goes.  Strings it adds live in the arena.
+ */
+void		 agreement_filter(const struct circ_req *, struct circ_result *,
+		    struct circ_arena *, const struct conf_partner *,
+		    const struct conf_partner *);
 /*
  * Revoke partner's acceptance of its agreement with other, or undo that
  * (revoke 0), once cred matches the partner's admin-password-hash: the

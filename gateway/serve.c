@@ -35,7 +35,8 @@ struct serve_txn {
 	enum serve_front	 front;
 	uint64_t		 caller;	/* session or NCIP call id */
 	uint32_t		 caller_txn;
-	char			 partner[CONF_NAME_MAX];
+	char			 partner[CONF_NAME_MAX];	/* whose ILS */
+	char			 serving[CONF_NAME_MAX];	/* asked at */
 	int			 step;
 	struct timespec		 started;
 	struct circ_req		 req;
@@ -127,12 +128,13 @@ serve_free(struct serve_txn *t)
 
 /*
  * Carry a terminal's SIP2 request to a partner whose ILS does not speak
- * SIP2.  The request is copied; the answer comes through session_answer()
+ * SIP2, or to another partner's ILS, whose answer the agreement filters.
+ * The request is copied; the answer comes through session_answer()
  * later, for the session id and transaction given.
  */
 void
 serve_sip2(uint64_t sid, uint32_t txn, const struct sip2_msg *msg,
-    const struct conf_partner *p)
+    const struct conf_partner *from, const struct conf_partner *p)
 {
 	struct serve_txn	*t;
 
@@ -144,10 +146,13 @@ serve_sip2(uint64_t sid, uint32_t txn, const struct sip2_msg *msg,
 		return;
 	}
 	snprintf(t->partner, sizeof(t->partner), "%s", p->id);
+	snprintf(t->serving, sizeof(t->serving), "%s", from->id);
 	if (xlate_sip2_req(&t->req, t->sip2) == -1) {
 		serve_fail(t, CIRC_E_NEEDED_DATA, NULL);
 		return;
 	}
+	/* The class decides what of another partner's patron may show. */
+	t->req.want_class = p != from;
 	serve_step(t);
 }
 
@@ -174,6 +179,7 @@ serve_ncip(uint64_t call, struct conf_partner *caller, struct ncip_msg *req)
 		return;
 	}
 	t->ncip = req;
+	snprintf(t->serving, sizeof(t->serving), "%s", caller->id);
 	if (xlate_ncip_req(&t->req, req, t->arena) == -1) {
 		snprintf(t->partner, sizeof(t->partner), "%s", caller->id);
 		serve_fail(t, CIRC_E_NEEDED_DATA, NULL);
@@ -185,6 +191,7 @@ serve_ncip(uint64_t call, struct conf_partner *caller, struct ncip_msg *req)
 		return;
 	}
 	snprintf(t->partner, sizeof(t->partner), "%s", p->id);
+	t->req.want_class = p != caller;
 	serve_step(t);
 }
 
@@ -365,13 +372,20 @@ serve_fail(struct serve_txn *t, enum circ_error e, const char *screen)
 static void
 serve_finish(struct serve_txn *t)
 {
-	const struct conf_partner *p;
+	const struct conf_partner *p, *from;
 	struct sip2_msg	*sm;
 	struct ncip_msg	*nm;
 	struct timespec	 now;
 	char		 screen[200];
 	long		 us;
-	const char	*result = t->res.ok ? "ok" : "no";
+	const char	*result;
+
+	/* What another partner's ILS said passes the agreement first. */
+	if (strcmp(t->serving, t->partner) != 0 &&
+	    (p = conf_partner_find(gw->conf, t->partner)) != NULL &&
+	    (from = conf_partner_find(gw->conf, t->serving)) != NULL)
+		agreement_filter(&t->req, &t->res, t->arena, p, from);
+	result = t->res.ok ? "ok" : "no";
 
 	/* A failure without the ILS's own words gets ours, naming it. */
 	if (!t->res.ok && t->res.error != CIRC_E_NONE &&

@@ -791,9 +791,14 @@ session_forward(struct session *s, struct circ_req *req)
 		return;
 	}
 	s->partner = p->id;
-	if (p->has_backend && p->backend.proto != BACKEND_SIP2) {
-		/* Another protocol: translated, answered via session_answer. */
-		serve_sip2(s->id, s->txn, s->req, p);
+	if ((p->has_backend && p->backend.proto != BACKEND_SIP2) ||
+	    p != s->term->partner) {
+		/*
+		 * Another protocol, or another partner whose answer the
+		 * agreement filters: through the neutral form, answered via
+		 * session_answer.
+		 */
+		serve_sip2(s->id, s->txn, s->req, s->term->partner, p);
 		return;
 	}
 	if ((be = route_backend(p->id)) == NULL) {

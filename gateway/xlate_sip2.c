@@ -177,6 +177,21 @@ xlate_code(const struct circ_req *req)
 	return (0);
 }
 
+/*
+ * The code to ask a SIP2 ILS: a patron status becomes a patron
+ * information without lists when the class is wanted, since only 64
+ * carries it (PC).
+ */
+static int
+xlate_backend_code(const struct circ_req *req)
+{
+	int	 code = xlate_code(req);
+
+	if (code == SIP2_PATRON_STATUS && req->want_class)
+		return (SIP2_PATRON_INFO);
+	return (code);
+}
+
 static int
 xlate_empty(const char *s)
 {
@@ -391,7 +406,7 @@ xlate_money_parse(const char *s, size_t len, int exp, long long *out,
 }
 
 /* Write minor units as a SIP2 amount: "12.50", "-0.75", "500". */
-static void
+void
 xlate_money_format(long long v, const char *currency, char *buf,
     size_t len)
 {
@@ -1391,6 +1406,8 @@ xlate_breq_fill(struct xlate_out *o, const struct circ_req *req,
 	case CIRC_RENEW_ALL:
 		if (req->op->op == CIRC_PATRON_STATUS)
 			out_fixed(o, SIP2_FX_LANGUAGE, "000");
+		if (req->op->op == CIRC_PATRON_STATUS && req->want_class)
+			out_fixed(o, SIP2_FX_SUMMARY, "          ");
 		out_add(o, "AA", req->patron);
 		xlate_breq_auth(o, req, pt, 1);
 		return (0);
@@ -1490,7 +1507,7 @@ xlate_sip2_backend_req(const struct circ_req *req,
 		errno = EINVAL;
 		return (NULL);
 	}
-	if ((code = xlate_code(req)) == 0) {
+	if ((code = xlate_backend_code(req)) == 0) {
 		errno = req->op->flags & CIRC_F_LOCAL ? EINVAL : ENOTSUP;
 		return (NULL);
 	}
@@ -2093,7 +2110,7 @@ xlate_sip2_backend_reply(const struct circ_req *req, int step,
 	struct xlate_in		 in = { a, 0 };
 	const struct sip2_spec	*spec;
 	const char		*v;
-	int			 code = xlate_code(req);
+	int			 code = xlate_backend_code(req);
 
 	if (step == 0) {
 		res->patron.pin_ok = -1;

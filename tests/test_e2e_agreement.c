@@ -36,6 +36,18 @@
 #define METRO_TITLE	"The Left Hand of Darkness"
 #define DISTRICT_ITEM	"32000000002"
 #define DISTRICT_TITLE	"Charlotte's Web"
+#define METRO_PATRON	"21000000001"	/* adult, loans, e-mail */
+#define METRO_PIN	"1111"
+#define METRO_EMAIL	"marisol.alvarez@example.org"
+#define METRO_CHILD	"21000000003"	/* JUVENILE: metro excludes it */
+#define METRO_CHILD_PIN	"3333"
+#define DISTRICT_PATRON	"22000000002"	/* student at LINCOLN */
+#define DISTRICT_PIN	"5555"
+#define DISTRICT_NAME_	"Mensah, Kofi"
+#define DISTRICT_OWES	"22000000001"	/* owes 1.00, F2001 "Holes" */
+#define DISTRICT_OWES_PIN "4444"
+#define DISTRICT_STAFF	"22000000009"	/* STAFF: the district excludes */
+#define DISTRICT_STAFF_PIN "9999"
 #define METRO_ADMIN_PW	"metro-admin-pw"
 #define DISTRICT_ADMIN_PW "district-admin-pw"
 #define L_PLAIN		0
@@ -46,7 +58,16 @@ static struct e2e_env	 env;
 static const char	*ctl_path;
 static char		 sock_path[E2E_PATH_MAX];
 static char		*metro_admin, *district_admin;
-static const char	*district_terms;	/* NULL: accept yes */
+
+/* The demo agreement's two halves, as each partner's file has it. */
+#define METRO_TERMS \
+	"\t\taccept yes\n\t\texclude-class JUVENILE\n" \
+	"\t\twithhold address phone birth-date\n\t\thistory titles\n" \
+	"\t\twithhold-collection ADULT-EXPLICIT"
+#define DISTRICT_TERMS \
+	"\t\taccept yes\n\t\texclude-class STAFF\n" \
+	"\t\twithhold address phone birth-date\n\t\thistory counts"
+static const char	*district_terms = DISTRICT_TERMS;
 
 /* Both partners behind SIP2 backends, each with an administrator. */
 static int
@@ -56,7 +77,8 @@ write_conf(struct e2e_env *e)
 		{ .id = "metro", .name = E2E_METRO_NAME, .institution = "METRO",
 		    .patrons = "2100*", .items = "3100*", .loc1 = "MAIN",
 		    .loc2 = "EAST", .ils = &e->metro,
-		    .password = "metro-ils-pw", .admin_hash = metro_admin },
+		    .password = "metro-ils-pw", .admin_hash = metro_admin,
+		    .terms = METRO_TERMS },
 		{ .id = "district", .name = E2E_DISTRICT_NAME,
 		    .institution = "DISTRICT", .patrons = "2200*",
 		    .items = "3200*", .loc1 = "LINCOLN", .loc2 = "WESTHIGH",
@@ -420,9 +442,255 @@ test_one_side_not_accepting_keeps_it_inactive(void **state)
 	assert_district_item_refused();
 	assert_metro_item_served();
 
-	district_terms = NULL;
+	district_terms = DISTRICT_TERMS;
 	assert_int_equal(e2e_gw_reload(&env, write_conf), 0);
 	assert_district_item_served();
+}
+
+/* A terminal of one partner asks about one patron. */
+static struct sip2_msg *
+ask_as(const char *who, struct sip2_msg *req)
+{
+	if (strcmp(who, "metro") == 0)
+		return (e2e_session_ask(&env, L_PLAIN, "metro-kiosk",
+		    "metro-kiosk-pw", req));
+	return (e2e_session_ask(&env, L_PLAIN, "district-desk",
+	    "district-desk-pw", req));
+}
+
+static struct sip2_msg *
+patron_status(const char *who, const char *patron, const char *pin)
+{
+	return (ask_as(who, e2e_req(SIP2_PATRON_STATUS, "AO", "X", "AA",
+	    patron, "AD", pin, "AC", "", NULL)));
+}
+
+/* 63 asking for the charged items list. */
+static struct sip2_msg *
+patron_info(const char *who, const char *patron, const char *pin)
+{
+	struct sip2_msg	*r;
+
+	r = e2e_req(SIP2_PATRON_INFO, "AO", "X", "AA", patron, "AD", pin,
+	    "AC", "", NULL);
+	assert_int_equal(sip2_msg_set_fixed(r, SIP2_FX_SUMMARY,
+	    "  Y       "), 0);
+	return (ask_as(who, r));
+}
+
+/*
+ * E-resources and My Account at another partner: a metro kiosk verifies
+ * a district student at the district's ILS, with the class asked so the
+ * agreement can judge it.
+ */
+static void
+test_other_partners_patron_verified_at_home(void **state)
+{
+	struct sip2_msg	*r;
+	long		 metro0, info0;
+
+	metro0 = e2e_ils_received(&env.metro, SIP2_PATRON_STATUS);
+	info0 = e2e_ils_received(&env.district, SIP2_PATRON_INFO);
+	r = patron_status("metro", DISTRICT_PATRON, DISTRICT_PIN);
+	assert_code(r, SIP2_PATRON_STATUS_RESP);
+	assert_string_equal(e2e_field(r, "AA"), DISTRICT_PATRON);
+	assert_string_equal(e2e_field(r, "BL"), "Y");
+	assert_string_equal(e2e_field(r, "CQ"), "Y");
+	assert_string_equal(e2e_field(r, "AE"), DISTRICT_NAME_);
+	sip2_msg_free(r);
+	assert_int_equal(e2e_ils_received(&env.district, SIP2_PATRON_INFO),
+	    info0 + 1);
+	assert_int_equal(e2e_ils_received(&env.metro, SIP2_PATRON_STATUS),
+	    metro0);
+
+	r = patron_status("metro", DISTRICT_PATRON, "0000");
+	assert_code(r, SIP2_PATRON_STATUS_RESP);
+	assert_string_equal(e2e_field(r, "CQ"), "N");
+	sip2_msg_free(r);
+}
+
+/*
+ * The district shares counts, not titles, and withholds address, phone
+ * and birth date: a metro desk sees how many, never which.
+ */
+static void
+test_counts_only_and_fields_withheld(void **state)
+{
+	struct sip2_msg	*r;
+	int		 loans;
+
+	r = ask_as("district", e2e_req(SIP2_CHECKOUT, "AO", "DISTRICT", "AA",
+	    DISTRICT_PATRON, "AB", DISTRICT_ITEM, "AD", DISTRICT_PIN, "AC", "",
+	    NULL));
+	assert_code(r, SIP2_CHECKOUT_RESP);
+	assert_string_equal(e2e_fixed(r, SIP2_FX_OK), "1");
+	sip2_msg_free(r);
+
+	/* At home the desk sees every loan listed, and the address. */
+	r = patron_info("district", DISTRICT_PATRON, DISTRICT_PIN);
+	assert_code(r, SIP2_PATRON_INFO_RESP);
+	loans = atoi(e2e_fixed(r, SIP2_FX_CHARGED_COUNT));
+	assert_true(loans >= 1);
+	assert_int_equal(e2e_fields_with(r, "AU", NULL), loans);
+	assert_int_equal(e2e_fields_with(r, "BD", NULL), 1);
+	sip2_msg_free(r);
+
+	/* At metro: as many loans, none named; no address, phone, birth. */
+	r = patron_info("metro", DISTRICT_PATRON, DISTRICT_PIN);
+	assert_code(r, SIP2_PATRON_INFO_RESP);
+	assert_string_equal(e2e_field(r, "BL"), "Y");
+	assert_int_equal(atoi(e2e_fixed(r, SIP2_FX_CHARGED_COUNT)), loans);
+	assert_int_equal(e2e_fields_with(r, "AU", NULL), 0);
+	assert_int_equal(e2e_fields_with(r, "BD", NULL), 0);
+	assert_int_equal(e2e_fields_with(r, "BF", NULL), 0);
+	assert_int_equal(e2e_fields_with(r, "PB", NULL), 0);
+	assert_int_equal(e2e_fields_with(r, "BE", NULL), 1);
+	sip2_msg_free(r);
+}
+
+/* Metro shares titles: the district's desk sees metro's loans listed. */
+static void
+test_titles_shared_where_the_owner_allows(void **state)
+{
+	struct sip2_msg	*r;
+
+	r = patron_info("district", METRO_PATRON, METRO_PIN);
+	assert_code(r, SIP2_PATRON_INFO_RESP);
+	assert_string_equal(e2e_field(r, "BL"), "Y");
+	assert_true(e2e_fields_with(r, "AU", NULL) >= 1);
+	assert_int_equal(e2e_fields_with(r, "AU", NULL),
+	    atoi(e2e_fixed(r, SIP2_FX_CHARGED_COUNT)));
+	assert_string_equal(e2e_field(r, "BE"), METRO_EMAIL);
+	assert_int_equal(e2e_fields_with(r, "BD", NULL), 0);
+	assert_int_equal(e2e_fields_with(r, "BF", NULL), 0);
+	sip2_msg_free(r);
+}
+
+/* A class a partner excludes is unknown to the other; known at home. */
+static void
+test_excluded_class_unknown_elsewhere(void **state)
+{
+	struct sip2_msg	*r;
+
+	r = patron_status("metro", DISTRICT_STAFF, DISTRICT_STAFF_PIN);
+	assert_code(r, SIP2_PATRON_STATUS_RESP);
+	assert_string_equal(e2e_field(r, "BL"), "N");
+	assert_string_equal(e2e_field(r, "AE"), "");
+	sip2_msg_free(r);
+	r = patron_status("district", DISTRICT_STAFF, DISTRICT_STAFF_PIN);
+	assert_string_equal(e2e_field(r, "BL"), "Y");
+	sip2_msg_free(r);
+
+	r = patron_info("district", METRO_CHILD, METRO_CHILD_PIN);
+	assert_code(r, SIP2_PATRON_INFO_RESP);
+	assert_string_equal(e2e_field(r, "BL"), "N");
+	assert_int_equal(e2e_fields_with(r, "BE", NULL), 0);
+	sip2_msg_free(r);
+}
+
+/*
+ * A fine owed to the district is shown at metro, labelled, and cannot
+ * be paid there: nothing reaches the district's ILS, nothing changes.
+ */
+static void
+test_fine_for_another_library_shown_not_paid(void **state)
+{
+	struct sip2_msg	*r;
+	long		 paid0;
+
+	r = patron_info("metro", DISTRICT_OWES, DISTRICT_OWES_PIN);
+	assert_code(r, SIP2_PATRON_INFO_RESP);
+	assert_string_equal(e2e_field(r, "BV"), "1.00");
+	assert_contains(e2e_field(r, "AF"), "owed to " E2E_DISTRICT_NAME);
+	sip2_msg_free(r);
+
+	paid0 = e2e_ils_received(&env.district, SIP2_FEE_PAID);
+	r = ask_as("metro", e2e_req(SIP2_FEE_PAID, "AO", "METRO", "AA",
+	    DISTRICT_OWES, "BV", "1.00", "CG", "F2001", "AC", "", NULL));
+	assert_code(r, SIP2_FEE_PAID_RESP);
+	assert_string_equal(e2e_fixed(r, SIP2_FX_PAYMENT_ACCEPTED), "N");
+	assert_contains(e2e_field(r, "AF"), "can only be paid there");
+	sip2_msg_free(r);
+	assert_int_equal(e2e_ils_received(&env.district, SIP2_FEE_PAID),
+	    paid0);
+	e2e_ils_has(&env.district, "patron", DISTRICT_OWES, "owed=1.00");
+}
+
+/*
+ * Return anywhere: the district's item checked in at a metro kiosk is
+ * checked in at the district, and the kiosk is told where it goes; who
+ * had it stays the district's business.
+ */
+static void
+test_return_anywhere(void **state)
+{
+	struct sip2_msg	*r;
+
+	r = ask_as("district", e2e_req(SIP2_CHECKOUT, "AO", "DISTRICT", "AA",
+	    DISTRICT_PATRON, "AB", DISTRICT_ITEM, "AD", DISTRICT_PIN, "AC", "",
+	    NULL));
+	assert_string_equal(e2e_fixed(r, SIP2_FX_OK), "1");
+	sip2_msg_free(r);
+	e2e_ils_has(&env.district, "item", DISTRICT_ITEM,
+	    "patron=" DISTRICT_PATRON);
+
+	r = ask_as("metro", e2e_req(SIP2_CHECKIN, "AP", "MAIN", "AO", "METRO",
+	    "AB", DISTRICT_ITEM, "AC", "", NULL));
+	assert_code(r, SIP2_CHECKIN_RESP);
+	assert_string_equal(e2e_fixed(r, SIP2_FX_OK), "1");
+	assert_string_equal(e2e_fixed(r, SIP2_FX_ALERT), "Y");
+	assert_string_equal(e2e_field(r, "CV"), "04");
+	assert_contains(e2e_field(r, "AF"), "Return to "
+	    E2E_DISTRICT_NAME);
+	assert_string_equal(e2e_field(r, "CT"), "LINCOLN");
+	assert_int_equal(e2e_fields_with(r, "AA", DISTRICT_PATRON), 0);
+	sip2_msg_free(r);
+	/* Off the patron's record, on its way home from MAIN. */
+	e2e_ils_has(&env.district, "item", DISTRICT_ITEM, "patron=-");
+	e2e_ils_has(&env.district, "item", DISTRICT_ITEM, "status=10");
+	e2e_ils_has(&env.district, "item", DISTRICT_ITEM,
+	    "destination=LINCOLN");
+}
+
+/* Revoked: another partner's patron is not even looked up. */
+static void
+test_revoked_agreement_hides_patrons(void **state)
+{
+	char		 out[CTL_OUT_MAX];
+	struct sip2_msg	*r;
+	long		 info0;
+
+	assert_int_equal(ctl(DISTRICT_ADMIN_PW "\n", out, sizeof(out),
+	    "agreement", "revoke", "district", "metro", NULL), 0);
+	info0 = e2e_ils_received(&env.district, SIP2_PATRON_INFO);
+	r = patron_status("metro", DISTRICT_PATRON, DISTRICT_PIN);
+	assert_code(r, SIP2_PATRON_STATUS_RESP);
+	assert_string_equal(e2e_field(r, "BL"), "N");
+	assert_contains(e2e_field(r, "AF"), "agreement");
+	sip2_msg_free(r);
+	assert_int_equal(e2e_ils_received(&env.district, SIP2_PATRON_INFO),
+	    info0);
+	r = patron_status("metro", METRO_PATRON, METRO_PIN);
+	assert_string_equal(e2e_field(r, "BL"), "Y");
+	sip2_msg_free(r);
+	assert_int_equal(ctl(DISTRICT_ADMIN_PW "\n", out, sizeof(out),
+	    "agreement", "accept", "district", "metro", NULL), 0);
+}
+
+/* Nothing of this suite's patrons or secrets reached the log. */
+static void
+test_log_holds_no_secrets(void **state)
+{
+	const char	*secrets[] = { METRO_ADMIN_PW, DISTRICT_ADMIN_PW,
+	    "metro-kiosk-pw", "district-desk-pw", NULL };
+	const char	*pins[] = { METRO_PIN, METRO_CHILD_PIN, DISTRICT_PIN,
+	    DISTRICT_OWES_PIN, DISTRICT_STAFF_PIN, NULL };
+	const char	*patrons[] = { METRO_PATRON, DISTRICT_PATRON,
+	    DISTRICT_OWES, DISTRICT_STAFF, NULL };
+	const char	*titles[] = { DISTRICT_TITLE, METRO_TITLE, "Holes",
+	    NULL };
+
+	e2e_assert_private(env.log, secrets, pins, patrons, titles);
 }
 
 int
@@ -439,6 +707,14 @@ main(void)
 		T(test_revocation_survives_restart),
 		T(test_revocation_needs_the_partners_credential),
 		T(test_one_side_not_accepting_keeps_it_inactive),
+		T(test_other_partners_patron_verified_at_home),
+		T(test_counts_only_and_fields_withheld),
+		T(test_titles_shared_where_the_owner_allows),
+		T(test_excluded_class_unknown_elsewhere),
+		T(test_fine_for_another_library_shown_not_paid),
+		T(test_return_anywhere),
+		T(test_revoked_agreement_hides_patrons),
+		T(test_log_holds_no_secrets),
 	};
 #undef T
 

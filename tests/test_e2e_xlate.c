@@ -529,8 +529,9 @@ location_of(const struct ncip_location *l)
 
 /* --- set-up ----------------------------------------------------------- */
 
-/* The county's agreement blocks; NULL: accept yes. */
+/* The county's and the district's agreement blocks; NULL: accept yes. */
 static const char	*county_terms;
+static const char	*district_terms;
 
 static int
 write_conf(struct e2e_env *e)
@@ -547,7 +548,7 @@ write_conf(struct e2e_env *e)
 		    .items = "3200*", .loc1 = "LINCOLN", .loc2 = "WESTHIGH",
 		    .ils = &e->district, .ncip = 1, .tls = 1, .version = "1.0",
 		    .ils_token = DISTRICT_ILS_TOKEN,
-		    .caller_token = DISTRICT_TOKEN },
+		    .caller_token = DISTRICT_TOKEN, .terms = district_terms },
 		{ .id = "county", .name = "County Library",
 		    .institution = "COUNTY", .patrons = "2300*",
 		    .items = "3300*", .loc1 = "NORTH", .loc2 = "SOUTH",
@@ -1429,6 +1430,59 @@ test_ncip_lookup_item_refused_without_agreement(void **state)
 	assert_int_equal(ncip_count(metro.ils, "LookupItem"), metro0 + 1);
 }
 
+/* LookupUser of another partner's patron, as its ILS would send it. */
+static struct ncip_msg *
+lookup_user_of(const struct part *caller, const char *patron,
+    const char *pin)
+{
+	struct ncip_msg	*m = call_new(NCIP_LOOKUP_USER, caller);
+
+	call_auth(m, patron, pin);
+	call_elements(m, 0, "Name Information", "User Address Information",
+	    "User Privilege", NULL);
+	m->loans_desired = 1;
+	return (call(caller, m, DIA_V2, 0));
+}
+
+/*
+ * What the county's ILS learns of a district patron over NCIP: the
+ * district's terms apply as at a kiosk (no postal or electronic address,
+ * loans counted but not listed), and a class it excludes is an unknown
+ * user.
+ */
+static void
+test_ncip_lookup_user_filtered_by_the_homes_terms(void **state)
+{
+	struct ncip_msg	*a;
+	long		 n = 0;
+	size_t		 i;
+
+	a = lookup_user_of(&district, district.reader, district.reader_pin);
+	assert_no_problem(a, district.id);
+	assert_true(a->user.naddresses > 0);
+	assert_true(a->nloans > 0);
+	ncip_msg_free(a);
+
+	district_terms = "\t\taccept yes\n\t\texclude-class STAFF\n"
+	    "\t\twithhold address phone email\n\t\thistory counts";
+	assert_int_equal(e2e_gw_reload(&env, write_conf), 0);
+	a = lookup_user_of(&county, district.reader, district.reader_pin);
+	assert_no_problem(a, district.id);
+	assert_int_equal(a->user.naddresses, 0);
+	assert_int_equal(a->nloans, 0);
+	for (i = 0; i < a->nloan_counts; i++)
+		n += a->loan_counts[i].value;
+	assert_true(n > 0);
+	ncip_msg_free(a);
+
+	a = lookup_user_of(&county, "22000000009", "9999");
+	assert_problem(a, NCIP_PT_UNKNOWN_USER);
+	ncip_msg_free(a);
+
+	district_terms = NULL;
+	assert_int_equal(e2e_gw_reload(&env, write_conf), 0);
+}
+
 static void
 test_ncip_check_out_item(void **state)
 {
@@ -2216,6 +2270,7 @@ main(void)
 		T(test_ncip_lookup_item),
 		T(test_ncip_lookup_item_goes_to_owner),
 		T(test_ncip_lookup_item_refused_without_agreement),
+		T(test_ncip_lookup_user_filtered_by_the_homes_terms),
 		T(test_ncip_check_out_item),
 		T(test_ncip_check_out_refusals),
 		T(test_ncip_renew_refused_when_someone_waits),
