@@ -385,8 +385,11 @@ agreement_filter(const struct circ_req *req, struct circ_result *res,
 		res->hold_patron = NULL;
 		if (!res->ok)
 			break;
+		/* Where the owner said, else its home shelf, else the owner. */
 		if (res->destination == NULL)
 			res->destination = res->item.permanent_location;
+		if (res->destination == NULL && from->ninstitutions > 0)
+			res->destination = from->institutions[0];
 		if (res->alert_type == 0)
 			res->alert_type = 4;	/* send to another branch */
 		res->alert = 1;

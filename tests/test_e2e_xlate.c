@@ -1430,6 +1430,27 @@ test_ncip_lookup_item_refused_without_agreement(void **state)
 	assert_int_equal(ncip_count(metro.ils, "LookupItem"), metro0 + 1);
 }
 
+/*
+ * Return anywhere to an NCIP 1 owner that gives no routing: the metro
+ * kiosk is still told the item goes back to the district.
+ */
+static void
+test_return_at_metro_of_district_item(void **state)
+{
+	struct sip2_msg	*r;
+	long		 before = ncip_count(district.ils, "CheckInItem");
+
+	r = kiosk_ask(&metro, e2e_req(SIP2_CHECKIN, "AP", "MAIN", "AO",
+	    "METRO", "AB", district.item, "AC", "", NULL));
+	assert_code(r, SIP2_CHECKIN_RESP);
+	assert_string_equal(e2e_fixed(r, SIP2_FX_OK), "1");
+	assert_string_equal(e2e_field(r, "CT"), "DISTRICT");
+	assert_string_equal(e2e_field(r, "CV"), "04");
+	assert_contains(e2e_field(r, "AF"), "Return to " E2E_DISTRICT_NAME);
+	sip2_msg_free(r);
+	assert_int_equal(ncip_count(district.ils, "CheckInItem"), before + 1);
+}
+
 /* LookupUser of another partner's patron, as its ILS would send it. */
 static struct ncip_msg *
 lookup_user_of(const struct part *caller, const char *patron,
@@ -2271,6 +2292,7 @@ main(void)
 		T(test_ncip_lookup_item_goes_to_owner),
 		T(test_ncip_lookup_item_refused_without_agreement),
 		T(test_ncip_lookup_user_filtered_by_the_homes_terms),
+		T(test_return_at_metro_of_district_item),
 		T(test_ncip_check_out_item),
 		T(test_ncip_check_out_refusals),
 		T(test_ncip_renew_refused_when_someone_waits),

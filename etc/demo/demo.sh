@@ -13,6 +13,7 @@ RUN=$BUILDDIR/demo-run
 ILSSIM=$BUILDDIR/tests/circlink-ilssim
 CIRCLINKD=$BUILDDIR/gateway/circlinkd
 CLIENT=$BUILDDIR/gateway/circlink-sip2
+CTL=$BUILDDIR/gateway/circlinkctl
 
 say() { printf '%s\n' "$*"; }
 
@@ -101,6 +102,18 @@ walk() {
 	"$CLIENT" -T -a "$RUN/gateway.crt" -u district-desk \
 	    -w district-desk-pw -i DISTRICT \
 	    -f "$SRCDIR/etc/demo/walkthrough-desk.sip2" 127.0.0.1:6002 || true
+	say ""
+	say "== The district's patrons at metro's kiosk, under the agreement =="
+	"$CLIENT" -u metro-kiosk -w metro-kiosk-pw -i METRO \
+	    -f "$SRCDIR/etc/demo/walkthrough-partners-kiosk.sip2" \
+	    127.0.0.1:6001 || true
+	say ""
+	say "== Metro's patrons at the district's desk, under the agreement =="
+	"$CLIENT" -T -a "$RUN/gateway.crt" -u district-desk \
+	    -w district-desk-pw -i DISTRICT \
+	    -f "$SRCDIR/etc/demo/walkthrough-partners-desk.sip2" \
+	    127.0.0.1:6002 || true
+	revocation
 	for f in lookup-user lookup-item; do
 		say ""
 		say "== NCIP from metro's ILS: $f (POST /ncip/metro-ncip-token) =="
@@ -111,6 +124,27 @@ walk() {
 		    sed 's/></>\n</g'
 		say ""
 	done
+}
+
+# Either partner revokes alone, at once; local service goes on.
+revocation() {
+	say ""
+	say "== The district's administrator revokes the agreement =="
+	say "\$ circlinkctl agreement revoke district metro"
+	echo district-admin-pw |
+	    "$CTL" -f "$RUN/circlinkd.conf" agreement revoke district metro ||
+	    true
+	"$CTL" -f "$RUN/circlinkd.conf" status | grep '^agreement' || true
+	say "-- a metro kiosk asks about a district student, then a metro adult:"
+	"$CLIENT" -u metro-kiosk -w metro-kiosk-pw -i METRO 127.0.0.1:6001 \
+	    patron-status AA=22000000002 AD=5555 || true
+	"$CLIENT" -u metro-kiosk -w metro-kiosk-pw -i METRO 127.0.0.1:6001 \
+	    patron-status AA=21000000001 AD=1111 || true
+	say "\$ circlinkctl agreement accept district metro"
+	echo district-admin-pw |
+	    "$CTL" -f "$RUN/circlinkd.conf" agreement accept district metro ||
+	    true
+	"$CTL" -f "$RUN/circlinkd.conf" status | grep '^agreement' || true
 }
 
 connect_help() {
