@@ -42,6 +42,7 @@ static int	 ctl_read_line(const char *, char *, size_t);
 static int	 ctl_hash_password(int, char **);
 static int	 ctl_daemon(int, char **);
 static int	 ctl_agreement(int, char **);
+static int	 ctl_backup(int, char **);
 static int	 ctl_ask(int, char **, const char *);
 static int	 ctl_connect(void);
 static int	 ctl_send(int, const char *);
@@ -57,6 +58,9 @@ static const struct {
 	{ "status", ctl_daemon },
 	{ "reload", ctl_daemon },
 	{ "agreement", ctl_agreement },
+	{ "link", ctl_daemon },
+	{ "unlink", ctl_daemon },
+	{ "backup", ctl_backup },
 	{ NULL, NULL }
 };
 
@@ -73,7 +77,14 @@ usage(FILE *fp)
 	    "  agreement accept|revoke PARTNER OTHER\n"
 	    "                 as PARTNER's administrator (password on\n"
 	    "                 standard input), give or take back its\n"
-	    "                 acceptance of the agreement with OTHER\n");
+	    "                 acceptance of the agreement with OTHER\n"
+	    "  link add PARTNER BARCODE OTHER BARCODE\n"
+	    "                 the two accounts are one person's\n"
+	    "  link show PARTNER BARCODE\n"
+	    "                 that person's linked accounts, masked\n"
+	    "  unlink PARTNER BARCODE\n"
+	    "                 the account leaves its person\n"
+	    "  backup PATH    a consistent copy of the identity store\n");
 }
 
 /* Put the terminal back as it was when a signal ends us mid-prompt. */
@@ -323,6 +334,31 @@ ctl_agreement(int argc, char **argv)
 		rc = CTL_EXIT_FAILED;
 	OPENSSL_cleanse(pw, sizeof(pw));
 	return (rc);
+}
+
+/* backup PATH: the daemon runs elsewhere, so the path goes absolute. */
+static int
+ctl_backup(int argc, char **argv)
+{
+	char	 cwd[2048], path[4096];
+	char	*words[2];
+
+	if (argc != 2) {
+		usage(stderr);
+		return (CTL_EXIT_USAGE);
+	}
+	if (argv[1][0] == '/')
+		return (ctl_ask(argc, argv, NULL));
+	if (getcwd(cwd, sizeof(cwd)) == NULL ||
+	    (size_t)snprintf(path, sizeof(path), "%s/%s", cwd, argv[1]) >=
+	    sizeof(path)) {
+		fprintf(stderr, "circlinkctl: %s: cannot make the path "
+		    "absolute\n", argv[1]);
+		return (CTL_EXIT_FAILED);
+	}
+	words[0] = argv[0];
+	words[1] = path;
+	return (ctl_ask(2, words, NULL));
 }
 
 /*

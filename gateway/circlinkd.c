@@ -24,6 +24,7 @@
 
 #include "circlinkd.h"
 #include "control.h"
+#include "idstore.h"
 #include "ncip.h"
 
 static struct gateway	 gateway;
@@ -35,6 +36,7 @@ static void	 gateway_sigterm(evutil_socket_t, short, void *);
 static void	 gateway_owner(const struct conf *, uid_t *, gid_t *);
 static void	 gateway_drop_privileges(const struct conf *, uid_t, gid_t);
 static void	 gateway_raise_nofile(void);
+static void	 gateway_store_open(const struct conf *, uid_t, gid_t);
 
 static void
 usage(void)
@@ -105,6 +107,7 @@ main(int argc, char *argv[])
 	if (control_open(gw->base, conf->state_dir, uid, gid, err,
 	    sizeof(err)) == -1)
 		fatalx("%s", err);
+	gateway_store_open(conf, uid, gid);
 	gateway_drop_privileges(conf, uid, gid);
 
 	ev_hup = evsignal_new(gw->base, SIGHUP, gateway_sighup, NULL);
@@ -122,6 +125,9 @@ main(int argc, char *argv[])
 
 	log_info("stopped");
 	control_close();
+	/* Commits what is queued; its callbacks still need the loop's base. */
+	idstore_close(gw->store);
+	gw->store = NULL;
 	event_free(ev_hup);
 	event_free(ev_term);
 	event_free(ev_int);
@@ -285,6 +291,38 @@ gateway_owner(const struct conf *conf, uid_t *uid, gid_t *gid)
 			fatalx("group %s does not exist", conf->group);
 		*gid = gr->gr_gid;
 	}
+}
+
+/*
+ * Open the identity store in the state directory, its key where the
+ * configuration says, and give the files to the daemon's user.
+ */
+static void
+gateway_store_open(const struct conf *conf, uid_t uid, gid_t gid)
+{
+	static const char	*files[] = { "", "/data.mdb", "/lock.mdb" };
+	struct idstore_params	 ip;
+	char			 dir[1024], path[1100], err[1024];
+	int			 i, n;
+
+	n = snprintf(dir, sizeof(dir), "%s/store", conf->state_dir);
+	if (n < 0 || (size_t)n >= sizeof(dir))
+		fatalx("%s: path too long", conf->state_dir);
+	memset(&ip, 0, sizeof(ip));
+	ip.datadir = dir;
+	ip.keyfile = conf->store_key;
+	if ((gw->store = idstore_open(&ip, err, sizeof(err))) == NULL)
+		fatalx("identity store: %s", err);
+	if (idstore_attach(gw->store, gw->base) == -1)
+		fatal("identity store");
+	if (uid != (uid_t)-1) {
+		for (i = 0; i < 3; i++) {
+			snprintf(path, sizeof(path), "%s%s", dir, files[i]);
+			if (chown(path, uid, gid) == -1)
+				fatal("identity store: chown %s", path);
+		}
+	}
+	log_info("identity store %s", dir);
 }
 
 /* After binding, a daemon started as root continues as its own user. */

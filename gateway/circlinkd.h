@@ -180,6 +180,7 @@ struct conf {
 	char		*user;		/* drop privileges to this user */
 	char		*group;
 	char		*state_dir;
+	char		*store_key;	/* the identity store's master key */
 	int		 log_level;	/* LOG_WARNING, LOG_INFO, LOG_DEBUG */
 	int		 trace;		/* TRACE_* bits */
 	char		*log_facility;
@@ -261,6 +262,8 @@ struct partner_rt {
 };
 TAILQ_HEAD(partner_rts, partner_rt);
 
+struct idstore;
+
 /* The daemon's state: one per process, reached through gw. */
 struct gateway {
 	struct event_base	*base;
@@ -268,6 +271,7 @@ struct gateway {
 	const char		*conf_path;
 	int			 foreground;
 	struct partner_rts	 partners;
+	struct idstore		*store;		/* persons and linked accounts */
 	int			 nsessions;
 	int			 stopping;
 	uint64_t		 next_sid;

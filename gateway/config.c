@@ -184,7 +184,7 @@ static int	 kw_delimiter(struct parser *, void *, const struct keyword *,
 static int	 kw_list(struct parser *, void *, const struct keyword *, int);
 static int	 kw_institution(struct parser *, void *,
 		    const struct keyword *, int);
-static int	 kw_state_dir(struct parser *, void *, const struct keyword *,
+static int	 kw_path(struct parser *, void *, const struct keyword *,
 		    int);
 static int	 kw_log_level(struct parser *, void *, const struct keyword *,
 		    int);
@@ -232,7 +232,9 @@ static int	 partner_check(struct parser *, struct conf_partner *,
 static const struct keyword top_keywords[] = {
 	{ "user", kw_string, offsetof(struct conf, user), 0, KW_MAIN, 0, 0 },
 	{ "group", kw_string, offsetof(struct conf, group), 0, KW_MAIN, 0, 0 },
-	{ "state-dir", kw_state_dir, offsetof(struct conf, state_dir), 0,
+	{ "store-key", kw_path, offsetof(struct conf, store_key), 0, KW_MAIN,
+	    0, 0 },
+	{ "state-dir", kw_path, offsetof(struct conf, state_dir), 0,
 	    KW_MAIN, 0, 0 },
 	{ "log-level", kw_log_level, 0, 0, KW_MAIN, 0, 0 },
 	{ "log-facility", kw_log_facility, 0, 0, KW_MAIN, 0, 0 },
@@ -1380,11 +1382,12 @@ kw_institution(struct parser *p, void *obj, const struct keyword *k,
 	return (kw_list(p, obj, k, line));
 }
 
+/* A path, taken relative to the directory of the file that names it. */
 static int
-kw_state_dir(struct parser *p, void *obj, const struct keyword *k, int line)
+kw_path(struct parser *p, void *obj, const struct keyword *k, int line)
 {
-	struct conf	*conf = obj;
-	char		*path;
+	char	**dst = MEMBER(obj, k->off, char *);
+	char	 *path;
 
 	if (get_value(p, k) == -1)
 		return (-1);
@@ -1393,8 +1396,8 @@ kw_state_dir(struct parser *p, void *obj, const struct keyword *k, int line)
 		    k->name));
 	if ((path = path_join(p->file->dir, p->tok.text)) == NULL)
 		return (conf_err(p, line, "out of memory"));
-	free(conf->state_dir);
-	conf->state_dir = path;
+	free(*dst);
+	*dst = path;
 	return (end_statement(p, k));
 }
 
@@ -2281,6 +2284,11 @@ conf_load(const char *path, char *err, size_t errlen)
 	TAILQ_INIT(&conf->terminals);
 	conf->log_level = LOG_INFO;
 	conf->max_sessions = DEFAULT_MAX_SESSIONS;
+	if ((conf->store_key = strdup(SYSCONFDIR "/circlink/store.key")) ==
+	    NULL) {
+		conf_err(&p, 0, "out of memory");
+		goto fail;
+	}
 	if ((conf->state_dir = strdup(LOCALSTATEDIR "/lib/circlink")) ==
 	    NULL || (conf->log_facility = strdup("daemon")) == NULL) {
 		conf_err(&p, 0, "out of memory");
@@ -2416,6 +2424,7 @@ conf_free(struct conf *conf)
 	free(conf->user);
 	free(conf->group);
 	free(conf->state_dir);
+	free(conf->store_key);
 	free(conf->log_facility);
 	free(conf);
 }

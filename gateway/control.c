@@ -30,8 +30,11 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 
+#include <openssl/crypto.h>
+
 #include "circlinkd.h"
 #include "control.h"
+#include "idstore.h"
 
 #define CONTROL_ARGS_MAX	8	/* words of one command */
 #define CONTROL_CONNS_MAX	16	/* clients at once */
@@ -92,12 +95,26 @@ static void	 ctl_reload(struct ctl_conn *, int, char **, const char *);
 static void	 ctl_agreement(struct ctl_conn *, int, char **,
 		    const char *);
 static void	 ctl_agreement_cb(int, const char *, void *);
+static struct ctl_conn *ctl_conn_find(uint64_t);
+static void	 ctl_link(struct ctl_conn *, int, char **, const char *);
+static void	 ctl_link_add(struct ctl_conn *, char **);
+static void	 ctl_link_show(struct ctl_conn *, const char *, const char *);
+static void	 ctl_link_created(int, const struct idstore_write *, void *);
+static void	 ctl_link_done(int, const struct idstore_write *, void *);
+static void	 ctl_unlink(struct ctl_conn *, int, char **, const char *);
+static void	 ctl_backup(struct ctl_conn *, int, char **, const char *);
+static void	 ctl_backup_run(void *);
+static void	 ctl_backup_done(void *);
 
 static const struct ctl_command ctl_commands[] = {
 	{ "status", 0, 0, 0, ctl_status, "status" },
 	{ "reload", 0, 0, 0, ctl_reload, "reload" },
 	{ "agreement", 3, 3, 1, ctl_agreement,
 	    "agreement accept|revoke PARTNER OTHER, credential on line 2" },
+	{ "link", 3, 5, 0, ctl_link, "link add PARTNER BARCODE OTHER BARCODE "
+	    "| link show PARTNER BARCODE" },
+	{ "unlink", 2, 2, 0, ctl_unlink, "unlink PARTNER BARCODE" },
+	{ "backup", 1, 1, 0, ctl_backup, "backup ABSOLUTE-PATH" },
 	{ NULL, 0, 0, 0, NULL, NULL }
 };
 
@@ -380,6 +397,7 @@ ctl_status(struct ctl_conn *c, int argc, char **argv, const char *secret)
 	struct conf_partner		*p;
 	const struct policy_agreement	*ags;
 	const char			*proto, *state;
+	struct idstore_stat		 st;
 	char				 why[200];
 	size_t				 i, n;
 
@@ -404,6 +422,10 @@ ctl_status(struct ctl_conn *c, int argc, char **argv, const char *secret)
 		ctl_reply(c, "agreement %s %s %s", ags[i].side[0].id,
 		    ags[i].side[1].id, agreement_state(&ags[i], why,
 		    sizeof(why)));
+	if (gw->store != NULL && idstore_stat(gw->store, &st) == 0)
+		ctl_reply(c, "store persons %zu accounts %zu barcodes %zu "
+		    "map %zu used %zu", st.persons, st.accounts, st.aliases,
+		    st.map_size, st.used_bytes);
 	ctl_done(c);
 }
 
@@ -453,16 +475,365 @@ static void
 ctl_agreement_cb(int rc, const char *msg, void *arg)
 {
 	struct ctl_conn	*c;
-	uint64_t	 id = (uintptr_t)arg;
 
-	TAILQ_FOREACH(c, &ctl_conns, entry)
-		if (c->id == id)
-			break;
-	if (c == NULL)
+	if ((c = ctl_conn_find((uintptr_t)arg)) == NULL)
 		return;
 	if (rc == 0)
 		ctl_reply(c, CONTROL_OK);
 	else
 		ctl_reply(c, CONTROL_ERROR "%s", msg);
 	ctl_done(c);
+}
+
+static struct ctl_conn *
+ctl_conn_find(uint64_t id)
+{
+	struct ctl_conn	*c;
+
+	TAILQ_FOREACH(c, &ctl_conns, entry)
+		if (c->id == id)
+			return (c);
+	return (NULL);
+}
+
+/* A CREATE whose LINK is to follow, and the client to answer. */
+struct ctl_link_job {
+	uint64_t	 conn;
+	char		 other[CONF_NAME_MAX];
+	char		 barcode[IDSTORE_VALUE_MAX + 1];
+};
+
+static void
+ctl_link(struct ctl_conn *c, int argc, char **argv, const char *secret)
+{
+	if (gw->store == NULL) {
+		ctl_reply(c, CONTROL_ERROR "no identity store");
+		ctl_done(c);
+	} else if (strcmp(argv[0], "add") == 0 && argc == 5)
+		ctl_link_add(c, argv + 1);
+	else if (strcmp(argv[0], "show") == 0 && argc == 3)
+		ctl_link_show(c, argv[1], argv[2]);
+	else {
+		ctl_reply(c, CONTROL_ERROR "usage: link add PARTNER BARCODE "
+		    "OTHER BARCODE | link show PARTNER BARCODE");
+		ctl_done(c);
+	}
+}
+
+/*
+ * link add P1 B1 P2 B2: the accounts with these barcodes are one person's.
+ * A new person's home is P1.  The partners need an agreement in force;
+ * classes are judged whenever the link is used.
+ */
+static void
+ctl_link_add(struct ctl_conn *c, char **argv)
+{
+	const struct policy_agreement	*ags, *ag;
+	struct idstore_ref		 r1, r2;
+	struct idstore_write		 w;
+	struct ctl_link_job		*job;
+	size_t				 n;
+	int				 f1, f2, rc;
+
+	if (conf_partner_find(gw->conf, argv[0]) == NULL ||
+	    conf_partner_find(gw->conf, argv[2]) == NULL ||
+	    strcmp(argv[0], argv[2]) == 0) {
+		ctl_reply(c, CONTROL_ERROR "two different partners of the "
+		    "configuration are needed");
+		goto done;
+	}
+	ags = agreement_list(&n);
+	if ((ag = policy_agreement_find(ags, n, argv[0], argv[2])) == NULL ||
+	    !policy_active(ag)) {
+		ctl_reply(c, CONTROL_ERROR "no agreement in force between %s "
+		    "and %s", argv[0], argv[2]);
+		goto done;
+	}
+	f1 = idstore_find_barcode(gw->store, argv[0], argv[1], &r1);
+	f2 = idstore_find_barcode(gw->store, argv[2], argv[3], &r2);
+	if ((f1 != IDSTORE_OK && f1 != IDSTORE_NOTFOUND) ||
+	    (f2 != IDSTORE_OK && f2 != IDSTORE_NOTFOUND)) {
+		ctl_reply(c, CONTROL_ERROR "identity store: %s",
+		    idstore_strerror(f1 != IDSTORE_OK &&
+		    f1 != IDSTORE_NOTFOUND ? f1 : f2));
+		goto done;
+	}
+	if (f1 == IDSTORE_OK && f2 == IDSTORE_OK) {
+		if (memcmp(r1.person, r2.person, IDSTORE_ID_LEN) == 0) {
+			ctl_reply(c, CONTROL_OK);
+			ctl_reply(c, "already linked");
+		} else
+			ctl_reply(c, CONTROL_ERROR "the two accounts belong to "
+			    "two persons; unlink one first");
+		goto done;
+	}
+
+	memset(&w, 0, sizeof(w));
+	w.creator = "circlinkctl";
+	w.reason = "manual";
+	if (f1 == IDSTORE_OK || f2 == IDSTORE_OK) {
+		w.op = IDSTORE_LINK;
+		memcpy(w.person, f1 == IDSTORE_OK ? r1.person : r2.person,
+		    IDSTORE_ID_LEN);
+		w.partner = f1 == IDSTORE_OK ? argv[2] : argv[0];
+		w.barcode = f1 == IDSTORE_OK ? argv[3] : argv[1];
+		rc = idstore_submit(gw->store, &w, ctl_link_done,
+		    (void *)(uintptr_t)c->id);
+	} else {
+		if ((job = calloc(1, sizeof(*job))) == NULL) {
+			ctl_reply(c, CONTROL_ERROR "out of memory");
+			goto done;
+		}
+		job->conn = c->id;
+		snprintf(job->other, sizeof(job->other), "%s", argv[2]);
+		snprintf(job->barcode, sizeof(job->barcode), "%s", argv[3]);
+		w.op = IDSTORE_CREATE;
+		w.partner = argv[0];
+		w.barcode = argv[1];
+		if ((rc = idstore_submit(gw->store, &w, ctl_link_created,
+		    job)) == -1)
+			free(job);
+	}
+	if (rc == 0)
+		return;
+	ctl_reply(c, CONTROL_ERROR "identity store: %s", errno == EINVAL ?
+	    "a barcode is empty or too long" : strerror(errno));
+done:
+	ctl_done(c);
+}
+
+/* The person exists: now its other account, or undo it if that fails. */
+static void
+ctl_link_created(int result, const struct idstore_write *w, void *arg)
+{
+	struct ctl_link_job	*job = arg;
+	struct ctl_conn		*c;
+	struct idstore_write	 l;
+
+	memset(&l, 0, sizeof(l));
+	if (result == IDSTORE_OK) {
+		l.op = IDSTORE_LINK;
+		memcpy(l.person, w->person, IDSTORE_ID_LEN);
+		l.partner = job->other;
+		l.barcode = job->barcode;
+		l.creator = "circlinkctl";
+		l.reason = "manual";
+		if (idstore_submit(gw->store, &l, ctl_link_done,
+		    (void *)(uintptr_t)job->conn) == 0) {
+			OPENSSL_cleanse(job, sizeof(*job));
+			free(job);
+			return;
+		}
+		/* Not even queued: the lone home account goes again (id 0:
+		 * no client waits for it, the result is only logged). */
+		l.op = IDSTORE_FORGET;
+		idstore_submit(gw->store, &l, ctl_link_done, NULL);
+		result = IDSTORE_FAIL;
+	}
+	if ((c = ctl_conn_find(job->conn)) != NULL) {
+		ctl_reply(c, CONTROL_ERROR "identity store: %s",
+		    idstore_strerror(result));
+		ctl_done(c);
+	}
+	OPENSSL_cleanse(job, sizeof(*job));
+	free(job);
+}
+
+/* A write of link add or unlink is committed or refused. */
+static void
+ctl_link_done(int result, const struct idstore_write *w, void *arg)
+{
+	struct ctl_conn	*c;
+
+	log_info("control event=%s partner=%s result=%s",
+	    w->op == IDSTORE_UNLINK || w->op == IDSTORE_FORGET ? "unlink" :
+	    "link", w->partner != NULL ? w->partner : "-",
+	    result == IDSTORE_OK ? "ok" : idstore_strerror(result));
+	if ((c = ctl_conn_find((uintptr_t)arg)) == NULL)
+		return;
+	if (result == IDSTORE_OK)
+		ctl_reply(c, CONTROL_OK);
+	else if (result == IDSTORE_EXISTS)
+		ctl_reply(c, CONTROL_ERROR "that barcode belongs to another "
+		    "person's account");
+	else if (result == IDSTORE_CONFLICT)
+		ctl_reply(c, CONTROL_ERROR "the person has an account at %s "
+		    "already", w->partner != NULL ? w->partner : "it");
+	else
+		ctl_reply(c, CONTROL_ERROR "identity store: %s",
+		    idstore_strerror(result));
+	ctl_done(c);
+}
+
+/* link show P B: the person's accounts, barcodes masked as in logs. */
+static void
+ctl_link_show(struct ctl_conn *c, const char *partner, const char *barcode)
+{
+	struct idstore_ref	 r;
+	struct idstore_person	*p;
+	struct idstore_account	*a;
+	struct tm		 tm;
+	char			 when[32], codes[IDSTORE_BARCODES_MAX * 24];
+	char			 masked[IDSTORE_VALUE_MAX + 1];
+	size_t			 i, j, off;
+	int			 rc;
+
+	if ((rc = idstore_find_barcode(gw->store, partner, barcode, &r)) !=
+	    IDSTORE_OK) {
+		ctl_reply(c, CONTROL_ERROR "%s", rc == IDSTORE_NOTFOUND ?
+		    "no linked account has that barcode there" :
+		    idstore_strerror(rc));
+		ctl_done(c);
+		return;
+	}
+	if ((p = malloc(sizeof(*p))) == NULL ||
+	    (rc = idstore_person(gw->store, r.person, p)) != IDSTORE_OK) {
+		ctl_reply(c, CONTROL_ERROR "%s", p == NULL ? "out of memory" :
+		    idstore_strerror(rc));
+		free(p);
+		ctl_done(c);
+		return;
+	}
+	ctl_reply(c, CONTROL_OK);
+	ctl_reply(c, "person %02x%02x%02x%02x accounts %zu", p->id[0],
+	    p->id[1], p->id[2], p->id[3], p->naccounts);
+	for (i = 0; i < p->naccounts; i++) {
+		a = &p->accounts[i];
+		codes[0] = '\0';
+		for (j = off = 0; j < a->nbarcodes &&
+		    off < sizeof(codes); j++) {
+			sip2_redact_id(a->barcodes[j], masked,
+			    sizeof(masked));
+			off += (size_t)snprintf(codes + off,
+			    sizeof(codes) - off, "%s%s", j > 0 ? "," : "",
+			    masked);
+		}
+		gmtime_r(&a->created, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		ctl_reply(c, "account %s %s barcodes %s created %s by %s "
+		    "reason %s", a->partner, a->home ? "home" : "linked",
+		    codes[0] != '\0' ? codes : "-", when, a->creator,
+		    a->reason);
+	}
+	OPENSSL_cleanse(p, sizeof(*p));
+	free(p);
+	ctl_done(c);
+}
+
+/*
+ * unlink P B: the account leaves its person.  A home account goes only
+ * when it is the person's last, and the person with it.
+ */
+static void
+ctl_unlink(struct ctl_conn *c, int argc, char **argv, const char *secret)
+{
+	struct idstore_ref	 r;
+	struct idstore_person	*p = NULL;
+	struct idstore_write	 w;
+	int			 rc;
+
+	if (gw->store == NULL) {
+		ctl_reply(c, CONTROL_ERROR "no identity store");
+		goto done;
+	}
+	if ((rc = idstore_find_barcode(gw->store, argv[0], argv[1], &r)) !=
+	    IDSTORE_OK) {
+		ctl_reply(c, CONTROL_ERROR "%s", rc == IDSTORE_NOTFOUND ?
+		    "no linked account has that barcode there" :
+		    idstore_strerror(rc));
+		goto done;
+	}
+	memset(&w, 0, sizeof(w));
+	memcpy(w.person, r.person, IDSTORE_ID_LEN);
+	memcpy(w.account, r.account, IDSTORE_ID_LEN);
+	w.partner = argv[0];
+	w.op = IDSTORE_UNLINK;
+	if (r.home) {
+		if ((p = malloc(sizeof(*p))) == NULL ||
+		    idstore_person(gw->store, r.person, p) != IDSTORE_OK) {
+			ctl_reply(c, CONTROL_ERROR "cannot read the person");
+			goto done;
+		}
+		if (p->naccounts > 1) {
+			ctl_reply(c, CONTROL_ERROR "that is the person's home "
+			    "account; unlink the others first");
+			goto done;
+		}
+		w.op = IDSTORE_FORGET;
+	}
+	if (idstore_submit(gw->store, &w, ctl_link_done,
+	    (void *)(uintptr_t)c->id) == 0) {
+		if (p != NULL)
+			OPENSSL_cleanse(p, sizeof(*p));
+		free(p);
+		return;
+	}
+	ctl_reply(c, CONTROL_ERROR "identity store: %s", strerror(errno));
+done:
+	if (p != NULL)
+		OPENSSL_cleanse(p, sizeof(*p));
+	free(p);
+	ctl_done(c);
+}
+
+/* A backup under way on the worker. */
+struct ctl_backup_job {
+	uint64_t	 conn;
+	char		 path[CONTROL_LINE_MAX];
+	int		 rc;
+	char		 err[1024];
+};
+
+/* backup PATH: a consistent copy of the store, made off the loop. */
+static void
+ctl_backup(struct ctl_conn *c, int argc, char **argv, const char *secret)
+{
+	struct ctl_backup_job	*job;
+
+	if (gw->store == NULL || argv[0][0] != '/') {
+		ctl_reply(c, CONTROL_ERROR "%s", gw->store == NULL ?
+		    "no identity store" : "the path must be absolute");
+		ctl_done(c);
+		return;
+	}
+	if ((job = calloc(1, sizeof(*job))) == NULL) {
+		ctl_reply(c, CONTROL_ERROR "out of memory");
+		ctl_done(c);
+		return;
+	}
+	job->conn = c->id;
+	snprintf(job->path, sizeof(job->path), "%s", argv[0]);
+	if (worker_submit(ctl_backup_run, ctl_backup_done, job) == -1) {
+		free(job);
+		ctl_reply(c, CONTROL_ERROR "cannot start: %s",
+		    strerror(errno));
+		ctl_done(c);
+	}
+}
+
+static void
+ctl_backup_run(void *arg)
+{
+	struct ctl_backup_job	*job = arg;
+
+	job->rc = idstore_backup(gw->store, job->path, job->err,
+	    sizeof(job->err));
+}
+
+static void
+ctl_backup_done(void *arg)
+{
+	struct ctl_backup_job	*job = arg;
+	struct ctl_conn		*c;
+
+	log_info("control event=backup result=%s", job->rc == 0 ? "ok" :
+	    "failed");
+	if ((c = ctl_conn_find(job->conn)) != NULL) {
+		if (job->rc == 0)
+			ctl_reply(c, CONTROL_OK);
+		else
+			ctl_reply(c, CONTROL_ERROR "%s", job->err);
+		ctl_done(c);
+	}
+	free(job);
 }

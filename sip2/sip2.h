@@ -299,6 +299,12 @@ int		 sip2_date_parse_lenient(const char *, time_t *);
  * length written.
  */
 size_t		 sip2_redact(const char *, size_t, char, char *, size_t);
+/*
+ * Mask one patron id the way the logs show it: the first characters (four
+ * at most), then one '*' for each character more.  Always terminates;
+ * returns the length written.
+ */
+size_t		 sip2_redact_id(const char *, char *, size_t);
 /* The same for a parsed message, rendered as wire text. */
 size_t		 sip2_msg_redact(const struct sip2_msg *, char *, size_t);
 /*

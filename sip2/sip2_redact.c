@@ -137,6 +137,19 @@ redact_mask_utf8(struct redact_out *o, const char *v, size_t len)
 	redact_stars(o, chars - keep);
 }
 
+/* Mask a patron id as the logs show it; see sip2.h. */
+size_t
+sip2_redact_id(const char *id, char *out, size_t outsz)
+{
+	struct redact_out	 o = { out, outsz, 0 };
+
+	if (outsz == 0)
+		return (0);
+	redact_mask_utf8(&o, id, strlen(id));
+	out[o.len] = '\0';
+	return (o.len);
+}
+
 static int
 redact_alnum(unsigned char c)
 {

@@ -741,7 +741,8 @@ e2e_gw_write_partners(struct e2e_env *env, const struct e2e_partner *parts,
 	    "log-level info\n"
 	    "trace sip2 backend session ncip\n"
 	    "max-sessions 200\n"
-	    "state-dir \"%s/state\"\n", env->dir);
+	    "state-dir \"%s/state\"\n"
+	    "store-key \"%s/store.key\"\n", env->dir, env->dir);
 	for (i = 0; i < env->nlisteners; i++) {
 		l = &env->listeners[i];
 		rc |= e2e_cat(text, sizeof(text),

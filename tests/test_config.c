@@ -196,6 +196,8 @@ test_main_settings(void **state)
 	assert_string_equal(conf->group, "circlink");
 	expand("@/good/state", want, sizeof(want));
 	assert_string_equal(conf->state_dir, want);
+	expand("@/good/keys/store.key", want, sizeof(want));
+	assert_string_equal(conf->store_key, want);
 	assert_int_equal(conf->log_level, LOG_DEBUG);
 	assert_string_equal(conf->log_facility, "local3");
 	assert_int_equal(conf->trace, TRACE_SIP2 | TRACE_TLS | TRACE_CONFIG);
@@ -516,6 +518,7 @@ test_defaults(void **state)
 	assert_null(conf->user);
 	assert_null(conf->group);
 	assert_string_equal(conf->state_dir, LOCALSTATEDIR "/lib/circlink");
+	assert_string_equal(conf->store_key, SYSCONFDIR "/circlink/store.key");
 	assert_int_equal(conf->log_level, LOG_INFO);
 	assert_string_equal(conf->log_facility, "daemon");
 	assert_int_equal(conf->trace, 0);

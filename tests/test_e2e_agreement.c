@@ -677,6 +677,130 @@ test_revoked_agreement_hides_patrons(void **state)
 	    "agreement", "accept", "district", "metro", NULL), 0);
 }
 
+#define LINKED		"21000000077"	/* a metro account for a student */
+
+/* Return 1 if a file holds the bytes of s anywhere. */
+static int
+file_holds(const char *path, const char *s)
+{
+	FILE	*fp;
+	char	*buf;
+	size_t	 len, n = strlen(s);
+	long	 size;
+	int	 found;
+
+	if ((fp = fopen(path, "rb")) == NULL)
+		fail_msg("%s: %s", path, strerror(errno));
+	fseek(fp, 0, SEEK_END);
+	size = ftell(fp);
+	rewind(fp);
+	assert_true(size > 0);
+	assert_non_null(buf = malloc((size_t)size));
+	len = fread(buf, 1, (size_t)size, fp);
+	fclose(fp);
+	found = memmem(buf, len, s, n) != NULL;
+	free(buf);
+	return (found);
+}
+
+/* Linking by hand: add, show masked, refuse a second home, unlink. */
+static void
+test_link_add_show_unlink(void **state)
+{
+	char	 out[CTL_OUT_MAX];
+
+	assert_int_equal(ctl(NULL, out, sizeof(out), "link", "add",
+	    "district", DISTRICT_PATRON, "metro", LINKED, NULL), 0);
+	assert_int_equal(ctl(NULL, out, sizeof(out), "link", "show",
+	    "metro", LINKED, NULL), 0);
+	assert_contains(out, "accounts 2");
+	assert_contains(out, "account district home barcodes 2200*******");
+	assert_contains(out, "account metro linked barcodes 2100*******");
+	assert_contains(out, "by circlinkctl reason manual");
+	assert_null(strstr(out, DISTRICT_PATRON));
+	assert_null(strstr(out, LINKED));
+
+	assert_int_equal(ctl(NULL, out, sizeof(out), "link", "add",
+	    "district", DISTRICT_PATRON, "metro", LINKED, NULL), 0);
+	assert_contains(out, "already linked");
+	/* The metro account's person has a district account already. */
+	assert_int_equal(ctl(NULL, out, sizeof(out), "link", "add",
+	    "district", DISTRICT_OWES, "metro", LINKED, NULL), 1);
+	assert_contains(out, "has an account at district already");
+
+	assert_int_equal(ctl(NULL, out, sizeof(out), "unlink", "metro",
+	    LINKED, NULL), 0);
+	assert_int_equal(ctl(NULL, out, sizeof(out), "link", "show",
+	    "district", DISTRICT_PATRON, NULL), 0);
+	assert_contains(out, "accounts 1");
+	assert_int_equal(ctl(NULL, out, sizeof(out), "unlink", "district",
+	    DISTRICT_PATRON, NULL), 0);
+	assert_int_equal(ctl(NULL, out, sizeof(out), "link", "show",
+	    "district", DISTRICT_PATRON, NULL), 1);
+	assert_contains(out, "no linked account");
+}
+
+/* No link between partners whose agreement is not in force. */
+static void
+test_link_needs_an_agreement_in_force(void **state)
+{
+	char	 out[CTL_OUT_MAX];
+
+	assert_int_equal(ctl(METRO_ADMIN_PW "\n", out, sizeof(out),
+	    "agreement", "revoke", "metro", "district", NULL), 0);
+	assert_int_equal(ctl(NULL, out, sizeof(out), "link", "add",
+	    "district", DISTRICT_PATRON, "metro", LINKED, NULL), 1);
+	assert_contains(out, "no agreement in force between district and "
+	    "metro");
+	assert_int_equal(ctl(METRO_ADMIN_PW "\n", out, sizeof(out),
+	    "agreement", "accept", "metro", "district", NULL), 0);
+}
+
+/*
+ * A link is committed before it is answered and survives a restart; the
+ * store's files hold neither barcode, and a backup neither.
+ */
+static void
+test_link_survives_restart_and_nothing_in_clear(void **state)
+{
+	char	 out[CTL_OUT_MAX], data[E2E_PATH_MAX + 32];
+	char	 copy[E2E_PATH_MAX + 32];
+	struct stat sb;
+
+	snprintf(data, sizeof(data), "%s/state/store/data.mdb", env.dir);
+	snprintf(copy, sizeof(copy), "%s/backup.mdb", env.dir);
+	assert_int_equal(ctl(NULL, out, sizeof(out), "link", "add",
+	    "district", DISTRICT_PATRON, "metro", LINKED, NULL), 0);
+	e2e_gw_stop(&env);
+	assert_int_equal(file_holds(data, DISTRICT_PATRON), 0);
+	assert_int_equal(file_holds(data, LINKED), 0);
+	assert_int_equal(file_holds(data, "district"), 1);
+	assert_int_equal(e2e_gw_start(&env), 0);
+	assert_int_equal(e2e_partners_online(&env, L_PLAIN, 10000), 0);
+	assert_int_equal(ctl(NULL, out, sizeof(out), "link", "show",
+	    "district", DISTRICT_PATRON, NULL), 0);
+	assert_contains(out, "accounts 2");
+	assert_int_equal(ctl(NULL, out, sizeof(out), "status", NULL), 0);
+	assert_contains(out, "store persons 1 accounts 2 barcodes 2");
+
+	unlink(copy);
+	assert_int_equal(ctl(NULL, out, sizeof(out), "backup", copy, NULL),
+	    0);
+	assert_int_equal(stat(copy, &sb), 0);
+	assert_int_equal(sb.st_mode & 077, 0);
+	assert_int_equal(file_holds(copy, DISTRICT_PATRON), 0);
+	assert_int_equal(file_holds(copy, "district"), 1);
+	/* A backup never overwrites. */
+	assert_int_equal(ctl(NULL, out, sizeof(out), "backup", copy, NULL),
+	    1);
+	unlink(copy);
+
+	assert_int_equal(ctl(NULL, out, sizeof(out), "unlink", "metro",
+	    LINKED, NULL), 0);
+	assert_int_equal(ctl(NULL, out, sizeof(out), "unlink", "district",
+	    DISTRICT_PATRON, NULL), 0);
+}
+
 /* Nothing of this suite's patrons or secrets reached the log. */
 static void
 test_log_holds_no_secrets(void **state)
@@ -714,6 +838,9 @@ main(void)
 		T(test_fine_for_another_library_shown_not_paid),
 		T(test_return_anywhere),
 		T(test_revoked_agreement_hides_patrons),
+		T(test_link_add_show_unlink),
+		T(test_link_needs_an_agreement_in_force),
+		T(test_link_survives_restart_and_nothing_in_clear),
 		T(test_log_holds_no_secrets),
 	};
 #undef T

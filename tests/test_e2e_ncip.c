@@ -56,6 +56,7 @@ write_conf(struct e2e_env *e)
 	    "log-level info\n"
 	    "trace ncip\n"
 	    "state-dir \"%s/state\"\n"
+	    "store-key \"%s/store.key\"\n"
 	    "listen 127.0.0.1 port %d ncip {\n"
 	    "\tidle-timeout 30\n"
 	    "}\n"
@@ -79,7 +80,7 @@ write_conf(struct e2e_env *e)
 	    "}\n"
 	    "partner quiet {\n"
 	    "\tinstitution QUIET\n"
-	    "}\n", e->dir, e->listeners[L_HTTP].port, e->listeners[L_HTTPS].port,
+	    "}\n", e->dir, e->dir, e->listeners[L_HTTP].port, e->listeners[L_HTTPS].port,
 	    e->cert, e->key, metro_token, DISTRICT_AUTH, tools_pin);
 	return (e2e_write_file(e->conf, text));
 }

@@ -310,6 +310,21 @@ test_redact_parsed_wire_text(void **state)
 	sip2_msg_free(m);
 }
 
+static void
+test_redact_id_alone(void **state)
+{
+	char	 buf[32];
+
+	assert_int_equal(sip2_redact_id("22000000002", buf, sizeof(buf)), 11);
+	assert_string_equal(buf, "2200*******");
+	sip2_redact_id("12345", buf, sizeof(buf));
+	assert_string_equal(buf, "1****");
+	sip2_redact_id("1234", buf, sizeof(buf));
+	assert_string_equal(buf, "****");
+	sip2_redact_id("22000000002", buf, 6);
+	assert_string_equal(buf, "2200*");
+}
+
 int
 main(void)
 {
@@ -330,6 +345,7 @@ main(void)
 		cmocka_unit_test(test_redact_describe_format),
 		cmocka_unit_test(test_redact_describe_bounds),
 		cmocka_unit_test(test_redact_parsed_wire_text),
+		cmocka_unit_test(test_redact_id_alone),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
