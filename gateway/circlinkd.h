@@ -670,6 +670,15 @@ void		 session_answer(uint64_t, uint32_t, struct sip2_msg *,
  */
 void		 serve_sip2(uint64_t, uint32_t, const struct sip2_msg *,
 		    const struct conf_partner *, const struct conf_partner *);
+/*
+ * Carry a terminal's checkout or renewal, made at partner from (the
+ * first), for a patron of partner home (the third) to the lending
+ * partner (the second), under the account linked to the patron there.
+ * The answer comes through session_answer().
+ */
+void		 serve_visit(uint64_t, uint32_t, const struct sip2_msg *,
+		    const struct conf_partner *, const struct conf_partner *,
+		    const struct conf_partner *);
 int		 serve_partner_up(const struct conf_partner *);
 
 /* ncip_front.c */

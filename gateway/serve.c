@@ -17,7 +17,10 @@
 #include <syslog.h>
 #include <time.h>
 
+#include <openssl/crypto.h>
+
 #include "circlinkd.h"
+#include "idstore.h"
 #include "ncip.h"
 
 #define SERVE_HASH	1024	/* buckets; transactions chain */
@@ -26,6 +29,31 @@
 enum serve_front {
 	SERVE_SIP2,		/* a terminal's SIP2 session */
 	SERVE_NCIP,		/* an ILS's NCIP call */
+};
+
+/* The calls of a visiting patron's checkout or renewal, in order. */
+enum visit_phase {
+	VISIT_HOME,		/* card, PIN, blocks, class at the home */
+	VISIT_ITEM,		/* the item's facts at the lender */
+	VISIT_LENDER,		/* the linked account's loans there */
+	VISIT_LOAN,		/* the checkout or renewal itself */
+	VISIT_DONE,
+};
+
+/*
+ * A patron of one partner borrowing from another under a linked account:
+ * what the earlier calls found, for the policy and the last call.
+ */
+struct serve_visit {
+	enum visit_phase	 phase;
+	struct circ_req		 orig;		/* as the terminal asked */
+	char			 home[CONF_NAME_MAX];
+	char			 lender[CONF_NAME_MAX];
+	const char		*pclass;	/* in the arena, like below */
+	long			 loans, holds;	/* at the home */
+	int			 blocked, expired;
+	const char		*collection, *type, *location;
+	const char		*linked;	/* the barcode at the lender */
 };
 
 /* One request under way, with everything its answers borrow from. */
@@ -47,6 +75,7 @@ struct serve_txn {
 	struct sip2_msg		*sip2_keep[SERVE_KEEP_MAX];
 	struct ncip_msg		*ncip_keep[SERVE_KEEP_MAX];
 	int			 nkeep;
+	struct serve_visit	*visit;	/* NULL: one request, one ILS */
 };
 
 static struct serve_txn	*serve_hash[SERVE_HASH];
@@ -66,6 +95,12 @@ static void		 serve_sip2_cb(uint64_t, uint32_t, struct sip2_msg *,
 			    struct sip2_msg *, const char *);
 static void		 serve_ncip_cb(uint64_t, uint32_t, struct ncip_msg *,
 			    const char *);
+static void		 serve_res_init(struct circ_result *);
+static void		 visit_start(struct serve_txn *, enum visit_phase);
+static int		 visit_next(struct serve_txn *);
+static int		 visit_end(struct serve_txn *, enum circ_error,
+			    const char *);
+static int		 visit_linked(struct serve_txn *);
 
 static struct serve_txn *
 serve_new(enum serve_front front, uint64_t caller, uint32_t caller_txn)
@@ -82,15 +117,23 @@ serve_new(enum serve_front front, uint64_t caller, uint32_t caller_txn)
 	t->front = front;
 	t->caller = caller;
 	t->caller_txn = caller_txn;
-	t->res.queue_position = -1;
-	t->res.item.hold_queue = -1;
-	t->res.patron.pin_ok = -1;
-	t->res.patron.fee_limit = -1;
-	t->res.desensitize = -1;
+	serve_res_init(&t->res);
 	clock_gettime(CLOCK_MONOTONIC, &t->started);
 	t->hnext = serve_hash[t->id % SERVE_HASH];
 	serve_hash[t->id % SERVE_HASH] = t;
 	return (t);
+}
+
+/* A result before any answer: unknowns are -1. */
+static void
+serve_res_init(struct circ_result *res)
+{
+	memset(res, 0, sizeof(*res));
+	res->queue_position = -1;
+	res->item.hold_queue = -1;
+	res->patron.pin_ok = -1;
+	res->patron.fee_limit = -1;
+	res->desensitize = -1;
 }
 
 static struct serve_txn *
@@ -123,6 +166,7 @@ serve_free(struct serve_txn *t)
 	sip2_msg_free(t->sip2);
 	ncip_msg_free(t->ncip);
 	circ_arena_free(t->arena);
+	free(t->visit);
 	free(t);
 }
 
@@ -380,6 +424,10 @@ serve_finish(struct serve_txn *t)
 	long		 us;
 	const char	*result;
 
+	/* A visit's call answered: the next call, or the answer to give. */
+	if (t->visit != NULL && visit_next(t) == 1)
+		return;
+
 	/* What another partner's ILS said passes the agreement first. */
 	if (strcmp(t->serving, t->partner) != 0 &&
 	    (p = conf_partner_find(gw->conf, t->partner)) != NULL &&
@@ -437,4 +485,248 @@ serve_partner_up(const struct conf_partner *p)
 		    backend_up(be));
 	return ((nb = route_ncip_backend(p->id)) != NULL &&
 	    ncip_backend_up(nb));
+}
+
+/* --- visiting patrons ------------------------------------------------ */
+
+/*
+ * Carry a terminal's checkout or renewal for a patron of partner home to
+ * the lending partner, under the account linked to the patron there:
+ * verified at the home, decided by the agreement with the item's facts
+ * and the combined loans, carried out at the lender, and answered with
+ * the barcode the terminal sent.  The answer comes through
+ * session_answer().
+ */
+void
+serve_visit(uint64_t sid, uint32_t txn, const struct sip2_msg *msg,
+    const struct conf_partner *from, const struct conf_partner *lender,
+    const struct conf_partner *home)
+{
+	struct serve_txn	*t;
+
+	if ((t = serve_new(SERVE_SIP2, sid, txn)) == NULL ||
+	    (t->sip2 = sip2_msg_dup(msg)) == NULL ||
+	    (t->visit = calloc(1, sizeof(*t->visit))) == NULL) {
+		if (t != NULL)
+			serve_free(t);
+		session_answer(sid, txn, NULL, "out of memory");
+		return;
+	}
+	snprintf(t->serving, sizeof(t->serving), "%s", from->id);
+	snprintf(t->partner, sizeof(t->partner), "%s", lender->id);
+	snprintf(t->visit->home, sizeof(t->visit->home), "%s", home->id);
+	snprintf(t->visit->lender, sizeof(t->visit->lender), "%s",
+	    lender->id);
+	if (xlate_sip2_req(&t->visit->orig, t->sip2) == -1 ||
+	    t->visit->orig.patron == NULL || t->visit->orig.item == NULL) {
+		t->req = t->visit->orig;
+		t->visit->phase = VISIT_DONE;
+		serve_fail(t, CIRC_E_NEEDED_DATA, NULL);
+		return;
+	}
+	visit_start(t, VISIT_HOME);
+}
+
+/* Make the request of a phase and send it to whose ILS answers it. */
+static void
+visit_start(struct serve_txn *t, enum visit_phase phase)
+{
+	struct serve_visit	*v = t->visit;
+	const char		*to = v->lender;
+
+	v->phase = phase;
+	memset(&t->req, 0, sizeof(t->req));
+	t->req.summary = -1;
+	switch (phase) {
+	case VISIT_HOME:
+		/* 63 at a SIP2 home, for the class; LookupUser at NCIP. */
+		t->req.op = circ_op_sip2(SIP2_PATRON_INFO);
+		t->req.patron = v->orig.patron;
+		t->req.pin = v->orig.pin;
+		t->req.has_pin = v->orig.has_pin;
+		t->req.want_class = 1;
+		to = v->home;
+		break;
+	case VISIT_ITEM:
+		t->req.op = circ_op_sip2(SIP2_ITEM_INFO);
+		t->req.item = v->orig.item;
+		break;
+	case VISIT_LENDER:
+		t->req.op = circ_op_sip2(SIP2_PATRON_INFO);
+		t->req.patron = v->linked;
+		break;
+	default:
+		t->req = v->orig;
+		t->req.patron = v->linked;
+		t->req.pin = NULL;
+		t->req.has_pin = 0;
+		break;
+	}
+	snprintf(t->partner, sizeof(t->partner), "%s", to);
+	serve_res_init(&t->res);
+	t->step = 0;
+	serve_step(t);
+}
+
+/*
+ * A phase is answered.  Returns 1 when the next call is made, 0 when
+ * t->req and t->res now hold the terminal's request and its answer.
+ */
+static int
+visit_next(struct serve_txn *t)
+{
+	struct serve_visit	*v = t->visit;
+	struct circ_patron	*pt = &t->res.patron;
+	struct policy_request	 pr;
+	struct policy_patron	 pp;
+	struct policy_item	 pi;
+	struct policy_decision	 dec;
+	const struct policy_agreement *ags;
+	size_t			 n;
+
+	switch (v->phase) {
+	case VISIT_HOME:
+		if (!pt->found)
+			return (visit_end(t, t->res.error == CIRC_E_NONE ||
+			    t->res.error == CIRC_E_UNKNOWN_PATRON ?
+			    CIRC_E_UNKNOWN_PATRON : t->res.error, NULL));
+		if (pt->pin_ok == 0 || t->res.error == CIRC_E_BAD_PIN)
+			return (visit_end(t, CIRC_E_BAD_PIN, NULL));
+		ags = agreement_list(&n);
+		if (!policy_visible(ags, n, v->home, pt->pclass, v->lender,
+		    &dec)) {
+			log_info("policy event=hide audit=%s op=%s owner=%s "
+			    "to=%s", dec.audit, v->orig.op->name, v->home,
+			    v->lender);
+			return (visit_end(t, CIRC_E_UNKNOWN_PATRON, NULL));
+		}
+		v->pclass = pt->pclass;
+		v->loans = pt->counts[CIRC_LIST_CHARGED];
+		v->holds = pt->counts[CIRC_LIST_HOLDS] +
+		    pt->counts[CIRC_LIST_UNAVAIL_HOLDS];
+		/* Charge privileges denied, or the card reported lost. */
+		v->blocked = pt->status[0] == 'Y' || pt->status[4] == 'Y';
+		v->expired = pt->expires != 0 && pt->expires < time(NULL);
+		visit_start(t, VISIT_ITEM);
+		return (1);
+	case VISIT_ITEM:
+		if (!t->res.item.found)
+			return (visit_end(t, CIRC_E_UNKNOWN_ITEM, NULL));
+		v->collection = t->res.item.collection;
+		v->type = t->res.item.media;
+		v->location = t->res.item.permanent_location;
+		if (visit_linked(t) == -1)
+			return (0);
+		visit_start(t, VISIT_LENDER);
+		return (1);
+	case VISIT_LENDER:
+		if (!pt->found)
+			return (visit_end(t, CIRC_E_REFUSED, "The account linked "
+			    "to this card is not known here; please see "
+			    "staff."));
+		memset(&pr, 0, sizeof(pr));
+		memset(&pp, 0, sizeof(pp));
+		memset(&pi, 0, sizeof(pi));
+		pp.home = v->home;
+		pp.pclass = v->pclass;
+		pp.loans = v->loans + pt->counts[CIRC_LIST_CHARGED];
+		pp.holds = v->holds + pt->counts[CIRC_LIST_HOLDS] +
+		    pt->counts[CIRC_LIST_UNAVAIL_HOLDS];
+		pp.blocked = v->blocked;
+		pp.expired = v->expired;
+		pi.owner = v->lender;
+		pi.collection = v->collection;
+		pi.type = v->type;
+		pi.location = v->location;
+		pr.op = v->orig.op->op == CIRC_RENEW ? POLICY_OP_RENEW :
+		    POLICY_OP_CHECKOUT;
+		pr.serving = t->serving;
+		pr.patron = &pp;
+		pr.item = &pi;
+		ags = agreement_list(&n);
+		if (!policy_check(ags, n, &pr, &dec)) {
+			log_info("policy event=deny audit=%s op=%s serving=%s "
+			    "home=%s to=%s", dec.audit, v->orig.op->name,
+			    t->serving, v->home, v->lender);
+			return (visit_end(t, CIRC_E_NOT_ALLOWED, dec.message));
+		}
+		visit_start(t, VISIT_LOAN);
+		return (1);
+	case VISIT_LOAN:
+		/* The terminal hears of its own barcode, not the link's. */
+		v->phase = VISIT_DONE;
+		t->req = v->orig;
+		pt->id = v->orig.patron;
+		log_info("xid=%llu event=visit op=%s home=%s lender=%s "
+		    "result=%s", (unsigned long long)t->id, v->orig.op->name,
+		    v->home, v->lender, t->res.ok ? "ok" : "no");
+		return (0);
+	default:
+		return (0);
+	}
+}
+
+/* Answer the terminal's request with an error and end the visit. */
+static int
+visit_end(struct serve_txn *t, enum circ_error e, const char *screen)
+{
+	struct serve_visit	*v = t->visit;
+
+	v->phase = VISIT_DONE;
+	t->req = v->orig;
+	serve_res_init(&t->res);
+	t->res.error = e;
+	t->res.screen = screen != NULL ? circ_strdup(t->arena, screen) :
+	    NULL;
+	/* Nothing of the home's answer is left to filter. */
+	snprintf(t->partner, sizeof(t->partner), "%s", t->serving);
+	return (0);
+}
+
+/*
+ * Find the account at the lender linked to the patron's card, into
+ * v->linked; -1 after ending the visit when there is none.
+ */
+static int
+visit_linked(struct serve_txn *t)
+{
+	struct serve_visit	*v = t->visit;
+	const struct conf_partner *lender;
+	struct idstore_person	*p = NULL;
+	struct idstore_ref	 r;
+	char			 screen[200];
+	size_t			 i;
+	int			 rc = IDSTORE_FAIL;
+
+	if (gw->store != NULL && (p = malloc(sizeof(*p))) != NULL &&
+	    (rc = idstore_find_barcode(gw->store, v->home, v->orig.patron,
+	    &r)) == IDSTORE_OK)
+		rc = idstore_person(gw->store, r.person, p);
+	for (i = 0; rc == IDSTORE_OK && i < p->naccounts; i++)
+		if (strcmp(p->accounts[i].partner, v->lender) == 0 &&
+		    p->accounts[i].nbarcodes > 0) {
+			v->linked = circ_strdup(t->arena,
+			    p->accounts[i].barcodes[0]);
+			break;
+		}
+	if (p != NULL) {
+		OPENSSL_cleanse(p, sizeof(*p));
+		free(p);
+	}
+	if (v->linked != NULL)
+		return (0);
+	if (rc != IDSTORE_OK && rc != IDSTORE_NOTFOUND) {
+		log_warnx("xid=%llu event=visit store=\"%s\"",
+		    (unsigned long long)t->id, idstore_strerror(rc));
+		visit_end(t, CIRC_E_REFUSED, "The gateway cannot read its "
+		    "records now; please see staff.");
+		return (-1);
+	}
+	/* XXX: no account is made yet for a visitor who has none here. */
+	lender = conf_partner_find(gw->conf, v->lender);
+	snprintf(screen, sizeof(screen), "This card has no account at %s "
+	    "yet; please see staff.", lender != NULL ? lender->name :
+	    v->lender);
+	visit_end(t, CIRC_E_REFUSED, screen);
+	return (-1);
 }

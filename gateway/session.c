@@ -776,6 +776,40 @@ session_status(struct session *s, struct sip2_msg *m)
 	session_done(s, *yn == 'Y' ? "online" : "offline");
 }
 
+/*
+ * A checkout or renewal for another partner's patron: the patron's home
+ * verifies the card and the item's owner lends, under the agreements;
+ * a patron's own library's item goes to that library.  Returns 1 when
+ * the request is taken care of here.
+ */
+static int
+session_visit(struct session *s, struct circ_req *req)
+{
+	struct conf_partner	*home, *lender, *at = s->term->partner;
+	struct policy_decision	 dec;
+
+	if ((req->op->op != CIRC_CHECKOUT && req->op->op != CIRC_RENEW) ||
+	    (home = route_patron(gw->conf, sip2_msg_field(s->req, "AA"))) ==
+	    NULL || home == at)
+		return (0);
+	if ((lender = route_item(gw->conf, sip2_msg_field(s->req, "AB"))) ==
+	    NULL)
+		lender = at;
+	if (!agreement_route(req, at, home, &dec) || (lender != at &&
+	    lender != home && !agreement_route(req, at, lender, &dec))) {
+		log_info("policy event=deny audit=%s op=%s serving=%s "
+		    "home=%s", dec.audit, req->op->name, at->id, home->id);
+		session_refuse(s, dec.message);
+		return (1);
+	}
+	s->partner = lender->id;
+	if (lender == home)
+		serve_sip2(s->id, s->txn, s->req, at, home);
+	else
+		serve_visit(s->id, s->txn, s->req, at, lender, home);
+	return (1);
+}
+
 /* Carry a request to the partner that serves it. */
 static void
 session_forward(struct session *s, struct circ_req *req)
@@ -786,6 +820,8 @@ session_forward(struct session *s, struct circ_req *req)
 	const char		*why, *ao, *ac, *pw;
 	char			 screen[160];
 
+	if (session_visit(s, req))
+		return;
 	if ((p = circ_route(gw->conf, req, s->term->partner, &dec)) == NULL) {
 		session_refuse(s, dec.message);
 		return;

@@ -63,7 +63,8 @@ static char		*metro_admin, *district_admin;
 #define METRO_TERMS \
 	"\t\taccept yes\n\t\texclude-class JUVENILE\n" \
 	"\t\twithhold address phone birth-date\n\t\thistory titles\n" \
-	"\t\twithhold-collection ADULT-EXPLICIT"
+	"\t\twithhold-collection ADULT-EXPLICIT\n" \
+	"\t\tlink-classes STUDENT\n\t\tlimit class STUDENT loans 3"
 #define DISTRICT_TERMS \
 	"\t\taccept yes\n\t\texclude-class STAFF\n" \
 	"\t\twithhold address phone birth-date\n\t\thistory counts"
@@ -801,6 +802,155 @@ test_link_survives_restart_and_nothing_in_clear(void **state)
 	    DISTRICT_PATRON, NULL), 0);
 }
 
+#define VISITOR		"21090000001"	/* metro's visitor account */
+#define METRO_EXPLICIT	"31000000002"	/* ADULT-EXPLICIT */
+#define METRO_ITEM2	"31000000003"
+#define METRO_ITEM3	"31000000011"
+#define DISTRICT_LOST	"22000000004"	/* card reported lost */
+#define DISTRICT_LOST_PIN "7777"
+
+/* A metro kiosk checks an item out to a patron with a PIN. */
+static struct sip2_msg *
+kiosk_checkout(const char *patron, const char *pin, const char *item)
+{
+	return (ask_as("metro", e2e_req(SIP2_CHECKOUT, "AO", "METRO", "AA",
+	    patron, "AB", item, "AD", pin, "AC", "", NULL)));
+}
+
+/* Link a district card to a metro account, as an administrator would. */
+static void
+link_by_hand(const char *district_card, const char *metro_card)
+{
+	char	 out[CTL_OUT_MAX];
+
+	assert_int_equal(ctl(NULL, out, sizeof(out), "link", "add",
+	    "district", district_card, "metro", metro_card, NULL), 0);
+}
+
+static void
+unlink_both(const char *district_card, const char *metro_card)
+{
+	char	 out[CTL_OUT_MAX];
+
+	assert_int_equal(ctl(NULL, out, sizeof(out), "unlink", "metro",
+	    metro_card, NULL), 0);
+	assert_int_equal(ctl(NULL, out, sizeof(out), "unlink", "district",
+	    district_card, NULL), 0);
+}
+
+/*
+ * Scenario 2: a district student checks out a metro book at a metro
+ * kiosk with the school card and PIN.  Verified at the district (a
+ * gateway restart after linking changes nothing), lent by metro under
+ * the linked account, answered with the card the kiosk sent.
+ */
+static void
+test_visiting_patron_borrows_under_the_link(void **state)
+{
+	struct sip2_msg	*r;
+	long		 info0, out0;
+
+	link_by_hand(DISTRICT_PATRON, VISITOR);
+	e2e_gw_stop(&env);
+	assert_int_equal(e2e_gw_start(&env), 0);
+	assert_int_equal(e2e_partners_online(&env, L_PLAIN, 10000), 0);
+
+	info0 = e2e_ils_received(&env.district, SIP2_PATRON_INFO);
+	r = kiosk_checkout(DISTRICT_PATRON, DISTRICT_PIN, METRO_ITEM);
+	assert_code(r, SIP2_CHECKOUT_RESP);
+	assert_string_equal(e2e_fixed(r, SIP2_FX_OK), "1");
+	assert_string_equal(e2e_field(r, "AA"), DISTRICT_PATRON);
+	assert_string_equal(e2e_field(r, "AB"), METRO_ITEM);
+	assert_string_equal(e2e_field(r, "AJ"), METRO_TITLE);
+	sip2_msg_free(r);
+	assert_int_equal(e2e_ils_received(&env.district, SIP2_PATRON_INFO),
+	    info0 + 1);
+	e2e_ils_has(&env.metro, "item", METRO_ITEM, "patron=" VISITOR);
+
+	/* A renewal goes the same way. */
+	r = ask_as("metro", e2e_req(SIP2_RENEW, "AO", "METRO", "AA",
+	    DISTRICT_PATRON, "AB", METRO_ITEM, "AD", DISTRICT_PIN, "AC", "",
+	    NULL));
+	assert_code(r, SIP2_RENEW_RESP);
+	assert_string_equal(e2e_fixed(r, SIP2_FX_OK), "1");
+	assert_string_equal(e2e_field(r, "AA"), DISTRICT_PATRON);
+	sip2_msg_free(r);
+	e2e_ils_has(&env.metro, "item", METRO_ITEM, "renewals=1");
+
+	/* A wrong PIN stops at the district: metro lends nothing. */
+	out0 = e2e_ils_received(&env.metro, SIP2_CHECKOUT);
+	r = kiosk_checkout(DISTRICT_PATRON, "0000", METRO_ITEM2);
+	assert_string_equal(e2e_fixed(r, SIP2_FX_OK), "0");
+	sip2_msg_free(r);
+	assert_int_equal(e2e_ils_received(&env.metro, SIP2_CHECKOUT), out0);
+	unlink_both(DISTRICT_PATRON, VISITOR);
+}
+
+/*
+ * The lending partner's terms: a withheld collection never reaches its
+ * ILS (scenario 13), and the combined loans at both are limited.
+ */
+static void
+test_visiting_patron_within_the_lenders_terms(void **state)
+{
+	struct sip2_msg	*r;
+	long		 out0;
+
+	link_by_hand(DISTRICT_PATRON, VISITOR);
+	out0 = e2e_ils_received(&env.metro, SIP2_CHECKOUT);
+	r = kiosk_checkout(DISTRICT_PATRON, DISTRICT_PIN, METRO_EXPLICIT);
+	assert_string_equal(e2e_fixed(r, SIP2_FX_OK), "0");
+	assert_contains(e2e_field(r, "AF"), "does not lend this collection");
+	sip2_msg_free(r);
+	assert_int_equal(e2e_ils_received(&env.metro, SIP2_CHECKOUT), out0);
+
+	/* One loan at the district; the limit of 3 allows two here. */
+	r = kiosk_checkout(DISTRICT_PATRON, DISTRICT_PIN, METRO_ITEM);
+	assert_string_equal(e2e_fixed(r, SIP2_FX_OK), "1");
+	sip2_msg_free(r);
+	r = kiosk_checkout(DISTRICT_PATRON, DISTRICT_PIN, METRO_ITEM2);
+	assert_string_equal(e2e_fixed(r, SIP2_FX_OK), "1");
+	sip2_msg_free(r);
+	r = kiosk_checkout(DISTRICT_PATRON, DISTRICT_PIN, METRO_ITEM3);
+	assert_string_equal(e2e_fixed(r, SIP2_FX_OK), "0");
+	assert_contains(e2e_field(r, "AF"), "limit of 3 loans");
+	sip2_msg_free(r);
+	e2e_ils_has(&env.metro, "item", METRO_ITEM3, "patron=-");
+	unlink_both(DISTRICT_PATRON, VISITOR);
+}
+
+/*
+ * Refused before anything is lent: no link yet, a card the home reports
+ * lost, a class the home keeps to itself.
+ */
+static void
+test_visiting_patron_refusals(void **state)
+{
+	struct sip2_msg	*r;
+	long		 out0 = e2e_ils_received(&env.metro, SIP2_CHECKOUT);
+
+	r = kiosk_checkout(DISTRICT_PATRON, DISTRICT_PIN, METRO_ITEM);
+	assert_string_equal(e2e_fixed(r, SIP2_FX_OK), "0");
+	assert_contains(e2e_field(r, "AF"), "has no account at "
+	    E2E_METRO_NAME);
+	sip2_msg_free(r);
+
+	link_by_hand(DISTRICT_LOST, VISITOR);
+	r = kiosk_checkout(DISTRICT_LOST, DISTRICT_LOST_PIN, METRO_ITEM);
+	assert_string_equal(e2e_fixed(r, SIP2_FX_OK), "0");
+	assert_contains(e2e_field(r, "AF"), "as blocked");
+	sip2_msg_free(r);
+	unlink_both(DISTRICT_LOST, VISITOR);
+
+	link_by_hand(DISTRICT_STAFF, VISITOR);
+	r = kiosk_checkout(DISTRICT_STAFF, DISTRICT_STAFF_PIN, METRO_ITEM);
+	assert_string_equal(e2e_fixed(r, SIP2_FX_OK), "0");
+	sip2_msg_free(r);
+	unlink_both(DISTRICT_STAFF, VISITOR);
+	assert_int_equal(e2e_ils_received(&env.metro, SIP2_CHECKOUT), out0);
+	e2e_ils_has(&env.metro, "item", METRO_ITEM, "patron=-");
+}
+
 /* Nothing of this suite's patrons or secrets reached the log. */
 static void
 test_log_holds_no_secrets(void **state)
@@ -841,6 +991,9 @@ main(void)
 		T(test_link_add_show_unlink),
 		T(test_link_needs_an_agreement_in_force),
 		T(test_link_survives_restart_and_nothing_in_clear),
+		T(test_visiting_patron_borrows_under_the_link),
+		T(test_visiting_patron_within_the_lenders_terms),
+		T(test_visiting_patron_refusals),
 		T(test_log_holds_no_secrets),
 	};
 #undef T
