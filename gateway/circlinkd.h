@@ -20,6 +20,7 @@
 
 #define CONF_NAME_MAX		64
 #define CONF_PIN_LEN		32	/* SHA-256 fingerprint */
+#define CONF_VISITORS_MAX	256	/* visitor accounts of one partner */
 #define CONF_PATTERN_MAX	16	/* barcode patterns per partner */
 
 /* Permissions a terminal holds (bit set). */
@@ -171,6 +172,9 @@ struct conf_partner {
 	int		 ncip_auth;	/* NCIP_CALLER_*, all required */
 	struct conf_agreements agreements;	/* its terms toward others */
 	char		*admin_hash;	/* its administrator, for circlinkctl */
+	/* Accounts its ILS keeps for visitors, linked as they are needed. */
+	char		*visitors[CONF_VISITORS_MAX];
+	int		 nvisitors;
 };
 TAILQ_HEAD(conf_partners, conf_partner);
 
@@ -271,7 +275,7 @@ struct gateway {
 	const char		*conf_path;
 	int			 foreground;
 	struct partner_rts	 partners;
-	struct idstore		*store;		/* persons and linked accounts */
+	struct idstore		*store;	/* persons and linked accounts */
 	int			 nsessions;
 	int			 stopping;
 	uint64_t		 next_sid;
@@ -306,7 +310,7 @@ enum circ_op {
 };
 
 #define CIRC_F_LOCAL	0x01	/* answered by the gateway itself */
-#define CIRC_F_RETRY	0x02	/* changes state: a repeat gets the answer kept */
+#define CIRC_F_RETRY	0x02	/* changes state: repeats get the kept answer */
 #define CIRC_F_BY_ITEM	0x04	/* routed to the item's owner */
 #define CIRC_F_BY_PATRON 0x08	/* routed to the patron's home */
 

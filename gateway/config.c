@@ -296,6 +296,9 @@ static const struct keyword partner_keywords[] = {
 	{ "agreement", kw_agreement, 0, 0, KW_MULTI, 0, 0 },
 	{ "admin-password-hash", kw_password_hash,
 	    offsetof(struct conf_partner, admin_hash), 0, 0, 0, 0 },
+	{ "visitor-accounts", kw_names, offsetof(struct conf_partner, visitors),
+	    offsetof(struct conf_partner, nvisitors), KW_MULTI, 0,
+	    CONF_VISITORS_MAX },
 	{ NULL, NULL, 0, 0, 0, 0, 0 }
 };
 
@@ -2411,6 +2414,8 @@ conf_free(struct conf *conf)
 			free(pa->ncip_agency_auth);
 		}
 		free(pa->admin_hash);
+		for (i = 0; i < pa->nvisitors; i++)
+			free(pa->visitors[i]);
 		while ((a = TAILQ_FIRST(&pa->agreements)) != NULL) {
 			TAILQ_REMOVE(&pa->agreements, a, entry);
 			free(a->file);

@@ -35,6 +35,7 @@ enum serve_front {
 enum visit_phase {
 	VISIT_HOME,		/* card, PIN, blocks, class at the home */
 	VISIT_ITEM,		/* the item's facts at the lender */
+	VISIT_LINKING,		/* a visitor account being linked */
 	VISIT_LENDER,		/* the linked account's loans there */
 	VISIT_LOAN,		/* the checkout or renewal itself */
 	VISIT_DONE,
@@ -54,6 +55,7 @@ struct serve_visit {
 	int			 blocked, expired;
 	const char		*collection, *type, *location;
 	const char		*linked;	/* the barcode at the lender */
+	const char		*pool;		/* a visitor account taken */
 };
 
 /* One request under way, with everything its answers borrow from. */
@@ -101,6 +103,11 @@ static int		 visit_next(struct serve_txn *);
 static int		 visit_end(struct serve_txn *, enum circ_error,
 			    const char *);
 static int		 visit_linked(struct serve_txn *);
+static int		 visit_take(struct serve_txn *,
+			    const struct idstore_ref *);
+static void		 visit_link_cb(int, const struct idstore_write *,
+			    void *);
+static int		 visit_patron_ok(struct serve_txn *);
 
 static struct serve_txn *
 serve_new(enum serve_front front, uint64_t caller, uint32_t caller_txn)
@@ -607,6 +614,9 @@ visit_next(struct serve_txn *t)
 		/* Charge privileges denied, or the card reported lost. */
 		v->blocked = pt->status[0] == 'Y' || pt->status[4] == 'Y';
 		v->expired = pt->expires != 0 && pt->expires < time(NULL);
+		/* A card the home would not lend on goes no further. */
+		if (visit_patron_ok(t) == -1)
+			return (0);
 		visit_start(t, VISIT_ITEM);
 		return (1);
 	case VISIT_ITEM:
@@ -615,15 +625,19 @@ visit_next(struct serve_txn *t)
 		v->collection = t->res.item.collection;
 		v->type = t->res.item.media;
 		v->location = t->res.item.permanent_location;
-		if (visit_linked(t) == -1)
+		switch (visit_linked(t)) {
+		case -1:
 			return (0);
+		case 1:
+			return (1);	/* visit_link_cb goes on */
+		}
 		visit_start(t, VISIT_LENDER);
 		return (1);
 	case VISIT_LENDER:
 		if (!pt->found)
-			return (visit_end(t, CIRC_E_REFUSED, "The account linked "
-			    "to this card is not known here; please see "
-			    "staff."));
+			return (visit_end(t, CIRC_E_REFUSED, "The account "
+			    "linked to this card is not known here; please "
+			    "see staff."));
 		memset(&pr, 0, sizeof(pr));
 		memset(&pp, 0, sizeof(pp));
 		memset(&pi, 0, sizeof(pi));
@@ -684,24 +698,60 @@ visit_end(struct serve_txn *t, enum circ_error e, const char *screen)
 }
 
 /*
+ * The card as the home described it, before anything is linked or asked
+ * of the lender: blocked, expired or a class kept from the lender ends
+ * the visit (-1); the lender's own terms are decided with the item.
+ */
+static int
+visit_patron_ok(struct serve_txn *t)
+{
+	struct serve_visit	*v = t->visit;
+	const struct policy_agreement *ags;
+	struct policy_request	 pr;
+	struct policy_patron	 pp;
+	struct policy_decision	 dec;
+	size_t			 n;
+
+	memset(&pr, 0, sizeof(pr));
+	memset(&pp, 0, sizeof(pp));
+	pp.home = v->home;
+	pp.pclass = v->pclass;
+	pp.blocked = v->blocked;
+	pp.expired = v->expired;
+	pr.op = POLICY_OP_CHECKOUT;
+	pr.serving = t->serving;
+	pr.patron = &pp;
+	ags = agreement_list(&n);
+	if (policy_check(ags, n, &pr, &dec))
+		return (0);
+	log_info("policy event=deny audit=%s op=%s serving=%s home=%s",
+	    dec.audit, v->orig.op->name, t->serving, v->home);
+	visit_end(t, dec.reason == POLICY_E_CLASS_EXCLUDED ?
+	    CIRC_E_UNKNOWN_PATRON : CIRC_E_NOT_ALLOWED,
+	    dec.reason == POLICY_E_CLASS_EXCLUDED ? NULL : dec.message);
+	return (-1);
+}
+
+/*
  * Find the account at the lender linked to the patron's card, into
- * v->linked; -1 after ending the visit when there is none.
+ * v->linked: 0 when there is one, 1 when a visitor account is being
+ * linked (visit_link_cb goes on), -1 after ending the visit.
  */
 static int
 visit_linked(struct serve_txn *t)
 {
 	struct serve_visit	*v = t->visit;
-	const struct conf_partner *lender;
 	struct idstore_person	*p = NULL;
 	struct idstore_ref	 r;
-	char			 screen[200];
 	size_t			 i;
-	int			 rc = IDSTORE_FAIL;
+	int			 rc = IDSTORE_FAIL, known = 0;
 
 	if (gw->store != NULL && (p = malloc(sizeof(*p))) != NULL &&
 	    (rc = idstore_find_barcode(gw->store, v->home, v->orig.patron,
-	    &r)) == IDSTORE_OK)
+	    &r)) == IDSTORE_OK) {
+		known = 1;
 		rc = idstore_person(gw->store, r.person, p);
+	}
 	for (i = 0; rc == IDSTORE_OK && i < p->naccounts; i++)
 		if (strcmp(p->accounts[i].partner, v->lender) == 0 &&
 		    p->accounts[i].nbarcodes > 0) {
@@ -722,11 +772,112 @@ visit_linked(struct serve_txn *t)
 		    "records now; please see staff.");
 		return (-1);
 	}
-	/* XXX: no account is made yet for a visitor who has none here. */
+	return (visit_take(t, known ? &r : NULL));
+}
+
+/*
+ * Link a free visitor account of the lender to the patron (a person made
+ * for the card first when it has none): 1 when the write is under way,
+ * -1 after ending the visit.  No patron data goes to the lender.
+ */
+static int
+visit_take(struct serve_txn *t, const struct idstore_ref *person)
+{
+	struct serve_visit	*v = t->visit;
+	const struct conf_partner *lender;
+	const struct policy_agreement *ags;
+	struct policy_patron	 pp;
+	struct policy_decision	 dec;
+	struct idstore_write	 w;
+	struct idstore_ref	 x;
+	char			 screen[200];
+	size_t			 n;
+	int			 i;
+
 	lender = conf_partner_find(gw->conf, v->lender);
-	snprintf(screen, sizeof(screen), "This card has no account at %s "
-	    "yet; please see staff.", lender != NULL ? lender->name :
-	    v->lender);
-	visit_end(t, CIRC_E_REFUSED, screen);
-	return (-1);
+	memset(&pp, 0, sizeof(pp));
+	pp.home = v->home;
+	pp.pclass = v->pclass;
+	ags = agreement_list(&n);
+	if (lender != NULL && !policy_link(ags, n, &pp, v->lender, &dec)) {
+		visit_end(t, CIRC_E_NOT_ALLOWED, dec.message);
+		return (-1);
+	}
+	for (i = 0; lender != NULL && i < lender->nvisitors; i++)
+		if (idstore_find_barcode(gw->store, v->lender,
+		    lender->visitors[i], &x) == IDSTORE_NOTFOUND)
+			break;
+	if (lender == NULL || i == lender->nvisitors) {
+		snprintf(screen, sizeof(screen), "This card has no account at "
+		    "%s yet, and none is free; please see staff.",
+		    lender != NULL ? lender->name : v->lender);
+		visit_end(t, CIRC_E_REFUSED, screen);
+		return (-1);
+	}
+	/* Copied: a reload may free the configuration meanwhile. */
+	if ((v->pool = circ_strdup(t->arena, lender->visitors[i])) == NULL) {
+		visit_end(t, CIRC_E_REFUSED, "The gateway is short of memory.");
+		return (-1);
+	}
+
+	memset(&w, 0, sizeof(w));
+	w.creator = t->serving;
+	w.reason = "visiting-loan";
+	if (person != NULL) {
+		w.op = IDSTORE_LINK;
+		memcpy(w.person, person->person, IDSTORE_ID_LEN);
+		w.partner = v->lender;
+		w.barcode = v->pool;
+	} else {
+		w.op = IDSTORE_CREATE;
+		w.partner = v->home;
+		w.barcode = v->orig.patron;
+	}
+	if (idstore_submit(gw->store, &w, visit_link_cb,
+	    (void *)(uintptr_t)t->id) == -1) {
+		visit_end(t, CIRC_E_REFUSED, "The gateway cannot record the "
+		    "link now; please try again.");
+		return (-1);
+	}
+	v->phase = VISIT_LINKING;
+	return (1);
+}
+
+/* A write of visit_take() is committed or refused. */
+static void
+visit_link_cb(int result, const struct idstore_write *w, void *arg)
+{
+	struct serve_txn	*t;
+	struct serve_visit	*v;
+	struct idstore_write	 l;
+
+	if ((t = serve_find((uintptr_t)arg)) == NULL ||
+	    (v = t->visit) == NULL || v->phase != VISIT_LINKING)
+		return;
+	if (result == IDSTORE_OK && w->op == IDSTORE_CREATE) {
+		memset(&l, 0, sizeof(l));
+		l.op = IDSTORE_LINK;
+		memcpy(l.person, w->person, IDSTORE_ID_LEN);
+		l.partner = v->lender;
+		l.barcode = v->pool;
+		l.creator = t->serving;
+		l.reason = "visiting-loan";
+		if (idstore_submit(gw->store, &l, visit_link_cb, arg) == 0)
+			return;
+		result = IDSTORE_FAIL;
+	}
+	if (result != IDSTORE_OK) {
+		log_warnx("xid=%llu event=visit link=\"%s\"",
+		    (unsigned long long)t->id, idstore_strerror(result));
+		visit_end(t, CIRC_E_REFUSED, result == IDSTORE_EXISTS ?
+		    "That visitor account was just taken; please try "
+		    "again." : "The gateway cannot record the link now; "
+		    "please try again.");
+		serve_finish(t);
+		return;
+	}
+	log_info("xid=%llu event=visit-link home=%s lender=%s",
+	    (unsigned long long)t->id, v->home, v->lender);
+	v->linked = v->pool;
+	visit_start(t, VISIT_LENDER);
 }

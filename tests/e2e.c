@@ -719,6 +719,8 @@ e2e_gw_write_partners(struct e2e_env *env, const struct e2e_partner *parts,
 		if (p->admin_hash != NULL)
 			rc |= e2e_cat(text, sizeof(text),
 			    "\tadmin-password-hash \"%s\"\n", p->admin_hash);
+		if (p->extra != NULL)
+			rc |= e2e_cat(text, sizeof(text), "%s\n", p->extra);
 		for (j = 0; j < nparts && !env->no_agreements; j++)
 			if (j != i)
 				rc |= e2e_cat(text, sizeof(text),

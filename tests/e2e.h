@@ -81,6 +81,7 @@ struct e2e_partner {
 	 */
 	const char	*terms;
 	const char	*admin_hash;
+	const char	*extra;		/* more lines for its block */
 };
 
 /* One terminal account: its clear password stays in the test only. */

@@ -51,6 +51,7 @@
 #define METRO_ADMIN_PW	"metro-admin-pw"
 #define DISTRICT_ADMIN_PW "district-admin-pw"
 #define L_PLAIN		0
+#define POOLED		"21090000002"	/* metro's visitor account pool */
 #define CTL_OUT_MAX	8192
 #define CTL_WAIT_MS	10000
 
@@ -79,7 +80,8 @@ write_conf(struct e2e_env *e)
 		    .patrons = "2100*", .items = "3100*", .loc1 = "MAIN",
 		    .loc2 = "EAST", .ils = &e->metro,
 		    .password = "metro-ils-pw", .admin_hash = metro_admin,
-		    .terms = METRO_TERMS },
+		    .terms = METRO_TERMS,
+		    .extra = "\tvisitor-accounts " POOLED },
 		{ .id = "district", .name = E2E_DISTRICT_NAME,
 		    .institution = "DISTRICT", .patrons = "2200*",
 		    .items = "3200*", .loc1 = "LINCOLN", .loc2 = "WESTHIGH",
@@ -920,35 +922,66 @@ test_visiting_patron_within_the_lenders_terms(void **state)
 }
 
 /*
- * Refused before anything is lent: no link yet, a card the home reports
- * lost, a class the home keeps to itself.
+ * A first loan at metro links one of its visitor accounts to the card,
+ * committed before the loan; the next loan reuses it; with the pool used
+ * up, the next student is refused.
+ */
+static void
+test_visitor_account_linked_when_needed(void **state)
+{
+	char		 out[CTL_OUT_MAX];
+	struct sip2_msg	*r;
+
+	r = kiosk_checkout(DISTRICT_PATRON, DISTRICT_PIN, METRO_ITEM);
+	assert_string_equal(e2e_fixed(r, SIP2_FX_OK), "1");
+	assert_string_equal(e2e_field(r, "AA"), DISTRICT_PATRON);
+	sip2_msg_free(r);
+	e2e_ils_has(&env.metro, "item", METRO_ITEM, "patron=" POOLED);
+	assert_int_equal(ctl(NULL, out, sizeof(out), "link", "show",
+	    "district", DISTRICT_PATRON, NULL), 0);
+	assert_contains(out, "account metro linked barcodes 2109*******");
+	assert_contains(out, "by metro reason visiting-loan");
+
+	r = kiosk_checkout(DISTRICT_PATRON, DISTRICT_PIN, METRO_ITEM2);
+	assert_string_equal(e2e_fixed(r, SIP2_FX_OK), "1");
+	sip2_msg_free(r);
+	e2e_ils_has(&env.metro, "item", METRO_ITEM2, "patron=" POOLED);
+
+	r = kiosk_checkout(DISTRICT_OWES, DISTRICT_OWES_PIN, METRO_ITEM3);
+	assert_string_equal(e2e_fixed(r, SIP2_FX_OK), "0");
+	assert_contains(e2e_field(r, "AF"), "none is free");
+	sip2_msg_free(r);
+	assert_int_equal(ctl(NULL, out, sizeof(out), "link", "show",
+	    "district", DISTRICT_OWES, NULL), 1);
+	unlink_both(DISTRICT_PATRON, POOLED);
+}
+
+/*
+ * Refused at the home, before any link is made or the lender asked: a
+ * card reported lost, a class the home keeps to itself.
  */
 static void
 test_visiting_patron_refusals(void **state)
 {
+	char		 out[CTL_OUT_MAX];
 	struct sip2_msg	*r;
 	long		 out0 = e2e_ils_received(&env.metro, SIP2_CHECKOUT);
+	long		 info0 = e2e_ils_received(&env.metro, SIP2_ITEM_INFO);
 
-	r = kiosk_checkout(DISTRICT_PATRON, DISTRICT_PIN, METRO_ITEM);
-	assert_string_equal(e2e_fixed(r, SIP2_FX_OK), "0");
-	assert_contains(e2e_field(r, "AF"), "has no account at "
-	    E2E_METRO_NAME);
-	sip2_msg_free(r);
-
-	link_by_hand(DISTRICT_LOST, VISITOR);
 	r = kiosk_checkout(DISTRICT_LOST, DISTRICT_LOST_PIN, METRO_ITEM);
 	assert_string_equal(e2e_fixed(r, SIP2_FX_OK), "0");
 	assert_contains(e2e_field(r, "AF"), "as blocked");
 	sip2_msg_free(r);
-	unlink_both(DISTRICT_LOST, VISITOR);
-
-	link_by_hand(DISTRICT_STAFF, VISITOR);
 	r = kiosk_checkout(DISTRICT_STAFF, DISTRICT_STAFF_PIN, METRO_ITEM);
 	assert_string_equal(e2e_fixed(r, SIP2_FX_OK), "0");
 	sip2_msg_free(r);
-	unlink_both(DISTRICT_STAFF, VISITOR);
+
 	assert_int_equal(e2e_ils_received(&env.metro, SIP2_CHECKOUT), out0);
-	e2e_ils_has(&env.metro, "item", METRO_ITEM, "patron=-");
+	assert_int_equal(e2e_ils_received(&env.metro, SIP2_ITEM_INFO), info0);
+	assert_int_equal(ctl(NULL, out, sizeof(out), "link", "show",
+	    "district", DISTRICT_LOST, NULL), 1);
+	assert_int_equal(ctl(NULL, out, sizeof(out), "link", "show",
+	    "district", DISTRICT_STAFF, NULL), 1);
 }
 
 /* Nothing of this suite's patrons or secrets reached the log. */
@@ -993,6 +1026,7 @@ main(void)
 		T(test_link_survives_restart_and_nothing_in_clear),
 		T(test_visiting_patron_borrows_under_the_link),
 		T(test_visiting_patron_within_the_lenders_terms),
+		T(test_visitor_account_linked_when_needed),
 		T(test_visiting_patron_refusals),
 		T(test_log_holds_no_secrets),
 	};

@@ -53,6 +53,9 @@ setup() {
 	done
 	mkdir -p "$RUN/partners"
 	chmod 700 "$RUN"
+	# Each demo starts with no links and no revocations, as the
+	# walkthrough expects; the simulated ILSes load their data afresh.
+	rm -rf "$RUN/state" "$RUN/store.key"
 	if [ ! -f "$RUN/gateway.crt" ]; then
 		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
 		    -nodes -days 365 -subj /CN=localhost \
