@@ -58,6 +58,20 @@ struct serve_visit {
 	const char		*pool;		/* a visitor account taken */
 };
 
+/*
+ * A patron information combining a person's linked accounts: the home's
+ * answer, then each linked account's at its partner, every one passed
+ * through its owner's terms toward the asking partner, added up.
+ */
+struct serve_combine {
+	struct circ_req		 orig;
+	struct circ_result	 sum;		/* what the caller will get */
+	char			 home[CONF_NAME_MAX];
+	size_t			 n, next;	/* linked accounts, asked */
+	char			 partner[IDSTORE_ACCOUNTS_MAX][CONF_NAME_MAX];
+	const char		*barcode[IDSTORE_ACCOUNTS_MAX];	/* arena */
+};
+
 /* One request under way, with everything its answers borrow from. */
 struct serve_txn {
 	struct serve_txn	*hnext;
@@ -78,6 +92,7 @@ struct serve_txn {
 	struct ncip_msg		*ncip_keep[SERVE_KEEP_MAX];
 	int			 nkeep;
 	struct serve_visit	*visit;	/* NULL: one request, one ILS */
+	struct serve_combine	*combine;	/* NULL: one account */
 };
 
 static struct serve_txn	*serve_hash[SERVE_HASH];
@@ -108,6 +123,9 @@ static int		 visit_take(struct serve_txn *,
 static void		 visit_link_cb(int, const struct idstore_write *,
 			    void *);
 static int		 visit_patron_ok(struct serve_txn *);
+static int		 combine_plan(struct serve_txn *, const char *);
+static int		 combine_next(struct serve_txn *);
+static void		 combine_add(struct serve_txn *, struct circ_result *);
 
 static struct serve_txn *
 serve_new(enum serve_front front, uint64_t caller, uint32_t caller_txn)
@@ -174,6 +192,7 @@ serve_free(struct serve_txn *t)
 	ncip_msg_free(t->ncip);
 	circ_arena_free(t->arena);
 	free(t->visit);
+	free(t->combine);
 	free(t);
 }
 
@@ -204,6 +223,11 @@ serve_sip2(uint64_t sid, uint32_t txn, const struct sip2_msg *msg,
 	}
 	/* The class decides what of another partner's patron may show. */
 	t->req.want_class = p != from;
+	if (combine_plan(t, p->id) == -1) {
+		serve_fail(t, CIRC_E_REFUSED, "The gateway is short of "
+		    "memory.");
+		return;
+	}
 	serve_step(t);
 }
 
@@ -243,6 +267,11 @@ serve_ncip(uint64_t call, struct conf_partner *caller, struct ncip_msg *req)
 	}
 	snprintf(t->partner, sizeof(t->partner), "%s", p->id);
 	t->req.want_class = p != caller;
+	if (combine_plan(t, p->id) == -1) {
+		serve_fail(t, CIRC_E_REFUSED, "The gateway is short of "
+		    "memory.");
+		return;
+	}
 	serve_step(t);
 }
 
@@ -433,6 +462,9 @@ serve_finish(struct serve_txn *t)
 
 	/* A visit's call answered: the next call, or the answer to give. */
 	if (t->visit != NULL && visit_next(t) == 1)
+		return;
+	/* The same for a combined patron information. */
+	if (t->combine != NULL && combine_next(t) == 1)
 		return;
 
 	/* What another partner's ILS said passes the agreement first. */
@@ -880,4 +912,182 @@ visit_link_cb(int result, const struct idstore_write *w, void *arg)
 	    (unsigned long long)t->id, v->home, v->lender);
 	v->linked = v->pool;
 	visit_start(t, VISIT_LENDER);
+}
+
+/* --- a person's linked accounts, combined ---------------------------- */
+
+/*
+ * The accounts linked to a patron of partner home at other partners with
+ * an agreement in force with it, into ids and barcodes (arrays of
+ * IDSTORE_ACCOUNTS_MAX, barcodes copied into the arena when one is
+ * given, else only counted).  Returns how many, 0 for none or no store.
+ */
+static size_t
+serve_linked(const char *home, const char *barcode, struct circ_arena *a,
+    char (*ids)[CONF_NAME_MAX], const char **codes)
+{
+	const struct policy_agreement *ags, *ag;
+	struct idstore_person	*p;
+	struct idstore_ref	 r;
+	size_t			 i, n = 0, nags;
+
+	if (gw->store == NULL || barcode == NULL ||
+	    idstore_find_barcode(gw->store, home, barcode, &r) != IDSTORE_OK)
+		return (0);
+	if ((p = malloc(sizeof(*p))) == NULL)
+		return (0);
+	ags = agreement_list(&nags);
+	if (idstore_person(gw->store, r.person, p) == IDSTORE_OK) {
+		for (i = 0; i < p->naccounts; i++) {
+			if (strcmp(p->accounts[i].partner, home) == 0 ||
+			    p->accounts[i].nbarcodes == 0 ||
+			    (ag = policy_agreement_find(ags, nags, home,
+			    p->accounts[i].partner)) == NULL ||
+			    !policy_active(ag))
+				continue;
+			if (ids != NULL) {
+				snprintf(ids[n], CONF_NAME_MAX, "%s",
+				    p->accounts[i].partner);
+				codes[n] = circ_strdup(a,
+				    p->accounts[i].barcodes[0]);
+			}
+			n++;
+		}
+	}
+	OPENSSL_cleanse(p, sizeof(*p));
+	free(p);
+	return (n);
+}
+
+/* Return 1 if a patron information about this patron is to combine. */
+int
+serve_combines(const struct conf_partner *home, const char *barcode)
+{
+	return (serve_linked(home->id, barcode, NULL, NULL, NULL) > 0);
+}
+
+/*
+ * A patron information for a person with linked accounts elsewhere gets
+ * a plan: their calls follow the home's.  0, or -1 on no memory.
+ */
+static int
+combine_plan(struct serve_txn *t, const char *home)
+{
+	struct serve_combine	*c;
+
+	if (t->req.op == NULL || t->req.op->op != CIRC_PATRON_INFO ||
+	    t->req.patron == NULL || !serve_combines(conf_partner_find(
+	    gw->conf, home), t->req.patron))
+		return (0);
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return (-1);
+	c->orig = t->req;
+	snprintf(c->home, sizeof(c->home), "%s", home);
+	c->n = serve_linked(home, t->req.patron, t->arena, c->partner,
+	    c->barcode);
+	t->combine = c;
+	return (0);
+}
+
+/*
+ * The home or a linked account answered.  Returns 1 when the next
+ * linked account is asked, 0 when t->res holds the sum to answer with.
+ */
+static int
+combine_next(struct serve_txn *t)
+{
+	struct serve_combine	*c = t->combine;
+	const struct conf_partner *owner, *at;
+
+	owner = conf_partner_find(gw->conf, t->partner);
+	at = conf_partner_find(gw->conf, t->serving);
+	if (c->next == 0) {
+		/* The home's answer: only a card it knows, PIN right. */
+		if (!t->res.patron.found || t->res.patron.pin_ok == 0 ||
+		    t->res.error != CIRC_E_NONE || owner == NULL ||
+		    at == NULL) {
+			t->combine = NULL;
+			free(c);
+			return (0);
+		}
+		if (owner != at)
+			agreement_filter(&c->orig, &t->res, t->arena, owner,
+			    at);
+		c->sum = t->res;
+	} else if (owner != NULL && at != NULL)
+		combine_add(t, &t->res);
+
+	if (c->next < c->n) {
+		t->req = c->orig;
+		t->req.patron = c->barcode[c->next];
+		t->req.pin = NULL;
+		t->req.has_pin = 0;
+		t->req.want_class = 1;
+		snprintf(t->partner, sizeof(t->partner), "%s",
+		    c->partner[c->next]);
+		c->next++;
+		serve_res_init(&t->res);
+		t->step = 0;
+		serve_step(t);
+		return (1);
+	}
+
+	/* Done: the sum, already filtered, answers for the home's card. */
+	t->req = c->orig;
+	t->res = c->sum;
+	snprintf(t->partner, sizeof(t->partner), "%s", t->serving);
+	return (0);
+}
+
+/* Add a linked account's answer, passed through its owner's terms. */
+static void
+combine_add(struct serve_txn *t, struct circ_result *r)
+{
+	struct serve_combine	*c = t->combine;
+	struct circ_patron	*sum = &c->sum.patron, *pt = &r->patron;
+	const struct conf_partner *owner, *at;
+	const char		**list;
+	char			 buf[SIP2_FIELD_MAX + 1];
+	size_t			 i, k;
+
+	owner = conf_partner_find(gw->conf, t->partner);
+	at = conf_partner_find(gw->conf, t->serving);
+	if (!pt->found || r->error != CIRC_E_NONE) {
+		snprintf(buf, sizeof(buf), "%s%s%s could not tell its part.",
+		    c->sum.screen != NULL ? c->sum.screen : "",
+		    c->sum.screen != NULL ? " " : "", owner->name);
+		c->sum.screen = circ_strdup(t->arena, buf);
+		return;
+	}
+	/* Of its own words only the label of what is owed there stays. */
+	r->screen = NULL;
+	if (owner != at)
+		agreement_filter(&c->orig, r, t->arena, owner, at);
+	if (!pt->found)
+		return;		/* its class is not shown here */
+
+	for (i = 0; i < CIRC_LIST__COUNT; i++) {
+		sum->counts[i] += pt->counts[i];
+		if (pt->nlists[i] == 0)
+			continue;
+		if ((list = circ_alloc(t->arena, (sum->nlists[i] +
+		    pt->nlists[i]) * sizeof(*list))) == NULL)
+			continue;
+		for (k = 0; k < sum->nlists[i]; k++)
+			list[k] = sum->lists[i][k];
+		for (k = 0; k < pt->nlists[i]; k++)
+			list[sum->nlists[i] + k] = pt->lists[i][k];
+		sum->lists[i] = list;
+		sum->nlists[i] += pt->nlists[i];
+	}
+	/* A block anywhere shows; what is owed stays with who is owed. */
+	for (i = 0; i < sizeof(sum->status) - 1; i++)
+		if (pt->status[i] == 'Y')
+			sum->status[i] = 'Y';
+	if (r->screen != NULL) {
+		snprintf(buf, sizeof(buf), "%s%s%s", c->sum.screen != NULL ?
+		    c->sum.screen : "", c->sum.screen != NULL ? " " : "",
+		    r->screen);
+		c->sum.screen = circ_strdup(t->arena, buf);
+	}
 }

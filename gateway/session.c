@@ -828,10 +828,12 @@ session_forward(struct session *s, struct circ_req *req)
 	}
 	s->partner = p->id;
 	if ((p->has_backend && p->backend.proto != BACKEND_SIP2) ||
-	    p != s->term->partner) {
+	    p != s->term->partner || (req->op->op == CIRC_PATRON_INFO &&
+	    serve_combines(p, req->patron))) {
 		/*
-		 * Another protocol, or another partner whose answer the
-		 * agreement filters: through the neutral form, answered via
+		 * Another protocol, another partner whose answer the
+		 * agreement filters, or a person whose linked accounts are
+		 * combined: through the neutral form, answered via
 		 * session_answer.
 		 */
 		serve_sip2(s->id, s->txn, s->req, s->term->partner, p);

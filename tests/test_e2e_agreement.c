@@ -984,6 +984,69 @@ test_visiting_patron_refusals(void **state)
 	    "district", DISTRICT_STAFF, NULL), 1);
 }
 
+/*
+ * Scenario 5: a district student who borrowed at metro is seen whole at
+ * either desk, each part as its owner shares it: metro names its loans,
+ * the district only counts its own toward metro.
+ */
+static void
+test_combined_status_across_linked_accounts(void **state)
+{
+	struct sip2_msg	*r;
+	int		 home;
+
+	r = patron_info("district", DISTRICT_PATRON, DISTRICT_PIN);
+	home = atoi(e2e_fixed(r, SIP2_FX_CHARGED_COUNT));
+	sip2_msg_free(r);
+	r = kiosk_checkout(DISTRICT_PATRON, DISTRICT_PIN, METRO_ITEM);
+	assert_string_equal(e2e_fixed(r, SIP2_FX_OK), "1");
+	sip2_msg_free(r);
+
+	r = patron_info("district", DISTRICT_PATRON, DISTRICT_PIN);
+	assert_code(r, SIP2_PATRON_INFO_RESP);
+	assert_int_equal(atoi(e2e_fixed(r, SIP2_FX_CHARGED_COUNT)), home + 1);
+	assert_int_equal(e2e_fields_with(r, "AU", NULL), home + 1);
+	assert_int_equal(e2e_fields_with(r, "AU", METRO_ITEM), 1);
+	sip2_msg_free(r);
+
+	r = patron_info("metro", DISTRICT_PATRON, DISTRICT_PIN);
+	assert_code(r, SIP2_PATRON_INFO_RESP);
+	assert_int_equal(atoi(e2e_fixed(r, SIP2_FX_CHARGED_COUNT)), home + 1);
+	assert_int_equal(e2e_fields_with(r, "AU", NULL), 1);
+	assert_int_equal(e2e_fields_with(r, "AU", METRO_ITEM), 1);
+	sip2_msg_free(r);
+
+	/* A wrong PIN shows nothing of anyone's. */
+	r = patron_info("metro", DISTRICT_PATRON, "0000");
+	assert_int_equal(e2e_fields_with(r, "AU", NULL), 0);
+	sip2_msg_free(r);
+	unlink_both(DISTRICT_PATRON, POOLED);
+}
+
+/*
+ * What a linked account owes another library is shown there, labelled,
+ * and stays out of the balance a kiosk would take payment for.
+ */
+static void
+test_combined_fines_labelled_and_kept_apart(void **state)
+{
+	char		 out[CTL_OUT_MAX];
+	struct sip2_msg	*r;
+
+	assert_int_equal(ctl(NULL, out, sizeof(out), "link", "add", "metro",
+	    "21000000002", "district", DISTRICT_OWES, NULL), 0);
+	r = patron_info("metro", "21000000002", "2222");
+	assert_code(r, SIP2_PATRON_INFO_RESP);
+	assert_string_equal(e2e_field(r, "BV"), "12.50");
+	assert_contains(e2e_field(r, "AF"), "Fines of 1.00 are owed to "
+	    E2E_DISTRICT_NAME);
+	sip2_msg_free(r);
+	assert_int_equal(ctl(NULL, out, sizeof(out), "unlink", "district",
+	    DISTRICT_OWES, NULL), 0);
+	assert_int_equal(ctl(NULL, out, sizeof(out), "unlink", "metro",
+	    "21000000002", NULL), 0);
+}
+
 /* Nothing of this suite's patrons or secrets reached the log. */
 static void
 test_log_holds_no_secrets(void **state)
@@ -1028,6 +1091,8 @@ main(void)
 		T(test_visiting_patron_within_the_lenders_terms),
 		T(test_visitor_account_linked_when_needed),
 		T(test_visiting_patron_refusals),
+		T(test_combined_status_across_linked_accounts),
+		T(test_combined_fines_labelled_and_kept_apart),
 		T(test_log_holds_no_secrets),
 	};
 #undef T
