@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "circlinkd.h"
+#include "idstore.h"
 
 static int
 route_match(char *const *patterns, int n, const char *barcode)
@@ -24,17 +25,28 @@ route_match(char *const *patterns, int n, const char *barcode)
 	return (0);
 }
 
-/* Return the partner owning a patron barcode, or NULL if none claims it. */
+/*
+ * Return the partner owning a patron barcode: the one whose patterns
+ * match it, else the one at which the identity store knows it (a card
+ * linked under a number no pattern foresees), or NULL if none claims it.
+ */
 struct conf_partner *
 route_patron(const struct conf *conf, const char *barcode)
 {
 	struct conf_partner	*p;
+	struct idstore_ref	 r;
 
 	if (barcode == NULL || *barcode == '\0')
 		return (NULL);
 	TAILQ_FOREACH(p, &conf->partners, entry)
 		if (route_match(p->patron_patterns, p->npatron_patterns,
 		    barcode))
+			return (p);
+	if (gw->store == NULL)
+		return (NULL);
+	TAILQ_FOREACH(p, &conf->partners, entry)
+		if (idstore_find_barcode(gw->store, p->id, barcode, &r) ==
+		    IDSTORE_OK)
 			return (p);
 	return (NULL);
 }

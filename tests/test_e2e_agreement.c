@@ -1047,6 +1047,32 @@ test_combined_fines_labelled_and_kept_apart(void **state)
 	    "21000000002", NULL), 0);
 }
 
+/*
+ * Routing: a card whose number no partner's pattern foresees goes to the
+ * terminal's own ILS, which does not know it, until the identity store
+ * knows whose it is.
+ */
+static void
+test_card_routed_by_the_store(void **state)
+{
+	struct sip2_msg	*r;
+	long		 info0;
+
+	r = patron_status("metro", "LCS-0042", "4242");
+	assert_string_equal(e2e_field(r, "BL"), "N");
+	sip2_msg_free(r);
+
+	link_by_hand("LCS-0042", "21090000003");
+	info0 = e2e_ils_received(&env.district, SIP2_PATRON_INFO);
+	r = patron_status("metro", "LCS-0042", "4242");
+	assert_string_equal(e2e_field(r, "BL"), "Y");
+	assert_string_equal(e2e_field(r, "CQ"), "Y");
+	sip2_msg_free(r);
+	assert_int_equal(e2e_ils_received(&env.district, SIP2_PATRON_INFO),
+	    info0 + 1);
+	unlink_both("LCS-0042", "21090000003");
+}
+
 /* Nothing of this suite's patrons or secrets reached the log. */
 static void
 test_log_holds_no_secrets(void **state)
@@ -1093,6 +1119,7 @@ main(void)
 		T(test_visiting_patron_refusals),
 		T(test_combined_status_across_linked_accounts),
 		T(test_combined_fines_labelled_and_kept_apart),
+		T(test_card_routed_by_the_store),
 		T(test_log_holds_no_secrets),
 	};
 #undef T
