@@ -91,10 +91,8 @@ circ_from_sip2(struct circ_req *req, struct sip2_msg *msg)
 	if ((req->op = circ_op_sip2(sip2_msg_code(msg))) == NULL)
 		return (-1);
 	req->sip2 = msg;
-	if (req->op->flags & CIRC_F_BY_ITEM)
-		req->item = sip2_msg_field(msg, "AB");
-	if (req->op->flags & CIRC_F_BY_PATRON)
-		req->patron = sip2_msg_field(msg, "AA");
+	req->item = sip2_msg_field(msg, "AB");
+	req->patron = sip2_msg_field(msg, "AA");
 	return (0);
 }
 
@@ -122,6 +120,32 @@ circ_route(const struct conf *conf, const struct circ_req *req,
 		return (NULL);
 	}
 	return (p);
+}
+
+/*
+ * Is a request a loan for another partner's patron?  0 when it is not;
+ * 1 when it is, with the patron's home and the lending partner (the
+ * item's owner, else the caller's own) set; -1 when an agreement it
+ * needs is not in force, the decision saying why.
+ */
+int
+circ_route_visit(const struct conf *conf, const struct circ_req *req,
+    struct conf_partner *at, struct conf_partner **home,
+    struct conf_partner **lender, struct policy_decision *dec)
+{
+	if ((req->op->op != CIRC_CHECKOUT && req->op->op != CIRC_RENEW) ||
+	    (*home = route_patron(conf, req->patron)) == NULL || *home == at)
+		return (0);
+	if ((*lender = route_item(conf, req->item)) == NULL)
+		*lender = at;
+	if (!agreement_route(req, at, *home, dec) || (*lender != at &&
+	    *lender != *home && !agreement_route(req, at, *lender, dec))) {
+		log_info("policy event=deny audit=%s op=%s serving=%s "
+		    "home=%s", dec->audit, req->op->name, at->id,
+		    (*home)->id);
+		return (-1);
+	}
+	return (1);
 }
 
 /* A chunk of arena memory; the arena is a list of them. */

@@ -499,6 +499,14 @@ int		 circ_from_sip2(struct circ_req *, struct sip2_msg *);
  */
 struct conf_partner *circ_route(const struct conf *, const struct circ_req *,
 		    struct conf_partner *, struct policy_decision *);
+/*
+ * Is a request from partner at a loan for another partner's patron?  0
+ * when not; 1 with the patron's home and the lending partner set; -1
+ * when an agreement it needs is not in force, the decision saying why.
+ */
+int		 circ_route_visit(const struct conf *, const struct circ_req *,
+		    struct conf_partner *, struct conf_partner **,
+		    struct conf_partner **, struct policy_decision *);
 
 /* xlate_sip2.c */
 /*

@@ -113,6 +113,9 @@ static void		 serve_sip2_cb(uint64_t, uint32_t, struct sip2_msg *,
 static void		 serve_ncip_cb(uint64_t, uint32_t, struct ncip_msg *,
 			    const char *);
 static void		 serve_res_init(struct circ_result *);
+static void		 visit_begin(struct serve_txn *,
+			    const struct conf_partner *,
+			    const struct conf_partner *);
 static void		 visit_start(struct serve_txn *, enum visit_phase);
 static int		 visit_next(struct serve_txn *);
 static int		 visit_end(struct serve_txn *, enum circ_error,
@@ -241,7 +244,7 @@ void
 serve_ncip(uint64_t call, struct conf_partner *caller, struct ncip_msg *req)
 {
 	struct serve_txn	*t;
-	struct conf_partner	*p;
+	struct conf_partner	*p, *home;
 	struct ncip_msg		*resp;
 	struct policy_decision	 dec;
 
@@ -258,6 +261,24 @@ serve_ncip(uint64_t call, struct conf_partner *caller, struct ncip_msg *req)
 	if (xlate_ncip_req(&t->req, req, t->arena) == -1) {
 		snprintf(t->partner, sizeof(t->partner), "%s", caller->id);
 		serve_fail(t, CIRC_E_NEEDED_DATA, NULL);
+		return;
+	}
+	/* A loan for another partner's patron: a visit, as at a kiosk. */
+	switch (circ_route_visit(gw->conf, &t->req, caller, &home, &p,
+	    &dec)) {
+	case -1:
+		snprintf(t->partner, sizeof(t->partner), "%s", caller->id);
+		serve_fail(t, CIRC_E_NOT_ALLOWED, dec.message);
+		return;
+	case 1:
+		if (p != home) {
+			visit_begin(t, p, home);
+			return;
+		}
+		/* The patron's own library's item goes to that library. */
+		snprintf(t->partner, sizeof(t->partner), "%s", home->id);
+		t->req.want_class = 1;
+		serve_step(t);
 		return;
 	}
 	if ((p = circ_route(gw->conf, &t->req, caller, &dec)) == NULL) {
@@ -544,21 +565,40 @@ serve_visit(uint64_t sid, uint32_t txn, const struct sip2_msg *msg,
 	struct serve_txn	*t;
 
 	if ((t = serve_new(SERVE_SIP2, sid, txn)) == NULL ||
-	    (t->sip2 = sip2_msg_dup(msg)) == NULL ||
-	    (t->visit = calloc(1, sizeof(*t->visit))) == NULL) {
+	    (t->sip2 = sip2_msg_dup(msg)) == NULL) {
 		if (t != NULL)
 			serve_free(t);
 		session_answer(sid, txn, NULL, "out of memory");
 		return;
 	}
 	snprintf(t->serving, sizeof(t->serving), "%s", from->id);
+	if (xlate_sip2_req(&t->req, t->sip2) == -1) {
+		snprintf(t->partner, sizeof(t->partner), "%s", from->id);
+		serve_fail(t, CIRC_E_NEEDED_DATA, NULL);
+		return;
+	}
+	visit_begin(t, lender, home);
+}
+
+/*
+ * Make a decoded request (t->req, the caller's) a visit to lender for a
+ * patron of home, and make its first call.
+ */
+static void
+visit_begin(struct serve_txn *t, const struct conf_partner *lender,
+    const struct conf_partner *home)
+{
 	snprintf(t->partner, sizeof(t->partner), "%s", lender->id);
+	if ((t->visit = calloc(1, sizeof(*t->visit))) == NULL) {
+		serve_fail(t, CIRC_E_REFUSED, "The gateway is short of "
+		    "memory.");
+		return;
+	}
+	t->visit->orig = t->req;
 	snprintf(t->visit->home, sizeof(t->visit->home), "%s", home->id);
 	snprintf(t->visit->lender, sizeof(t->visit->lender), "%s",
 	    lender->id);
-	if (xlate_sip2_req(&t->visit->orig, t->sip2) == -1 ||
-	    t->visit->orig.patron == NULL || t->visit->orig.item == NULL) {
-		t->req = t->visit->orig;
+	if (t->req.patron == NULL || t->req.item == NULL) {
 		t->visit->phase = VISIT_DONE;
 		serve_fail(t, CIRC_E_NEEDED_DATA, NULL);
 		return;
@@ -699,10 +739,11 @@ visit_next(struct serve_txn *t)
 		visit_start(t, VISIT_LOAN);
 		return (1);
 	case VISIT_LOAN:
-		/* The terminal hears of its own barcode, not the link's. */
+		/* The caller hears of its own card, never the link's. */
 		v->phase = VISIT_DONE;
 		t->req = v->orig;
 		pt->id = v->orig.patron;
+		t->res.user_id = v->orig.patron;
 		log_info("xid=%llu event=visit op=%s home=%s lender=%s "
 		    "result=%s", (unsigned long long)t->id, v->orig.op->name,
 		    v->home, v->lender, t->res.ok ? "ok" : "no");

@@ -788,17 +788,10 @@ session_visit(struct session *s, struct circ_req *req)
 	struct conf_partner	*home, *lender, *at = s->term->partner;
 	struct policy_decision	 dec;
 
-	if ((req->op->op != CIRC_CHECKOUT && req->op->op != CIRC_RENEW) ||
-	    (home = route_patron(gw->conf, sip2_msg_field(s->req, "AA"))) ==
-	    NULL || home == at)
+	switch (circ_route_visit(gw->conf, req, at, &home, &lender, &dec)) {
+	case 0:
 		return (0);
-	if ((lender = route_item(gw->conf, sip2_msg_field(s->req, "AB"))) ==
-	    NULL)
-		lender = at;
-	if (!agreement_route(req, at, home, &dec) || (lender != at &&
-	    lender != home && !agreement_route(req, at, lender, &dec))) {
-		log_info("policy event=deny audit=%s op=%s serving=%s "
-		    "home=%s", dec.audit, req->op->name, at->id, home->id);
+	case -1:
 		session_refuse(s, dec.message);
 		return (1);
 	}

@@ -529,6 +529,9 @@ location_of(const struct ncip_location *l)
 
 /* --- set-up ----------------------------------------------------------- */
 
+/* Metro's account for the district's students who borrow there. */
+#define METRO_VISITOR	"21090000001"
+
 /* The county's and the district's agreement blocks; NULL: accept yes. */
 static const char	*county_terms;
 static const char	*district_terms;
@@ -542,7 +545,9 @@ write_conf(struct e2e_env *e)
 		    .patrons = "2100*", .items = "3100*", .loc1 = "MAIN",
 		    .loc2 = "EAST", .ils = &e->metro, .ncip = 1,
 		    .version = "2.02", .ns = "prefix", .unqualified = 1,
-		    .by_auth = 1, .caller_token = METRO_TOKEN },
+		    .by_auth = 1, .caller_token = METRO_TOKEN,
+		    .terms = "\t\taccept yes\n\t\tlink-classes STUDENT",
+		    .extra = "\tvisitor-accounts " METRO_VISITOR },
 		{ .id = "district", .name = E2E_DISTRICT_NAME,
 		    .institution = "DISTRICT", .patrons = "2200*",
 		    .items = "3200*", .loc1 = "LINCOLN", .loc2 = "WESTHIGH",
@@ -1504,6 +1509,32 @@ test_ncip_lookup_user_filtered_by_the_homes_terms(void **state)
 	assert_int_equal(e2e_gw_reload(&env, write_conf), 0);
 }
 
+/*
+ * A loan for another partner's patron asked by an ILS over NCIP: metro's
+ * ILS checks a metro book out to a district student, who is verified at
+ * the district over NCIP 1; the loan is made at metro over NCIP 2.02
+ * under a visitor account linked for the student, and the answer names
+ * the student's card, not that account.
+ */
+static void
+test_ncip_visiting_patron_checkout(void **state)
+{
+	struct ncip_msg	*m, *a;
+	long		 lookups = ncip_count(district.ils, "LookupUser");
+
+	m = call_on(NCIP_CHECKOUT_ITEM, &metro, district.renewer,
+	    district.renewer_pin, metro.item);
+	a = call(&metro, m, DIA_V2, 0);
+	assert_no_problem(a, metro.id);
+	assert_string_equal(a->item_id.value, metro.item);
+	assert_true(a->date_due.set);
+	if (a->user_id.value != NULL)
+		assert_string_equal(a->user_id.value, district.renewer);
+	ncip_msg_free(a);
+	assert_int_equal(ncip_count(district.ils, "LookupUser"), lookups + 1);
+	e2e_ils_has(metro.ils, "item", metro.item, "patron=" METRO_VISITOR);
+}
+
 static void
 test_ncip_check_out_item(void **state)
 {
@@ -2293,6 +2324,7 @@ main(void)
 		T(test_ncip_lookup_item_refused_without_agreement),
 		T(test_ncip_lookup_user_filtered_by_the_homes_terms),
 		T(test_return_at_metro_of_district_item),
+		T(test_ncip_visiting_patron_checkout),
 		T(test_ncip_check_out_item),
 		T(test_ncip_check_out_refusals),
 		T(test_ncip_renew_refused_when_someone_waits),
