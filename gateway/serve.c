@@ -35,6 +35,7 @@ enum serve_front {
 enum visit_phase {
 	VISIT_HOME,		/* card, PIN, blocks, class at the home */
 	VISIT_ITEM,		/* the item's facts at the lender */
+	VISIT_CREATE,		/* an account made at the lender (NCIP) */
 	VISIT_LINKING,		/* a visitor account being linked */
 	VISIT_LENDER,		/* the linked account's loans there */
 	VISIT_LOAN,		/* the checkout or renewal itself */
@@ -56,6 +57,11 @@ struct serve_visit {
 	const char		*collection, *type, *location;
 	const char		*linked;	/* the barcode at the lender */
 	const char		*pool;		/* a visitor account taken */
+	/* What the home said of the patron, for an account made for it. */
+	const char		*name, *address, *email, *phone, *birth;
+	struct idstore_ref	 person;	/* the store's, when known */
+	int			 known;
+	struct ncip_msg		*create;	/* CreateUser for the lender */
 };
 
 /*
@@ -121,8 +127,12 @@ static int		 visit_next(struct serve_txn *);
 static int		 visit_end(struct serve_txn *, enum circ_error,
 			    const char *);
 static int		 visit_linked(struct serve_txn *);
-static int		 visit_take(struct serve_txn *,
-			    const struct idstore_ref *);
+static int		 visit_take(struct serve_txn *);
+static int		 visit_record(struct serve_txn *);
+static void		 visit_contact(struct ncip_msg *, const char *,
+			    const char *);
+static int		 visit_create(struct serve_txn *,
+			    const struct conf_partner *);
 static void		 visit_link_cb(int, const struct idstore_write *,
 			    void *);
 static int		 visit_patron_ok(struct serve_txn *);
@@ -194,6 +204,8 @@ serve_free(struct serve_txn *t)
 	sip2_msg_free(t->sip2);
 	ncip_msg_free(t->ncip);
 	circ_arena_free(t->arena);
+	if (t->visit != NULL)
+		ncip_msg_free(t->visit->create);
 	free(t->visit);
 	free(t->combine);
 	free(t);
@@ -630,6 +642,10 @@ visit_start(struct serve_txn *t, enum visit_phase phase)
 		t->req.op = circ_op_sip2(SIP2_ITEM_INFO);
 		t->req.item = v->orig.item;
 		break;
+	case VISIT_CREATE:
+		t->req.op = circ_op_ncip(NCIP_CREATE_USER);
+		t->req.ncip = v->create;
+		break;
 	case VISIT_LENDER:
 		t->req.op = circ_op_sip2(SIP2_PATRON_INFO);
 		t->req.patron = v->linked;
@@ -680,6 +696,11 @@ visit_next(struct serve_txn *t)
 			return (visit_end(t, CIRC_E_UNKNOWN_PATRON, NULL));
 		}
 		v->pclass = pt->pclass;
+		v->name = pt->name;
+		v->address = pt->address;
+		v->email = pt->email;
+		v->phone = pt->phone;
+		v->birth = pt->birth;
 		v->loans = pt->counts[CIRC_LIST_CHARGED];
 		v->holds = pt->counts[CIRC_LIST_HOLDS] +
 		    pt->counts[CIRC_LIST_UNAVAIL_HOLDS];
@@ -701,10 +722,19 @@ visit_next(struct serve_txn *t)
 		case -1:
 			return (0);
 		case 1:
-			return (1);	/* visit_link_cb goes on */
+			return (1);	/* a link or an account under way */
 		}
 		visit_start(t, VISIT_LENDER);
 		return (1);
+	case VISIT_CREATE:
+		if (!t->res.ok || t->res.user_id == NULL ||
+		    (v->pool = circ_strdup(t->arena, t->res.user_id)) == NULL)
+			return (visit_end(t, CIRC_E_REFUSED, "An account could "
+			    "not be opened here for this card; please see "
+			    "staff."));
+		log_info("xid=%llu event=visit-account home=%s lender=%s",
+		    (unsigned long long)t->id, v->home, v->lender);
+		return (visit_record(t) == -1 ? 0 : 1);
 	case VISIT_LENDER:
 		if (!pt->found)
 			return (visit_end(t, CIRC_E_REFUSED, "The account "
@@ -845,23 +875,24 @@ visit_linked(struct serve_txn *t)
 		    "records now; please see staff.");
 		return (-1);
 	}
-	return (visit_take(t, known ? &r : NULL));
+	if ((v->known = known))
+		v->person = r;
+	return (visit_take(t));
 }
 
 /*
- * Link a free visitor account of the lender to the patron (a person made
- * for the card first when it has none): 1 when the write is under way,
- * -1 after ending the visit.  No patron data goes to the lender.
+ * Give the patron an account at the lender: the first of its visitor
+ * accounts no one holds, else one its NCIP ILS makes.  1 when that is
+ * under way, -1 after ending the visit.
  */
 static int
-visit_take(struct serve_txn *t, const struct idstore_ref *person)
+visit_take(struct serve_txn *t)
 {
 	struct serve_visit	*v = t->visit;
 	const struct conf_partner *lender;
 	const struct policy_agreement *ags;
 	struct policy_patron	 pp;
 	struct policy_decision	 dec;
-	struct idstore_write	 w;
 	struct idstore_ref	 x;
 	char			 screen[200];
 	size_t			 n;
@@ -880,25 +911,103 @@ visit_take(struct serve_txn *t, const struct idstore_ref *person)
 		if (idstore_find_barcode(gw->store, v->lender,
 		    lender->visitors[i], &x) == IDSTORE_NOTFOUND)
 			break;
-	if (lender == NULL || i == lender->nvisitors) {
-		snprintf(screen, sizeof(screen), "This card has no account at "
-		    "%s yet, and none is free; please see staff.",
-		    lender != NULL ? lender->name : v->lender);
-		visit_end(t, CIRC_E_REFUSED, screen);
-		return (-1);
+	if (lender != NULL && i < lender->nvisitors) {
+		/* Copied: a reload may free the configuration meanwhile. */
+		if ((v->pool = circ_strdup(t->arena,
+		    lender->visitors[i])) == NULL) {
+			visit_end(t, CIRC_E_REFUSED, "The gateway is short of "
+			    "memory.");
+			return (-1);
+		}
+		return (visit_record(t));
 	}
-	/* Copied: a reload may free the configuration meanwhile. */
-	if ((v->pool = circ_strdup(t->arena, lender->visitors[i])) == NULL) {
+	if (lender != NULL && lender->has_backend &&
+	    lender->backend.proto == BACKEND_NCIP)
+		return (visit_create(t, lender));
+	snprintf(screen, sizeof(screen), "This card has no account at %s yet, "
+	    "and none is free; please see staff.", lender != NULL ?
+	    lender->name : v->lender);
+	visit_end(t, CIRC_E_REFUSED, screen);
+	return (-1);
+}
+
+/*
+ * A CreateUser for the lender's NCIP ILS carrying only what the home's
+ * terms let reach the lender; the ILS gives the account its id.  1 when
+ * the call is made, -1 after ending the visit.
+ */
+static int
+visit_create(struct serve_txn *t, const struct conf_partner *lender)
+{
+	struct serve_visit	*v = t->visit;
+	const struct conf_partner *home;
+	const struct policy_agreement *ags;
+	struct policy_share	 share;
+	struct policy_decision	 dec;
+	struct ncip_msg		*m;
+	struct ncip_address	*ad;
+	char			 name[160];
+	size_t			 n;
+
+	home = conf_partner_find(gw->conf, v->home);
+	ags = agreement_list(&n);
+	policy_share(ags, n, v->home, v->lender, &share, &dec);
+	if ((m = ncip_msg_new(NCIP_CREATE_USER)) == NULL ||
+	    (ad = ncip_msg_calloc(m, 2, sizeof(*ad))) == NULL) {
+		ncip_msg_free(m);
 		visit_end(t, CIRC_E_REFUSED, "The gateway is short of memory.");
 		return (-1);
 	}
+	m->user.present = 1;
+	m->user.name.present = 1;
+	if (v->name != NULL && !(share.withheld & POLICY_F_NAME))
+		m->user.name.unstructured = ncip_msg_strdup(m, v->name);
+	else {
+		/* NameInformation is needed; say whose visitor it is. */
+		snprintf(name, sizeof(name), "Visitor from %s", home != NULL ?
+		    home->name : v->home);
+		m->user.name.unstructured = ncip_msg_strdup(m, name);
+	}
+	m->user.addresses = ad;
+	if (v->email != NULL && !(share.withheld & POLICY_F_EMAIL))
+		visit_contact(m, "mailto", v->email);
+	if (v->phone != NULL && !(share.withheld & POLICY_F_PHONE))
+		visit_contact(m, "tel", v->phone);
+	v->create = m;
+	visit_start(t, VISIT_CREATE);
+	return (1);
+}
+
+/* Add an electronic address, for notices, to a CreateUser's room. */
+static void
+visit_contact(struct ncip_msg *m, const char *type, const char *value)
+{
+	struct ncip_address	*ad = &m->user.addresses[m->user.naddresses];
+
+	ad->kind = NCIP_ADDR_ELECTRONIC;
+	ad->role.value = "Notice";
+	ad->electronic_type.value = type;
+	ad->electronic = ncip_msg_strdup(m, value);
+	m->user.naddresses++;
+}
+
+/*
+ * Record the link of v->pool at the lender to the patron (a person made
+ * for the card first when the store has none): 1 when the write is
+ * under way, -1 after ending the visit.
+ */
+static int
+visit_record(struct serve_txn *t)
+{
+	struct serve_visit	*v = t->visit;
+	struct idstore_write	 w;
 
 	memset(&w, 0, sizeof(w));
 	w.creator = t->serving;
 	w.reason = "visiting-loan";
-	if (person != NULL) {
+	if (v->known) {
 		w.op = IDSTORE_LINK;
-		memcpy(w.person, person->person, IDSTORE_ID_LEN);
+		memcpy(w.person, v->person.person, IDSTORE_ID_LEN);
 		w.partner = v->lender;
 		w.barcode = v->pool;
 	} else {
@@ -916,7 +1025,7 @@ visit_take(struct serve_txn *t, const struct idstore_ref *person)
 	return (1);
 }
 
-/* A write of visit_take() is committed or refused. */
+/* A write of visit_record() is committed or refused. */
 static void
 visit_link_cb(int result, const struct idstore_write *w, void *arg)
 {

@@ -1535,6 +1535,70 @@ test_ncip_visiting_patron_checkout(void **state)
 	e2e_ils_has(metro.ils, "item", metro.item, "patron=" METRO_VISITOR);
 }
 
+/*
+ * With metro's visitor accounts taken, its NCIP ILS makes one for the
+ * next student with CreateUser, carrying only what the district lets go
+ * (here no name and no phone: a placeholder name and the e-mail).
+ */
+static void
+test_ncip_visitor_account_made_by_create_user(void **state)
+{
+	struct ncip_msg	*m, *a;
+	char		 ans[E2E_ANSWER_MAX], made[64];
+	const char	*s;
+	size_t		 i;
+	int		 mail = 0, tel = 0;
+
+	/* The pool's one account is the first student's. */
+	m = call_on(NCIP_CHECKOUT_ITEM, &metro, district.renewer,
+	    district.renewer_pin, metro.item);
+	a = call(&metro, m, DIA_V2, 0);
+	assert_no_problem(a, metro.id);
+	ncip_msg_free(a);
+	e2e_ils_has(metro.ils, "item", metro.item, "patron=" METRO_VISITOR);
+	m = call_on(NCIP_CHECKIN_ITEM, &metro, NULL, NULL, metro.item);
+	ncip_msg_free(call(&metro, m, DIA_V2, 0));
+
+	district_terms = "\t\taccept yes\n\t\twithhold name phone";
+	assert_int_equal(e2e_gw_reload(&env, write_conf), 0);
+	m = call_on(NCIP_CHECKOUT_ITEM, &metro, district.reader,
+	    district.reader_pin, metro.item);
+	a = call(&metro, m, DIA_V2, 0);
+	assert_no_problem(a, metro.id);
+	ncip_msg_free(a);
+	assert_true(ncip_count(metro.ils, "CreateUser") >= 1);
+	e2e_ils_show(metro.ils, "item", metro.item, ans, sizeof(ans));
+	assert_non_null(s = strstr(ans, " patron="));
+	snprintf(made, sizeof(made), "%.*s", (int)strcspn(s + 8, " "), s + 8);
+	assert_string_not_equal(made, METRO_VISITOR);
+	assert_string_not_equal(made, district.reader);
+
+	/* What metro's ILS holds of the new account. */
+	m = call_new(NCIP_LOOKUP_USER, &metro);
+	m->user_id.value = made;
+	call_elements(m, 0, "Name Information", "User Address Information",
+	    NULL);
+	a = call(&metro, m, DIA_V2, 0);
+	assert_no_problem(a, metro.id);
+	assert_non_null(a->user.name.unstructured);
+	assert_contains(a->user.name.unstructured, "Visitor from "
+	    E2E_DISTRICT_NAME);
+	for (i = 0; i < a->user.naddresses; i++) {
+		if (a->user.addresses[i].electronic_type.value == NULL)
+			continue;
+		mail += strcmp(a->user.addresses[i].electronic_type.value,
+		    "mailto") == 0;
+		tel += strcmp(a->user.addresses[i].electronic_type.value,
+		    "tel") == 0;
+	}
+	assert_int_equal(mail, 1);
+	assert_int_equal(tel, 0);
+	ncip_msg_free(a);
+
+	district_terms = NULL;
+	assert_int_equal(e2e_gw_reload(&env, write_conf), 0);
+}
+
 static void
 test_ncip_check_out_item(void **state)
 {
@@ -2325,6 +2389,7 @@ main(void)
 		T(test_ncip_lookup_user_filtered_by_the_homes_terms),
 		T(test_return_at_metro_of_district_item),
 		T(test_ncip_visiting_patron_checkout),
+		T(test_ncip_visitor_account_made_by_create_user),
 		T(test_ncip_check_out_item),
 		T(test_ncip_check_out_refusals),
 		T(test_ncip_renew_refused_when_someone_waits),
