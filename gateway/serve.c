@@ -129,6 +129,7 @@ static int		 visit_end(struct serve_txn *, enum circ_error,
 static int		 visit_linked(struct serve_txn *);
 static int		 visit_take(struct serve_txn *);
 static int		 visit_record(struct serve_txn *);
+static int		 visit_failed(const struct serve_txn *);
 static void		 visit_contact(struct ncip_msg *, const char *,
 			    const char *);
 static int		 visit_create(struct serve_txn *,
@@ -713,6 +714,9 @@ visit_next(struct serve_txn *t)
 		visit_start(t, VISIT_ITEM);
 		return (1);
 	case VISIT_ITEM:
+		/* A lender that did not answer is not a lender without it. */
+		if (visit_failed(t))
+			return (visit_end(t, t->res.error, NULL));
 		if (!t->res.item.found)
 			return (visit_end(t, CIRC_E_UNKNOWN_ITEM, NULL));
 		v->collection = t->res.item.collection;
@@ -736,6 +740,8 @@ visit_next(struct serve_txn *t)
 		    (unsigned long long)t->id, v->home, v->lender);
 		return (visit_record(t) == -1 ? 0 : 1);
 	case VISIT_LENDER:
+		if (visit_failed(t))
+			return (visit_end(t, t->res.error, NULL));
 		if (!pt->found)
 			return (visit_end(t, CIRC_E_REFUSED, "The account "
 			    "linked to this card is not known here; please "
@@ -778,6 +784,21 @@ visit_next(struct serve_txn *t)
 		    "result=%s", (unsigned long long)t->id, v->orig.op->name,
 		    v->home, v->lender, t->res.ok ? "ok" : "no");
 		return (0);
+	default:
+		return (0);
+	}
+}
+
+/* Return 1 if the ILS of the phase could not be reached or asked. */
+static int
+visit_failed(const struct serve_txn *t)
+{
+	switch (t->res.error) {
+	case CIRC_E_OFFLINE:
+	case CIRC_E_TIMEOUT:
+	case CIRC_E_NOT_SUPPORTED:
+	case CIRC_E_NEEDED_DATA:
+		return (1);
 	default:
 		return (0);
 	}

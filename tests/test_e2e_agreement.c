@@ -985,6 +985,29 @@ test_visiting_patron_refusals(void **state)
 }
 
 /*
+ * The lender's ILS cannot be reached after the home verified the card:
+ * the kiosk is told which library is down, nothing is lent, the link
+ * stays as it was.
+ */
+static void
+test_visiting_patron_lender_down(void **state)
+{
+	struct sip2_msg	*r;
+
+	link_by_hand(DISTRICT_PATRON, VISITOR);
+	e2e_ctl(&env.metro, "refuse", NULL, 0);
+	e2e_ctl(&env.metro, "drop", NULL, 0);
+	r = kiosk_checkout(DISTRICT_PATRON, DISTRICT_PIN, METRO_ITEM);
+	assert_string_equal(e2e_fixed(r, SIP2_FX_OK), "0");
+	assert_contains(e2e_field(r, "AF"), E2E_METRO_NAME);
+	assert_true(strstr(e2e_field(r, "AF"), "offline") != NULL ||
+	    strstr(e2e_field(r, "AF"), "did not answer") != NULL);
+	sip2_msg_free(r);
+	e2e_ctl(&env.metro, "normal", NULL, 0);
+	unlink_both(DISTRICT_PATRON, VISITOR);
+}
+
+/*
  * Scenario 5: a district student who borrowed at metro is seen whole at
  * either desk, each part as its owner shares it: metro names its loans,
  * the district only counts its own toward metro.
@@ -1117,6 +1140,7 @@ main(void)
 		T(test_visiting_patron_within_the_lenders_terms),
 		T(test_visitor_account_linked_when_needed),
 		T(test_visiting_patron_refusals),
+		T(test_visiting_patron_lender_down),
 		T(test_combined_status_across_linked_accounts),
 		T(test_combined_fines_labelled_and_kept_apart),
 		T(test_card_routed_by_the_store),
