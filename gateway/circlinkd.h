@@ -697,6 +697,12 @@ void		 serve_visit(uint64_t, uint32_t, const struct sip2_msg *,
  * about them then combines those accounts.
  */
 int		 serve_combines(const struct conf_partner *, const char *);
+/*
+ * Return 1 if a patron request at a partner is about a card no partner
+ * claims and other partners can be asked whose it is.
+ */
+int		 serve_discovers(const struct conf_partner *,
+		    const struct circ_req *);
 int		 serve_partner_up(const struct conf_partner *);
 
 /* ncip_front.c */

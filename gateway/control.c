@@ -710,10 +710,12 @@ ctl_link_show(struct ctl_conn *c, const char *partner, const char *barcode)
 		}
 		gmtime_r(&a->created, &tm);
 		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-		ctl_reply(c, "account %s %s barcodes %s created %s by %s "
-		    "reason %s", a->partner, a->home ? "home" : "linked",
-		    codes[0] != '\0' ? codes : "-", when, a->creator,
-		    a->reason);
+		if (a->patron_key[0] != '\0')
+			sip2_redact_id(a->patron_key, masked, sizeof(masked));
+		ctl_reply(c, "account %s %s barcodes %s key %s created %s by "
+		    "%s reason %s", a->partner, a->home ? "home" : "linked",
+		    codes[0] != '\0' ? codes : "-", a->patron_key[0] != '\0' ?
+		    masked : "-", when, a->creator, a->reason);
 	}
 	OPENSSL_cleanse(p, sizeof(*p));
 	free(p);

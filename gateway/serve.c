@@ -59,10 +59,28 @@ struct serve_visit {
 	const char		*pool;		/* a visitor account taken */
 	/* What the home said of the patron, for an account made for it. */
 	const char		*name, *address, *email, *phone, *birth;
+	const char		*key;		/* the home's own patron id */
 	struct idstore_ref	 person;	/* the store's, when known */
 	int			 known;
 	struct ncip_msg		*create;	/* CreateUser for the lender */
 };
+
+/*
+ * A patron request for a card no partner claims: the caller's own ILS
+ * first, then each partner with an agreement in force asked whether it
+ * knows the card (by barcode alone), and the request carried to the one
+ * that does, which is remembered in the identity store.
+ */
+struct serve_discover {
+	struct circ_req		 orig;
+	struct circ_result	 own;		/* the own ILS's answer */
+	int			 phase;		/* DISCOVER_* */
+	size_t			 n, next;
+	char			 partner[IDSTORE_ACCOUNTS_MAX][CONF_NAME_MAX];
+};
+#define DISCOVER_OWN	0	/* the request at the caller's own ILS */
+#define DISCOVER_ASK	1	/* is this card yours? */
+#define DISCOVER_THERE	2	/* the request where the card is known */
 
 /*
  * A patron information combining a person's linked accounts: the home's
@@ -99,6 +117,7 @@ struct serve_txn {
 	int			 nkeep;
 	struct serve_visit	*visit;	/* NULL: one request, one ILS */
 	struct serve_combine	*combine;	/* NULL: one account */
+	struct serve_discover	*discover;	/* NULL: its owner known */
 };
 
 static struct serve_txn	*serve_hash[SERVE_HASH];
@@ -119,6 +138,7 @@ static void		 serve_sip2_cb(uint64_t, uint32_t, struct sip2_msg *,
 static void		 serve_ncip_cb(uint64_t, uint32_t, struct ncip_msg *,
 			    const char *);
 static void		 serve_res_init(struct circ_result *);
+static void		 serve_call(struct serve_txn *, const char *);
 static void		 visit_begin(struct serve_txn *,
 			    const struct conf_partner *,
 			    const struct conf_partner *);
@@ -138,6 +158,10 @@ static void		 visit_link_cb(int, const struct idstore_write *,
 			    void *);
 static int		 visit_patron_ok(struct serve_txn *);
 static int		 combine_plan(struct serve_txn *, const char *);
+static int		 discover_plan(struct serve_txn *, const char *);
+static int		 discover_next(struct serve_txn *);
+static void		 discover_remembered(int, const struct idstore_write *,
+			    void *);
 static int		 combine_next(struct serve_txn *);
 static void		 combine_add(struct serve_txn *, struct circ_result *);
 
@@ -161,6 +185,20 @@ serve_new(enum serve_front front, uint64_t caller, uint32_t caller_txn)
 	t->hnext = serve_hash[t->id % SERVE_HASH];
 	serve_hash[t->id % SERVE_HASH] = t;
 	return (t);
+}
+
+/*
+ * Make t->req's calls at partner id's ILS afresh, as the next part of a
+ * transaction of several: the result starts empty.
+ */
+static void
+serve_call(struct serve_txn *t, const char *id)
+{
+	if (t->partner != id)
+		snprintf(t->partner, sizeof(t->partner), "%s", id);
+	serve_res_init(&t->res);
+	t->step = 0;
+	serve_step(t);
 }
 
 /* A result before any answer: unknowns are -1. */
@@ -209,6 +247,7 @@ serve_free(struct serve_txn *t)
 		ncip_msg_free(t->visit->create);
 	free(t->visit);
 	free(t->combine);
+	free(t->discover);
 	free(t);
 }
 
@@ -239,7 +278,8 @@ serve_sip2(uint64_t sid, uint32_t txn, const struct sip2_msg *msg,
 	}
 	/* The class decides what of another partner's patron may show. */
 	t->req.want_class = p != from;
-	if (combine_plan(t, p->id) == -1) {
+	if (combine_plan(t, p->id) == -1 || (p == from &&
+	    discover_plan(t, from->id) == -1)) {
 		serve_fail(t, CIRC_E_REFUSED, "The gateway is short of "
 		    "memory.");
 		return;
@@ -301,7 +341,8 @@ serve_ncip(uint64_t call, struct conf_partner *caller, struct ncip_msg *req)
 	}
 	snprintf(t->partner, sizeof(t->partner), "%s", p->id);
 	t->req.want_class = p != caller;
-	if (combine_plan(t, p->id) == -1) {
+	if (combine_plan(t, p->id) == -1 || (p == caller &&
+	    discover_plan(t, caller->id) == -1)) {
 		serve_fail(t, CIRC_E_REFUSED, "The gateway is short of "
 		    "memory.");
 		return;
@@ -497,8 +538,10 @@ serve_finish(struct serve_txn *t)
 	/* A visit's call answered: the next call, or the answer to give. */
 	if (t->visit != NULL && visit_next(t) == 1)
 		return;
-	/* The same for a combined patron information. */
+	/* The same for a combined patron information, and a discovery. */
 	if (t->combine != NULL && combine_next(t) == 1)
+		return;
+	if (t->discover != NULL && discover_next(t) == 1)
 		return;
 
 	/* What another partner's ILS said passes the agreement first. */
@@ -658,10 +701,7 @@ visit_start(struct serve_txn *t, enum visit_phase phase)
 		t->req.has_pin = 0;
 		break;
 	}
-	snprintf(t->partner, sizeof(t->partner), "%s", to);
-	serve_res_init(&t->res);
-	t->step = 0;
-	serve_step(t);
+	serve_call(t, to);
 }
 
 /*
@@ -697,6 +737,8 @@ visit_next(struct serve_txn *t)
 			return (visit_end(t, CIRC_E_UNKNOWN_PATRON, NULL));
 		}
 		v->pclass = pt->pclass;
+		/* An NCIP home names the patron by its own UserId. */
+		v->key = t->res.user_id;
 		v->name = pt->name;
 		v->address = pt->address;
 		v->email = pt->email;
@@ -1034,6 +1076,7 @@ visit_record(struct serve_txn *t)
 	} else {
 		w.op = IDSTORE_CREATE;
 		w.partner = v->home;
+		w.patron_key = v->key;
 		w.barcode = v->orig.patron;
 	}
 	if (idstore_submit(gw->store, &w, visit_link_cb,
@@ -1194,12 +1237,7 @@ combine_next(struct serve_txn *t)
 		t->req.pin = NULL;
 		t->req.has_pin = 0;
 		t->req.want_class = 1;
-		snprintf(t->partner, sizeof(t->partner), "%s",
-		    c->partner[c->next]);
-		c->next++;
-		serve_res_init(&t->res);
-		t->step = 0;
-		serve_step(t);
+		serve_call(t, c->partner[c->next++]);
 		return (1);
 	}
 
@@ -1261,4 +1299,143 @@ combine_add(struct serve_txn *t, struct circ_result *r)
 		    r->screen);
 		c->sum.screen = circ_strdup(t->arena, buf);
 	}
+}
+
+/* --- cards no partner claims ----------------------------------------- */
+
+/*
+ * The partners other than at with an agreement in force with it, into
+ * ids (IDSTORE_ACCOUNTS_MAX of them at most); returns how many.
+ */
+static size_t
+serve_others(const char *at, char (*ids)[CONF_NAME_MAX])
+{
+	const struct policy_agreement *ags, *ag;
+	const struct conf_partner *p;
+	size_t			 n = 0, nags;
+
+	ags = agreement_list(&nags);
+	TAILQ_FOREACH(p, &gw->conf->partners, entry) {
+		if (n == IDSTORE_ACCOUNTS_MAX)
+			break;
+		if (strcmp(p->id, at) == 0 || !p->has_backend ||
+		    (ag = policy_agreement_find(ags, nags, at, p->id)) ==
+		    NULL || !policy_active(ag))
+			continue;
+		if (ids != NULL)
+			snprintf(ids[n], CONF_NAME_MAX, "%s", p->id);
+		n++;
+	}
+	return (n);
+}
+
+/*
+ * Return 1 if a patron request at partner at is about a card no partner
+ * claims, with partners to ask: it is then served through the neutral
+ * form so that they can be.
+ */
+int
+serve_discovers(const struct conf_partner *at, const struct circ_req *req)
+{
+	if (req->op == NULL || (req->op->op != CIRC_PATRON_STATUS &&
+	    req->op->op != CIRC_PATRON_INFO) || req->patron == NULL ||
+	    *req->patron == '\0' || route_patron(gw->conf, req->patron) !=
+	    NULL)
+		return (0);
+	return (serve_others(at->id, NULL) > 0);
+}
+
+/* Plan a discovery for the request in t when it needs one; -1: memory. */
+static int
+discover_plan(struct serve_txn *t, const char *at)
+{
+	const struct conf_partner *p;
+	struct serve_discover	*d;
+
+	if ((p = conf_partner_find(gw->conf, at)) == NULL ||
+	    !serve_discovers(p, &t->req))
+		return (0);
+	if ((d = calloc(1, sizeof(*d))) == NULL)
+		return (-1);
+	d->orig = t->req;
+	d->n = serve_others(at, d->partner);
+	t->discover = d;
+	return (0);
+}
+
+/*
+ * An answer in a discovery.  Returns 1 when the next call is made, 0
+ * when t->req and t->res hold the request and the answer to give.
+ */
+static int
+discover_next(struct serve_txn *t)
+{
+	struct serve_discover	*d = t->discover;
+	struct idstore_write	 w;
+
+	switch (d->phase) {
+	case DISCOVER_OWN:
+		/* Known here, or the own ILS could not say: no asking. */
+		if (t->res.patron.found || (t->res.error != CIRC_E_NONE &&
+		    t->res.error != CIRC_E_UNKNOWN_PATRON)) {
+			t->discover = NULL;
+			free(d);
+			return (0);
+		}
+		d->own = t->res;
+		d->phase = DISCOVER_ASK;
+		break;
+	case DISCOVER_ASK:
+		if (!t->res.patron.found)
+			break;
+		/* Remembered for the next request; not what is answered. */
+		memset(&w, 0, sizeof(w));
+		w.op = IDSTORE_CREATE;
+		w.partner = t->partner;
+		w.patron_key = t->res.user_id;
+		w.barcode = d->orig.patron;
+		w.creator = t->serving;
+		w.reason = "discovered";
+		if (gw->store == NULL || idstore_submit(gw->store, &w,
+		    discover_remembered, NULL) == -1)
+			log_warnx("xid=%llu event=discover remember=failed",
+			    (unsigned long long)t->id);
+		log_info("xid=%llu event=discover at=%s owner=%s",
+		    (unsigned long long)t->id, t->serving, t->partner);
+		d->phase = DISCOVER_THERE;
+		t->req = d->orig;
+		t->req.want_class = 1;
+		serve_call(t, t->partner);
+		return (1);
+	default:
+		/* The request where the card is known: the filter follows. */
+		t->discover = NULL;
+		free(d);
+		return (0);
+	}
+
+	if (d->next < d->n) {
+		memset(&t->req, 0, sizeof(t->req));
+		t->req.op = circ_op_sip2(SIP2_PATRON_STATUS);
+		t->req.patron = d->orig.patron;
+		t->req.summary = -1;
+		serve_call(t, d->partner[d->next++]);
+		return (1);
+	}
+	/* No one knows the card: the own ILS's answer stands. */
+	t->req = d->orig;
+	t->res = d->own;
+	snprintf(t->partner, sizeof(t->partner), "%s", t->serving);
+	t->discover = NULL;
+	free(d);
+	return (0);
+}
+
+/* The store took the discovered card, or could not; nobody waits. */
+static void
+discover_remembered(int result, const struct idstore_write *w, void *arg)
+{
+	if (result != IDSTORE_OK && result != IDSTORE_EXISTS)
+		log_warnx("discover event=remember result=\"%s\"",
+		    idstore_strerror(result));
 }

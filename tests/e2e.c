@@ -10,6 +10,7 @@
 
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #ifdef __linux__
@@ -1559,6 +1560,38 @@ e2e_ils_received(const struct e2e_ils *ils, int code)
 	if ((s = strstr(ans, key)) == NULL)
 		return (0);
 	return (strtol(s + strlen(key), NULL, 10));
+}
+
+/* One line to the gateway's control socket; see e2e.h. */
+int
+e2e_gw_control(const struct e2e_env *env, const char *line, char *ans,
+    size_t len)
+{
+	struct sockaddr_un	 sun;
+	size_t			 got = 0;
+	ssize_t			 n;
+	int			 fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if ((size_t)snprintf(sun.sun_path, sizeof(sun.sun_path),
+	    "%s/state/circlinkd.sock", env->dir) >= sizeof(sun.sun_path) ||
+	    (fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1) {
+		fprintf(stderr, "e2e: control socket: %s\n", strerror(errno));
+		return (-1);
+	}
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
+	    write(fd, line, strlen(line)) != (ssize_t)strlen(line) ||
+	    write(fd, "\n", 1) != 1) {
+		fprintf(stderr, "e2e: control socket: %s\n", strerror(errno));
+		close(fd);
+		return (-1);
+	}
+	while (got + 1 < len && (n = read(fd, ans + got, len - 1 - got)) > 0)
+		got += (size_t)n;
+	ans[got] = '\0';
+	close(fd);
+	return (0);
 }
 
 /* Send a control command that must succeed; the answer goes to ans. */

@@ -338,6 +338,12 @@ struct sip2_msg	*e2e_session_ask(const struct e2e_env *, size_t,
  * ans (NULL: nowhere).
  */
 void		 e2e_ctl(const struct e2e_ils *, const char *, char *, size_t);
+/*
+ * Send one line to the gateway's control socket and read its whole
+ * answer into ans; -1 after printing why.
+ */
+int		 e2e_gw_control(const struct e2e_env *, const char *, char *,
+		    size_t);
 /* How many messages of a SIP2 code an ILS has counted (its stats). */
 long		 e2e_ils_received(const struct e2e_ils *, int);
 /* Put the ILS's one-line account of an item or a patron in ans. */

@@ -286,24 +286,11 @@ test_reload_through_control(void **state)
 static void
 test_unknown_command_refused_by_daemon(void **state)
 {
-	struct sockaddr_un	 sun;
-	char			 buf[256];
-	ssize_t			 n;
-	int			 fd;
+	char	 ans[E2E_ANSWER_MAX];
 
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	assert_true((size_t)snprintf(sun.sun_path, sizeof(sun.sun_path), "%s",
-	    sock_path) < sizeof(sun.sun_path));
-	assert_true((fd = socket(AF_UNIX, SOCK_STREAM, 0)) != -1);
-	assert_int_equal(connect(fd, (struct sockaddr *)&sun, sizeof(sun)),
-	    0);
-	assert_int_equal(write(fd, "launch rockets\n", 15), 15);
-	n = read(fd, buf, sizeof(buf) - 1);
-	assert_true(n > 0);
-	buf[n] = '\0';
-	close(fd);
-	assert_contains(buf, "error: unknown command \"launch\"");
+	assert_int_equal(e2e_gw_control(&env, "launch rockets", ans,
+	    sizeof(ans)), 0);
+	assert_contains(ans, "error: unknown command \"launch\"");
 }
 
 /*
@@ -1071,29 +1058,45 @@ test_combined_fines_labelled_and_kept_apart(void **state)
 }
 
 /*
- * Routing: a card whose number no partner's pattern foresees goes to the
- * terminal's own ILS, which does not know it, until the identity store
- * knows whose it is.
+ * Routing: a card whose number no partner's pattern foresees, and which
+ * the store does not know.  Metro's ILS does not know it; the district is
+ * asked by barcode alone (no PIN leaves for that), knows it, and gets the
+ * request; the card is remembered, so the next request goes there at
+ * once.  A card nobody knows stays unknown.
  */
 static void
-test_card_routed_by_the_store(void **state)
+test_card_found_by_asking_and_remembered(void **state)
 {
+	char		 out[CTL_OUT_MAX];
 	struct sip2_msg	*r;
-	long		 info0;
+	long		 asked0, info0;
 
-	r = patron_status("metro", "LCS-0042", "4242");
-	assert_string_equal(e2e_field(r, "BL"), "N");
-	sip2_msg_free(r);
-
-	link_by_hand("LCS-0042", "21090000003");
+	asked0 = e2e_ils_received(&env.district, SIP2_PATRON_STATUS);
 	info0 = e2e_ils_received(&env.district, SIP2_PATRON_INFO);
 	r = patron_status("metro", "LCS-0042", "4242");
 	assert_string_equal(e2e_field(r, "BL"), "Y");
 	assert_string_equal(e2e_field(r, "CQ"), "Y");
 	sip2_msg_free(r);
+	assert_int_equal(e2e_ils_received(&env.district, SIP2_PATRON_STATUS),
+	    asked0 + 1);
 	assert_int_equal(e2e_ils_received(&env.district, SIP2_PATRON_INFO),
 	    info0 + 1);
-	unlink_both("LCS-0042", "21090000003");
+	assert_int_equal(ctl(NULL, out, sizeof(out), "link", "show",
+	    "district", "LCS-0042", NULL), 0);
+	assert_contains(out, "account district home");
+	assert_contains(out, "reason discovered");
+
+	r = patron_status("metro", "LCS-0042", "4242");
+	assert_string_equal(e2e_field(r, "BL"), "Y");
+	sip2_msg_free(r);
+	assert_int_equal(e2e_ils_received(&env.district, SIP2_PATRON_STATUS),
+	    asked0 + 1);
+
+	r = patron_status("metro", "NOBODY-0001", "0000");
+	assert_string_equal(e2e_field(r, "BL"), "N");
+	sip2_msg_free(r);
+	assert_int_equal(ctl(NULL, out, sizeof(out), "unlink", "district",
+	    "LCS-0042", NULL), 0);
 }
 
 /* Nothing of this suite's patrons or secrets reached the log. */
@@ -1143,7 +1146,7 @@ main(void)
 		T(test_visiting_patron_lender_down),
 		T(test_combined_status_across_linked_accounts),
 		T(test_combined_fines_labelled_and_kept_apart),
-		T(test_card_routed_by_the_store),
+		T(test_card_found_by_asking_and_remembered),
 		T(test_log_holds_no_secrets),
 	};
 #undef T

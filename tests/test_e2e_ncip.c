@@ -80,7 +80,8 @@ write_conf(struct e2e_env *e)
 	    "}\n"
 	    "partner quiet {\n"
 	    "\tinstitution QUIET\n"
-	    "}\n", e->dir, e->dir, e->listeners[L_HTTP].port, e->listeners[L_HTTPS].port,
+	    "}\n", e->dir, e->dir, e->listeners[L_HTTP].port,
+	    e->listeners[L_HTTPS].port,
 	    e->cert, e->key, metro_token, DISTRICT_AUTH, tools_pin);
 	return (e2e_write_file(e->conf, text));
 }

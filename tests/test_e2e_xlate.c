@@ -1519,6 +1519,7 @@ test_ncip_lookup_user_filtered_by_the_homes_terms(void **state)
 static void
 test_ncip_visiting_patron_checkout(void **state)
 {
+	char		 line[128], ans[E2E_ANSWER_MAX];
 	struct ncip_msg	*m, *a;
 	long		 lookups = ncip_count(district.ils, "LookupUser");
 
@@ -1533,6 +1534,13 @@ test_ncip_visiting_patron_checkout(void **state)
 	ncip_msg_free(a);
 	assert_int_equal(ncip_count(district.ils, "LookupUser"), lookups + 1);
 	e2e_ils_has(metro.ils, "item", metro.item, "patron=" METRO_VISITOR);
+
+	/* The district's NCIP ILS named the student: the store keys on it. */
+	snprintf(line, sizeof(line), "link show district %s",
+	    district.renewer);
+	assert_int_equal(e2e_gw_control(&env, line, ans, sizeof(ans)), 0);
+	assert_contains(ans, "account district home barcodes 2200******* "
+	    "key 2200*******");
 }
 
 /*
