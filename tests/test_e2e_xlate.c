@@ -1541,6 +1541,17 @@ test_ncip_visiting_patron_checkout(void **state)
 	assert_int_equal(e2e_gw_control(&env, line, ans, sizeof(ans)), 0);
 	assert_contains(ans, "account district home barcodes 2200******* "
 	    "key 2200*******");
+
+	/* The renewal goes the same way, under the same account. */
+	m = call_on(NCIP_RENEW_ITEM, &metro, district.renewer,
+	    district.renewer_pin, metro.item);
+	a = call(&metro, m, DIA_V2, 0);
+	assert_no_problem(a, metro.id);
+	assert_true(a->date_due.set);
+	ncip_msg_free(a);
+	assert_int_equal(ncip_count(district.ils, "LookupUser"), lookups + 2);
+	e2e_ils_has(metro.ils, "item", metro.item, "renewals=1");
+	e2e_ils_has(metro.ils, "item", metro.item, "patron=" METRO_VISITOR);
 }
 
 /*
