@@ -123,7 +123,8 @@ circ_route(const struct conf *conf, const struct circ_req *req,
 }
 
 /*
- * Is a request a loan for another partner's patron?  0 when it is not;
+ * Is a request a loan or a hold for another partner's patron?  0 when it
+ * is not;
  * 1 when it is, with the patron's home and the lending partner (the
  * item's owner, else the caller's own) set; -1 when an agreement it
  * needs is not in force, the decision saying why.
@@ -133,7 +134,8 @@ circ_route_visit(const struct conf *conf, const struct circ_req *req,
     struct conf_partner *at, struct conf_partner **home,
     struct conf_partner **lender, struct policy_decision *dec)
 {
-	if ((req->op->op != CIRC_CHECKOUT && req->op->op != CIRC_RENEW) ||
+	if ((req->op->op != CIRC_CHECKOUT && req->op->op != CIRC_RENEW &&
+	    req->op->op != CIRC_HOLD) ||
 	    (*home = route_patron(conf, req->patron)) == NULL || *home == at)
 		return (0);
 	if ((*lender = route_item(conf, req->item)) == NULL)

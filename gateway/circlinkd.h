@@ -500,8 +500,8 @@ int		 circ_from_sip2(struct circ_req *, struct sip2_msg *);
 struct conf_partner *circ_route(const struct conf *, const struct circ_req *,
 		    struct conf_partner *, struct policy_decision *);
 /*
- * Is a request from partner at a loan for another partner's patron?  0
- * when not; 1 with the patron's home and the lending partner set; -1
+ * Is a request from partner at a loan or a hold for another partner's
+ * patron?  0 when not; 1 with the patron's home and the lending partner set; -1
  * when an agreement it needs is not in force, the decision saying why.
  */
 int		 circ_route_visit(const struct conf *, const struct circ_req *,
@@ -683,7 +683,7 @@ void		 session_answer(uint64_t, uint32_t, struct sip2_msg *,
 void		 serve_sip2(uint64_t, uint32_t, const struct sip2_msg *,
 		    const struct conf_partner *, const struct conf_partner *);
 /*
- * Carry a terminal's checkout or renewal, made at partner from (the
+ * Carry a terminal's checkout, renewal or hold, made at partner from (the
  * first), for a patron of partner home (the third) to the lending
  * partner (the second), under the account linked to the patron there.
  * The answer comes through session_answer().
@@ -693,8 +693,8 @@ void		 serve_visit(uint64_t, uint32_t, const struct sip2_msg *,
 		    const struct conf_partner *);
 /*
  * Return 1 if the patron of partner home with this barcode has accounts
- * linked at partners with an agreement in force: a patron information
- * about them then combines those accounts.
+ * linked at partners with an agreement in force: a patron status or
+ * information about them then combines those accounts.
  */
 int		 serve_combines(const struct conf_partner *, const char *);
 /*

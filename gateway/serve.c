@@ -654,6 +654,7 @@ visit_begin(struct serve_txn *t, const struct conf_partner *lender,
 	snprintf(t->visit->home, sizeof(t->visit->home), "%s", home->id);
 	snprintf(t->visit->lender, sizeof(t->visit->lender), "%s",
 	    lender->id);
+	/* XXX: a visitor's hold by title, without an item, is refused. */
 	if (t->req.patron == NULL || t->req.item == NULL) {
 		t->visit->phase = VISIT_DONE;
 		serve_fail(t, CIRC_E_NEEDED_DATA, NULL);
@@ -802,8 +803,14 @@ visit_next(struct serve_txn *t)
 		pi.collection = v->collection;
 		pi.type = v->type;
 		pi.location = v->location;
-		pr.op = v->orig.op->op == CIRC_RENEW ? POLICY_OP_RENEW :
-		    POLICY_OP_CHECKOUT;
+		if (v->orig.op->op == CIRC_RENEW)
+			pr.op = POLICY_OP_RENEW;
+		else if (v->orig.op->op != CIRC_HOLD)
+			pr.op = POLICY_OP_CHECKOUT;
+		else if (v->orig.hold_mode == '-')
+			pr.op = POLICY_OP_HOLD_CANCEL;
+		else
+			pr.op = POLICY_OP_HOLD;
 		pr.serving = t->serving;
 		pr.patron = &pp;
 		pr.item = &pi;
@@ -1181,17 +1188,18 @@ serve_combines(const struct conf_partner *home, const char *barcode)
 }
 
 /*
- * A patron information for a person with linked accounts elsewhere gets
- * a plan: their calls follow the home's.  0, or -1 on no memory.
+ * A patron status or information for a person with linked accounts
+ * elsewhere gets a plan: their calls follow the home's.  0, or -1 on no
+ * memory.
  */
 static int
 combine_plan(struct serve_txn *t, const char *home)
 {
 	struct serve_combine	*c;
 
-	if (t->req.op == NULL || t->req.op->op != CIRC_PATRON_INFO ||
-	    t->req.patron == NULL || !serve_combines(conf_partner_find(
-	    gw->conf, home), t->req.patron))
+	if (t->req.op == NULL || (t->req.op->op != CIRC_PATRON_INFO &&
+	    t->req.op->op != CIRC_PATRON_STATUS) || t->req.patron == NULL ||
+	    !serve_combines(conf_partner_find(gw->conf, home), t->req.patron))
 		return (0);
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return (-1);

@@ -821,7 +821,8 @@ session_forward(struct session *s, struct circ_req *req)
 	}
 	s->partner = p->id;
 	if ((p->has_backend && p->backend.proto != BACKEND_SIP2) ||
-	    p != s->term->partner || (req->op->op == CIRC_PATRON_INFO &&
+	    p != s->term->partner || ((req->op->op == CIRC_PATRON_INFO ||
+	    req->op->op == CIRC_PATRON_STATUS) &&
 	    serve_combines(p, req->patron)) ||
 	    serve_discovers(p, req)) {
 		/*

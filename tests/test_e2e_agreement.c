@@ -971,6 +971,50 @@ test_visiting_patron_refusals(void **state)
 	    "district", DISTRICT_STAFF, NULL), 1);
 }
 
+/* A metro kiosk places a hold for a patron, pickup at MAIN. */
+static struct sip2_msg *
+kiosk_hold(const char *patron, const char *pin, const char *item)
+{
+	struct sip2_msg	*req;
+
+	req = e2e_req(SIP2_HOLD, "AO", "METRO", "AA", patron, "AD", pin,
+	    "AB", item, "BS", "MAIN", "BY", "3", "AC", "", NULL);
+	assert_non_null(req);
+	sip2_msg_set_fixed(req, SIP2_FX_HOLD_MODE, "+");
+	return (ask_as("metro", req));
+}
+
+/*
+ * A visitor's hold on a metro item is a visit too: the withheld
+ * collection is refused before metro hears of it (scenario 13 for
+ * holds), and a hold on a book out on loan is placed under the linked
+ * account.
+ */
+static void
+test_visiting_patron_places_a_hold(void **state)
+{
+	struct sip2_msg	*r;
+	long		 holds0;
+
+	link_by_hand(DISTRICT_PATRON, VISITOR);
+	holds0 = e2e_ils_received(&env.metro, SIP2_HOLD);
+	r = kiosk_hold(DISTRICT_PATRON, DISTRICT_PIN, METRO_EXPLICIT);
+	assert_code(r, SIP2_HOLD_RESP);
+	assert_string_equal(e2e_fixed(r, SIP2_FX_OK), "0");
+	assert_contains(e2e_field(r, "AF"), "does not lend this collection");
+	sip2_msg_free(r);
+	assert_int_equal(e2e_ils_received(&env.metro, SIP2_HOLD), holds0);
+
+	r = kiosk_hold(DISTRICT_PATRON, DISTRICT_PIN, "31000000004");
+	assert_code(r, SIP2_HOLD_RESP);
+	assert_string_equal(e2e_fixed(r, SIP2_FX_OK), "1");
+	assert_string_equal(e2e_field(r, "AA"), DISTRICT_PATRON);
+	sip2_msg_free(r);
+	e2e_ils_has(&env.metro, "item", "31000000004", "holds=1");
+	e2e_ils_has(&env.metro, "patron", VISITOR, "holds=1");
+	unlink_both(DISTRICT_PATRON, VISITOR);
+}
+
 /*
  * The lender's ILS cannot be reached after the home verified the card:
  * the kiosk is told which library is down, nothing is lent, the link
@@ -1031,6 +1075,33 @@ test_combined_status_across_linked_accounts(void **state)
 	assert_int_equal(e2e_fields_with(r, "AU", NULL), 0);
 	sip2_msg_free(r);
 	unlink_both(DISTRICT_PATRON, POOLED);
+}
+
+/*
+ * A patron status combines too: a block on the linked account at the
+ * district (its card reported lost) shows in the status metro's kiosk
+ * gets for the metro card.
+ */
+static void
+test_combined_patron_status_shows_blocks(void **state)
+{
+	char		 out[CTL_OUT_MAX];
+	struct sip2_msg	*r;
+
+	r = patron_status("metro", "21000000002", "2222");
+	assert_int_equal(e2e_fixed(r, SIP2_FX_PATRON_STATUS)[4], ' ');
+	sip2_msg_free(r);
+	assert_int_equal(ctl(NULL, out, sizeof(out), "link", "add", "metro",
+	    "21000000002", "district", DISTRICT_LOST, NULL), 0);
+	r = patron_status("metro", "21000000002", "2222");
+	assert_code(r, SIP2_PATRON_STATUS_RESP);
+	assert_string_equal(e2e_field(r, "BL"), "Y");
+	assert_int_equal(e2e_fixed(r, SIP2_FX_PATRON_STATUS)[4], 'Y');
+	sip2_msg_free(r);
+	assert_int_equal(ctl(NULL, out, sizeof(out), "unlink", "district",
+	    DISTRICT_LOST, NULL), 0);
+	assert_int_equal(ctl(NULL, out, sizeof(out), "unlink", "metro",
+	    "21000000002", NULL), 0);
 }
 
 /*
@@ -1144,8 +1215,10 @@ main(void)
 		T(test_visitor_account_linked_when_needed),
 		T(test_visiting_patron_refusals),
 		T(test_visiting_patron_lender_down),
+		T(test_visiting_patron_places_a_hold),
 		T(test_combined_status_across_linked_accounts),
 		T(test_combined_fines_labelled_and_kept_apart),
+		T(test_combined_patron_status_shows_blocks),
 		T(test_card_found_by_asking_and_remembered),
 		T(test_log_holds_no_secrets),
 	};
