@@ -1618,6 +1618,78 @@ test_ncip_visitor_account_made_by_create_user(void **state)
 	assert_int_equal(e2e_gw_reload(&env, write_conf), 0);
 }
 
+/* The loans an NCIP LookupUser answer counts, all kinds together. */
+static long
+loans_counted(const struct ncip_msg *a)
+{
+	long	 n = 0;
+	size_t	 i;
+
+	for (i = 0; i < a->nloan_counts; i++)
+		n += a->loan_counts[i].value;
+	return (n);
+}
+
+/*
+ * My Account over NCIP: the district's ILS asks about a former student
+ * of its own, who has a linked account at metro with a loan; the answer counts that loan
+ * too (metro's terms here share counts, not titles).
+ */
+static void
+test_ncip_lookup_user_combines_linked_accounts(void **state)
+{
+	char		 ans[E2E_ANSWER_MAX];
+	struct ncip_msg	*m, *a;
+	long		 home;
+
+	a = lookup_user_of(&district, "22000000003", "6666");
+	assert_no_problem(a, district.id);
+	home = loans_counted(a);
+	ncip_msg_free(a);
+
+	assert_int_equal(e2e_gw_control(&env, "link add district "
+	    "22000000003 metro 21090000003", ans, sizeof(ans)), 0);
+	assert_contains(ans, "ok");
+	m = call_on(NCIP_CHECKOUT_ITEM, &metro, NULL, NULL, metro.item);
+	m->user_id.value = "21090000003";
+	a = call(&metro, m, DIA_V2, 0);
+	assert_no_problem(a, metro.id);
+	ncip_msg_free(a);
+
+	a = lookup_user_of(&district, "22000000003", "6666");
+	assert_no_problem(a, district.id);
+	assert_int_equal(loans_counted(a), home + 1);
+	ncip_msg_free(a);
+	assert_int_equal(e2e_gw_control(&env, "unlink metro 21090000003",
+	    ans, sizeof(ans)), 0);
+	assert_int_equal(e2e_gw_control(&env, "unlink district 22000000003",
+	    ans, sizeof(ans)), 0);
+}
+
+/*
+ * Return anywhere over NCIP: metro's ILS checks in the district's item;
+ * it is checked in at the district, the answer routes it there and names
+ * no borrower.
+ */
+static void
+test_ncip_check_in_of_another_partners_item(void **state)
+{
+	struct ncip_msg	*m, *a;
+	long		 before = ncip_count(district.ils, "CheckInItem");
+
+	e2e_ils_has(district.ils, "item", district.reader_loan,
+	    "patron=%s", district.reader);
+	m = call_on(NCIP_CHECKIN_ITEM, &metro, NULL, NULL,
+	    district.reader_loan);
+	a = call(&metro, m, DIA_V2, 0);
+	assert_no_problem(a, district.id);
+	assert_true(a->routing.present);
+	assert_null(a->user_id.value);
+	ncip_msg_free(a);
+	assert_int_equal(ncip_count(district.ils, "CheckInItem"), before + 1);
+	e2e_ils_has(district.ils, "item", district.reader_loan, "patron=-");
+}
+
 static void
 test_ncip_check_out_item(void **state)
 {
@@ -2409,6 +2481,8 @@ main(void)
 		T(test_return_at_metro_of_district_item),
 		T(test_ncip_visiting_patron_checkout),
 		T(test_ncip_visitor_account_made_by_create_user),
+		T(test_ncip_lookup_user_combines_linked_accounts),
+		T(test_ncip_check_in_of_another_partners_item),
 		T(test_ncip_check_out_item),
 		T(test_ncip_check_out_refusals),
 		T(test_ncip_renew_refused_when_someone_waits),
