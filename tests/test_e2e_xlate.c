@@ -1632,8 +1632,8 @@ loans_counted(const struct ncip_msg *a)
 
 /*
  * My Account over NCIP: the district's ILS asks about a former student
- * of its own, who has a linked account at metro with a loan; the answer counts that loan
- * too (metro's terms here share counts, not titles).
+ * of its own, who has a linked account at metro with a loan; the answer
+ * counts that loan too (metro's terms here share counts, not titles).
  */
 static void
 test_ncip_lookup_user_combines_linked_accounts(void **state)
