@@ -138,6 +138,10 @@ static void		 serve_sip2_cb(uint64_t, uint32_t, struct sip2_msg *,
 static void		 serve_ncip_cb(uint64_t, uint32_t, struct ncip_msg *,
 			    const char *);
 static void		 serve_res_init(struct circ_result *);
+static struct serve_txn	*serve_sip2_begin(uint64_t, uint32_t,
+			    const struct sip2_msg *,
+			    const struct conf_partner *,
+			    const struct conf_partner *);
 static void		 serve_call(struct serve_txn *, const char *);
 static void		 visit_begin(struct serve_txn *,
 			    const struct conf_partner *,
@@ -252,6 +256,33 @@ serve_free(struct serve_txn *t)
 }
 
 /*
+ * A transaction for a terminal's SIP2 request made at partner from and
+ * going to partner to, the request copied and decoded.  NULL once the
+ * terminal has been answered (no memory, or nothing to decode).
+ */
+static struct serve_txn *
+serve_sip2_begin(uint64_t sid, uint32_t txn, const struct sip2_msg *msg,
+    const struct conf_partner *from, const struct conf_partner *to)
+{
+	struct serve_txn	*t;
+
+	if ((t = serve_new(SERVE_SIP2, sid, txn)) == NULL ||
+	    (t->sip2 = sip2_msg_dup(msg)) == NULL) {
+		if (t != NULL)
+			serve_free(t);
+		session_answer(sid, txn, NULL, "out of memory");
+		return (NULL);
+	}
+	snprintf(t->partner, sizeof(t->partner), "%s", to->id);
+	snprintf(t->serving, sizeof(t->serving), "%s", from->id);
+	if (xlate_sip2_req(&t->req, t->sip2) == -1) {
+		serve_fail(t, CIRC_E_NEEDED_DATA, NULL);
+		return (NULL);
+	}
+	return (t);
+}
+
+/*
  * Carry a terminal's SIP2 request to a partner whose ILS does not speak
  * SIP2, or to another partner's ILS, whose answer the agreement filters.
  * The request is copied; the answer comes through session_answer()
@@ -263,19 +294,8 @@ serve_sip2(uint64_t sid, uint32_t txn, const struct sip2_msg *msg,
 {
 	struct serve_txn	*t;
 
-	if ((t = serve_new(SERVE_SIP2, sid, txn)) == NULL ||
-	    (t->sip2 = sip2_msg_dup(msg)) == NULL) {
-		if (t != NULL)
-			serve_free(t);
-		session_answer(sid, txn, NULL, "out of memory");
+	if ((t = serve_sip2_begin(sid, txn, msg, from, p)) == NULL)
 		return;
-	}
-	snprintf(t->partner, sizeof(t->partner), "%s", p->id);
-	snprintf(t->serving, sizeof(t->serving), "%s", from->id);
-	if (xlate_sip2_req(&t->req, t->sip2) == -1) {
-		serve_fail(t, CIRC_E_NEEDED_DATA, NULL);
-		return;
-	}
 	/* The class decides what of another partner's patron may show. */
 	t->req.want_class = p != from;
 	if (combine_plan(t, p->id) == -1 || (p == from &&
@@ -620,20 +640,8 @@ serve_visit(uint64_t sid, uint32_t txn, const struct sip2_msg *msg,
 {
 	struct serve_txn	*t;
 
-	if ((t = serve_new(SERVE_SIP2, sid, txn)) == NULL ||
-	    (t->sip2 = sip2_msg_dup(msg)) == NULL) {
-		if (t != NULL)
-			serve_free(t);
-		session_answer(sid, txn, NULL, "out of memory");
-		return;
-	}
-	snprintf(t->serving, sizeof(t->serving), "%s", from->id);
-	if (xlate_sip2_req(&t->req, t->sip2) == -1) {
-		snprintf(t->partner, sizeof(t->partner), "%s", from->id);
-		serve_fail(t, CIRC_E_NEEDED_DATA, NULL);
-		return;
-	}
-	visit_begin(t, lender, home);
+	if ((t = serve_sip2_begin(sid, txn, msg, from, lender)) != NULL)
+		visit_begin(t, lender, home);
 }
 
 /*
