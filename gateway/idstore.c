@@ -107,6 +107,7 @@ struct idstore {
 	uint64_t		 writes;
 	uint64_t		 commits;
 	uint64_t		 grows;
+	int			 links;		/* -1 unknown, 0, 1 */
 
 	struct event		*ev;
 	int			 pipe[2];
@@ -145,6 +146,7 @@ static int	 tx_put(struct idstore_txn *, enum idstore_db, const void *,
 static int	 tx_del(struct idstore_txn *, enum idstore_db, const void *,
 		    size_t);
 static int	 tx_count_persons(struct idstore_txn *, int);
+static int	 tx_links(struct idstore_txn *);
 static int	 idx_owner(struct idstore_txn *, enum idstore_db,
 		    const uint8_t *, uint8_t *);
 static int	 idx_drop(struct idstore_txn *, enum idstore_db,
@@ -218,6 +220,7 @@ idstore_open(const struct idstore_params *params, char *err, size_t errlen)
 		return (NULL);
 	}
 	st->dirfd = st->pipe[0] = st->pipe[1] = -1;
+	st->links = -1;
 	TAILQ_INIT(&st->todo);
 	TAILQ_INIT(&st->finished);
 	pthread_mutex_init(&st->lock, NULL);
@@ -611,7 +614,7 @@ idstore_commit(struct idstore *st, struct idstore_jobs *batch)
 {
 	struct idstore_txn	 t;
 	struct idstore_job	*j;
-	int			 rc, grown = 0;
+	int			 rc, grown = 0, links = -1;
 
 	for (;;) {
 		memset(&t, 0, sizeof(t));
@@ -633,8 +636,10 @@ idstore_commit(struct idstore *st, struct idstore_jobs *batch)
 		if (t.rc != 0) {
 			mdb_txn_abort(t.txn);
 			rc = t.rc;
-		} else
+		} else {
+			links = tx_links(&t);
 			rc = mdb_txn_commit(t.txn);
+		}
 		if (rc != MDB_MAP_FULL || grown++ == IDSTORE_GROW_MAX ||
 		    idstore_grow(st) == -1)
 			break;
@@ -646,6 +651,7 @@ idstore_commit(struct idstore *st, struct idstore_jobs *batch)
 	}
 	pthread_mutex_lock(&st->lock);
 	st->commits++;
+	st->links = links;
 	pthread_mutex_unlock(&st->lock);
 }
 
@@ -1063,6 +1069,28 @@ done:
 
 /* Counts and figures.  See idstore.h. */
 int
+idstore_has_links(struct idstore *st)
+{
+	struct idstore_stat	 s;
+	int			 links;
+
+	pthread_mutex_lock(&st->lock);
+	links = st->links;
+	pthread_mutex_unlock(&st->lock);
+	if (links != -1)
+		return (links);
+	/* Not told by a commit yet: once from the counts, then kept. */
+	if (idstore_stat(st, &s) == -1)
+		return (1);
+	links = s.accounts > s.persons;
+	pthread_mutex_lock(&st->lock);
+	if (st->links == -1)
+		st->links = links;
+	pthread_mutex_unlock(&st->lock);
+	return (links);
+}
+
+int
 idstore_stat(struct idstore *st, struct idstore_stat *s)
 {
 	MDB_txn		*txn;
@@ -1214,6 +1242,25 @@ tx_del(struct idstore_txn *t, enum idstore_db db, const void *key,
 		return (0);
 	t->rc = rc;
 	return (-1);
+}
+
+/*
+ * Whether some person has more than one account, as this transaction
+ * leaves the store: -1 when that cannot be told.
+ */
+static int
+tx_links(struct idstore_txn *t)
+{
+	MDB_stat	 ms;
+	MDB_val		 v = { 0, NULL };
+	uint64_t	 persons = 0;
+
+	if (mdb_stat(t->txn, t->st->dbi[DB_ACCOUNTS], &ms) != 0 ||
+	    tx_get(t, DB_META, "persons", 7, &v) == -1)
+		return (-1);
+	if (v.mv_data != NULL && v.mv_size == sizeof(persons))
+		memcpy(&persons, v.mv_data, sizeof(persons));
+	return (ms.ms_entries > persons);
 }
 
 /* Add delta to the count of persons. */

@@ -165,6 +165,12 @@ int		 idstore_find_barcode(struct idstore *, const char *,
  */
 int		 idstore_person(struct idstore *, const uint8_t *,
 		    struct idstore_person *);
+/*
+ * Return 1 if some person has more than one account, so that a card may
+ * have linked accounts; 0 if none has.  From what the writer keeps at
+ * each commit: cheap enough to ask on every request.  1 when unsure.
+ */
+int		 idstore_has_links(struct idstore *);
 /* Fill counts and figures.  0, or -1 when LMDB fails. */
 int		 idstore_stat(struct idstore *, struct idstore_stat *);
 /*

@@ -1160,7 +1160,9 @@ serve_linked(const char *home, const char *barcode, struct circ_arena *a,
 	struct idstore_ref	 r;
 	size_t			 i, n = 0, nags;
 
+	/* Most cards have no links: a keyed lookup only when some do. */
 	if (gw->store == NULL || barcode == NULL ||
+	    !idstore_has_links(gw->store) ||
 	    idstore_find_barcode(gw->store, home, barcode, &r) != IDSTORE_OK)
 		return (0);
 	if ((p = malloc(sizeof(*p))) == NULL)

@@ -286,6 +286,30 @@ test_link_then_list(void **state)
 	idstore_close(st);
 }
 
+/* Whether any person has two accounts follows every commit. */
+static void
+test_has_links_follows_commits(void **state)
+{
+	struct idstore		*st = open_store(0);
+	struct idstore_write	 home, visit, other;
+
+	assert_int_equal(idstore_has_links(st), 0);
+	assert_int_equal(create(st, "metro", "M-ALONE", "21000000077",
+	    &other), IDSTORE_OK);
+	assert_int_equal(idstore_has_links(st), 0);
+	make_linked(st, &home, &visit);
+	assert_int_equal(idstore_has_links(st), 1);
+	assert_int_equal(account_op(st, IDSTORE_UNLINK, home.person,
+	    visit.account, NULL), IDSTORE_OK);
+	assert_int_equal(idstore_has_links(st), 0);
+	idstore_close(st);
+
+	/* Reopened, the store says so from its counts. */
+	st = open_store(0);
+	assert_int_equal(idstore_has_links(st), 0);
+	idstore_close(st);
+}
+
 static void
 test_link_refusals(void **state)
 {
@@ -1135,6 +1159,7 @@ main(void)
 		T(test_create_then_find),
 		T(test_create_without_patron_key),
 		T(test_link_then_list),
+		T(test_has_links_follows_commits),
 		T(test_link_refusals),
 		T(test_alias_add_and_remove),
 		T(test_unlink),
