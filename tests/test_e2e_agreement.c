@@ -358,10 +358,32 @@ test_item_info_crosses_with_active_agreement(void **state)
 static void
 test_revocation_takes_effect_at_once(void **state)
 {
-	char	 out[CTL_OUT_MAX];
+	char		 out[CTL_OUT_MAX];
+	struct e2e_conn	*live;
+	struct sip2_msg	*r;
+
+	/* A kiosk logged in before, and serving across, stays connected. */
+	live = e2e_session(&env, L_PLAIN, "metro-kiosk", "metro-kiosk-pw");
+	r = e2e_ask(live, e2e_req(SIP2_ITEM_INFO, "AO", "METRO", "AB",
+	    DISTRICT_ITEM, "AC", "", NULL));
+	assert_string_equal(e2e_field(r, "AJ"), DISTRICT_TITLE);
+	sip2_msg_free(r);
 
 	assert_int_equal(ctl(DISTRICT_ADMIN_PW "\n", out, sizeof(out),
 	    "agreement", "revoke", "district", "metro", NULL), 0);
+
+	/* Its next cross-partner request is refused; local ones go on. */
+	r = e2e_ask(live, e2e_req(SIP2_ITEM_INFO, "AO", "METRO", "AB",
+	    DISTRICT_ITEM, "AC", "", NULL));
+	assert_code(r, SIP2_ITEM_INFO_RESP);
+	assert_string_equal(e2e_field(r, "AJ"), "");
+	assert_contains(e2e_field(r, "AF"), "agreement");
+	sip2_msg_free(r);
+	r = e2e_ask(live, e2e_req(SIP2_ITEM_INFO, "AO", "METRO", "AB",
+	    METRO_ITEM, "AC", "", NULL));
+	assert_string_equal(e2e_field(r, "AJ"), METRO_TITLE);
+	sip2_msg_free(r);
+	e2e_close(live);
 	assert_int_equal(ctl(NULL, out, sizeof(out), "status", NULL), 0);
 	assert_contains(out, "agreement metro district inactive: revoked by "
 	    "district");
