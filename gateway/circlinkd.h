@@ -693,8 +693,8 @@ void		 serve_visit(uint64_t, uint32_t, const struct sip2_msg *,
 		    const struct conf_partner *);
 /*
  * Return 1 if the patron of partner home with this barcode has accounts
- * linked at partners with an agreement in force: a patron status or
- * information about them then combines those accounts.
+ * linked at partners with an agreement in force: a patron information
+ * about them then combines those accounts.
  */
 int		 serve_combines(const struct conf_partner *, const char *);
 /*

@@ -1198,18 +1198,19 @@ serve_combines(const struct conf_partner *home, const char *barcode)
 }
 
 /*
- * A patron status or information for a person with linked accounts
- * elsewhere gets a plan: their calls follow the home's.  0, or -1 on no
- * memory.
+ * A patron information for a person with linked accounts elsewhere gets
+ * a plan: their calls follow the home's.  0, or -1 on no memory.  A
+ * patron status does not combine: the keyed lookup it would need costs
+ * as much as forwarding it, on every kiosk sign-in.
  */
 static int
 combine_plan(struct serve_txn *t, const char *home)
 {
 	struct serve_combine	*c;
 
-	if (t->req.op == NULL || (t->req.op->op != CIRC_PATRON_INFO &&
-	    t->req.op->op != CIRC_PATRON_STATUS) || t->req.patron == NULL ||
-	    !serve_combines(conf_partner_find(gw->conf, home), t->req.patron))
+	if (t->req.op == NULL || t->req.op->op != CIRC_PATRON_INFO ||
+	    t->req.patron == NULL || !serve_combines(conf_partner_find(
+	    gw->conf, home), t->req.patron))
 		return (0);
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return (-1);

@@ -821,8 +821,7 @@ session_forward(struct session *s, struct circ_req *req)
 	}
 	s->partner = p->id;
 	if ((p->has_backend && p->backend.proto != BACKEND_SIP2) ||
-	    p != s->term->partner || ((req->op->op == CIRC_PATRON_INFO ||
-	    req->op->op == CIRC_PATRON_STATUS) &&
+	    p != s->term->partner || (req->op->op == CIRC_PATRON_INFO &&
 	    serve_combines(p, req->patron)) ||
 	    serve_discovers(p, req)) {
 		/*

@@ -1100,25 +1100,25 @@ test_combined_status_across_linked_accounts(void **state)
 }
 
 /*
- * A patron status combines too: a block on the linked account at the
- * district (its card reported lost) shows in the status metro's kiosk
- * gets for the metro card.
+ * The account view combines blocks too: the linked account's card at the
+ * district reported lost shows in the status bits of metro's 64 for the
+ * metro card.  A patron status (24) answers for the card asked about.
  */
 static void
-test_combined_patron_status_shows_blocks(void **state)
+test_combined_account_shows_blocks(void **state)
 {
 	char		 out[CTL_OUT_MAX];
 	struct sip2_msg	*r;
 
-	r = patron_status("metro", "21000000002", "2222");
-	assert_int_equal(e2e_fixed(r, SIP2_FX_PATRON_STATUS)[4], ' ');
-	sip2_msg_free(r);
 	assert_int_equal(ctl(NULL, out, sizeof(out), "link", "add", "metro",
 	    "21000000002", "district", DISTRICT_LOST, NULL), 0);
-	r = patron_status("metro", "21000000002", "2222");
-	assert_code(r, SIP2_PATRON_STATUS_RESP);
+	r = patron_info("metro", "21000000002", "2222");
+	assert_code(r, SIP2_PATRON_INFO_RESP);
 	assert_string_equal(e2e_field(r, "BL"), "Y");
 	assert_int_equal(e2e_fixed(r, SIP2_FX_PATRON_STATUS)[4], 'Y');
+	sip2_msg_free(r);
+	r = patron_status("metro", "21000000002", "2222");
+	assert_int_equal(e2e_fixed(r, SIP2_FX_PATRON_STATUS)[4], ' ');
 	sip2_msg_free(r);
 	assert_int_equal(ctl(NULL, out, sizeof(out), "unlink", "district",
 	    DISTRICT_LOST, NULL), 0);
@@ -1240,7 +1240,7 @@ main(void)
 		T(test_visiting_patron_places_a_hold),
 		T(test_combined_status_across_linked_accounts),
 		T(test_combined_fines_labelled_and_kept_apart),
-		T(test_combined_patron_status_shows_blocks),
+		T(test_combined_account_shows_blocks),
 		T(test_card_found_by_asking_and_remembered),
 		T(test_log_holds_no_secrets),
 	};
