@@ -828,25 +828,41 @@ kiosk_checkout(const char *patron, const char *pin, const char *item)
 	    patron, "AB", item, "AD", pin, "AC", "", NULL)));
 }
 
-/* Link a district card to a metro account, as an administrator would. */
+/* Link a card at another partner to a home card, as an administrator. */
 static void
-link_by_hand(const char *district_card, const char *metro_card)
+link_pair(const char *home, const char *home_card, const char *other,
+    const char *other_card)
 {
 	char	 out[CTL_OUT_MAX];
 
-	assert_int_equal(ctl(NULL, out, sizeof(out), "link", "add",
-	    "district", district_card, "metro", metro_card, NULL), 0);
+	assert_int_equal(ctl(NULL, out, sizeof(out), "link", "add", home,
+	    home_card, other, other_card, NULL), 0);
+}
+
+/* Undo link_pair(): the linked account first, then the home. */
+static void
+unlink_pair(const char *home, const char *home_card, const char *other,
+    const char *other_card)
+{
+	char	 out[CTL_OUT_MAX];
+
+	assert_int_equal(ctl(NULL, out, sizeof(out), "unlink", other,
+	    other_card, NULL), 0);
+	assert_int_equal(ctl(NULL, out, sizeof(out), "unlink", home,
+	    home_card, NULL), 0);
+}
+
+/* A district card linked to a metro account, and undone. */
+static void
+link_by_hand(const char *district_card, const char *metro_card)
+{
+	link_pair("district", district_card, "metro", metro_card);
 }
 
 static void
 unlink_both(const char *district_card, const char *metro_card)
 {
-	char	 out[CTL_OUT_MAX];
-
-	assert_int_equal(ctl(NULL, out, sizeof(out), "unlink", "metro",
-	    metro_card, NULL), 0);
-	assert_int_equal(ctl(NULL, out, sizeof(out), "unlink", "district",
-	    district_card, NULL), 0);
+	unlink_pair("district", district_card, "metro", metro_card);
 }
 
 /*
@@ -1107,11 +1123,9 @@ test_combined_status_across_linked_accounts(void **state)
 static void
 test_combined_account_shows_blocks(void **state)
 {
-	char		 out[CTL_OUT_MAX];
 	struct sip2_msg	*r;
 
-	assert_int_equal(ctl(NULL, out, sizeof(out), "link", "add", "metro",
-	    "21000000002", "district", DISTRICT_LOST, NULL), 0);
+	link_pair("metro", "21000000002", "district", DISTRICT_LOST);
 	r = patron_info("metro", "21000000002", "2222");
 	assert_code(r, SIP2_PATRON_INFO_RESP);
 	assert_string_equal(e2e_field(r, "BL"), "Y");
@@ -1120,10 +1134,7 @@ test_combined_account_shows_blocks(void **state)
 	r = patron_status("metro", "21000000002", "2222");
 	assert_int_equal(e2e_fixed(r, SIP2_FX_PATRON_STATUS)[4], ' ');
 	sip2_msg_free(r);
-	assert_int_equal(ctl(NULL, out, sizeof(out), "unlink", "district",
-	    DISTRICT_LOST, NULL), 0);
-	assert_int_equal(ctl(NULL, out, sizeof(out), "unlink", "metro",
-	    "21000000002", NULL), 0);
+	unlink_pair("metro", "21000000002", "district", DISTRICT_LOST);
 }
 
 /*
@@ -1133,21 +1144,16 @@ test_combined_account_shows_blocks(void **state)
 static void
 test_combined_fines_labelled_and_kept_apart(void **state)
 {
-	char		 out[CTL_OUT_MAX];
 	struct sip2_msg	*r;
 
-	assert_int_equal(ctl(NULL, out, sizeof(out), "link", "add", "metro",
-	    "21000000002", "district", DISTRICT_OWES, NULL), 0);
+	link_pair("metro", "21000000002", "district", DISTRICT_OWES);
 	r = patron_info("metro", "21000000002", "2222");
 	assert_code(r, SIP2_PATRON_INFO_RESP);
 	assert_string_equal(e2e_field(r, "BV"), "12.50");
 	assert_contains(e2e_field(r, "AF"), "Fines of 1.00 are owed to "
 	    E2E_DISTRICT_NAME);
 	sip2_msg_free(r);
-	assert_int_equal(ctl(NULL, out, sizeof(out), "unlink", "district",
-	    DISTRICT_OWES, NULL), 0);
-	assert_int_equal(ctl(NULL, out, sizeof(out), "unlink", "metro",
-	    "21000000002", NULL), 0);
+	unlink_pair("metro", "21000000002", "district", DISTRICT_OWES);
 }
 
 /*
