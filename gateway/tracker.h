@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The cross-partner request tracker: a patron's hold on another
+ * partner's item or title, for pickup at any partner, followed from
+ * placing to completion.  tracker.c is the pure part (the state machine
+ * and the record's encoding), hold.c the running part.
+ */
+
+#ifndef CIRCLINK_TRACKER_H
+#define CIRCLINK_TRACKER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#define TRACKER_ID_LEN		16	/* random request id, the store's key */
+#define TRACKER_HEX_LEN		(TRACKER_ID_LEN * 2)
+#define TRACKER_STR_MAX		128	/* bytes of any one string member */
+#define TRACKER_KEEP_DAYS	30	/* ended requests stay for show */
+
+/* Where a request is in its life. */
+enum tracker_state {
+	TRACKER_NONE,		/* not yet placed */
+	TRACKER_PLACED,		/* the hold is at the owner */
+	TRACKER_IN_TRANSIT,	/* trapped at the owner, sent to pickup */
+	TRACKER_RECEIVED,	/* accepted at the pickup partner */
+	TRACKER_LOANED,		/* lent to the patron */
+	TRACKER_RETURNED,	/* returned, on its way home */
+	TRACKER_COMPLETED,	/* checked in at the owner */
+	TRACKER_CANCELLED,	/* by the patron, a library or expiry */
+	TRACKER_STATE__COUNT
+};
+
+/* What happens to a request. */
+enum tracker_event {
+	TRACKER_EV_PLACE,
+	TRACKER_EV_TRAP,	/* checked in at the owner for this hold */
+	TRACKER_EV_RECEIVE,	/* checked in at the pickup partner */
+	TRACKER_EV_LOAN,
+	TRACKER_EV_RETURN,	/* checked in at the pickup partner, lent */
+	TRACKER_EV_COMPLETE,	/* checked in at the owner, home again */
+	TRACKER_EV_CANCEL,	/* the patron or either library */
+	TRACKER_EV_EXPIRE,
+	TRACKER_EV__COUNT
+};
+
+/* Who ended a request early (tracker_req.cancelled_by). */
+enum tracker_who {
+	TRACKER_BY_NONE,
+	TRACKER_BY_PATRON,
+	TRACKER_BY_OWNER,	/* the owning library */
+	TRACKER_BY_PICKUP,	/* the pickup library */
+	TRACKER_BY_STAFF,	/* an administrator with circlinkctl */
+	TRACKER_BY_EXPIRY,
+};
+
+/*
+ * One request.  Strings are NUL-terminated, "" when not known; patron
+ * barcodes are sealed in the store and never logged in clear.
+ */
+struct tracker_req {
+	uint8_t			 id[TRACKER_ID_LEN];
+	enum tracker_state	 state;
+	char			 home[TRACKER_STR_MAX];	/* patron's partner */
+	char			 patron[TRACKER_STR_MAX];	/* home card */
+	char			 owner[TRACKER_STR_MAX];	/* item's partner */
+	char			 account[TRACKER_STR_MAX];	/* linked, there */
+	char			 item[TRACKER_STR_MAX];	/* known once trapped */
+	char			 title[TRACKER_STR_MAX];	/* a title hold */
+	char			 bib[TRACKER_STR_MAX];	/* BibliographicId */
+	char			 pickup_partner[TRACKER_STR_MAX];
+	char			 pickup[TRACKER_STR_MAX];	/* its location */
+	char			 delivery[TRACKER_STR_MAX];	/* at the owner */
+	char			 owner_request[TRACKER_STR_MAX];
+	char			 temp_item[TRACKER_STR_MAX];	/* at pickup */
+	time_t			 at[TRACKER_STATE__COUNT];	/* each step */
+	time_t			 expires;	/* 0: none */
+	enum tracker_who	 cancelled_by;
+	char			 reason[TRACKER_STR_MAX];
+};
+
+/* tracker.c */
+/*
+ * The state an event takes a request in state s to, or -1 when the event
+ * cannot happen there.  An event that led to s itself (a repeat) gives s
+ * back: see tracker_repeat().
+ */
+int		 tracker_next(enum tracker_state, enum tracker_event);
+/* Return 1 if an event in state s is a repeat of the one that led there. */
+int		 tracker_repeat(enum tracker_state, enum tracker_event);
+/* Return 1 for the states a request ends in. */
+int		 tracker_ended(enum tracker_state);
+/* The state's and the event's name, "placed", "trap"; "?" when unknown. */
+const char	*tracker_state_name(int);
+const char	*tracker_event_name(int);
+const char	*tracker_who_name(int);
+/* The state named, or -1. */
+int		 tracker_state_parse(const char *);
+/*
+ * Apply an event at time now: 0 with the state and its time set, or -1
+ * with errno EINVAL when the event cannot happen in the request's state
+ * (nothing changes).  A repeat changes nothing and returns 0.
+ */
+int		 tracker_apply(struct tracker_req *, enum tracker_event,
+		    time_t);
+/*
+ * Write a request as a record value into buf (len bytes); returns its
+ * length, or -1 with errno ENOSPC when it does not fit, EINVAL when a
+ * string holds a control character.
+ */
+int		 tracker_encode(const struct tracker_req *, char *, size_t);
+/*
+ * Read a record value back into r (id not touched); 0, or -1 with errno
+ * EINVAL when it is not one tracker_encode() writes.
+ */
+int		 tracker_decode(struct tracker_req *, const void *, size_t);
+/* The id in hex, into buf of TRACKER_HEX_LEN + 1 bytes. */
+void		 tracker_id_hex(const uint8_t *, char *);
+/* Parse an id written in hex; 0, or -1 when it is not one. */
+int		 tracker_id_parse(const char *, uint8_t *);
+
+#endif /* CIRCLINK_TRACKER_H */
