@@ -63,14 +63,14 @@ struct tracker_req {
 	enum tracker_state	 state;
 	char			 home[TRACKER_STR_MAX];	/* patron's partner */
 	char			 patron[TRACKER_STR_MAX];	/* home card */
-	char			 owner[TRACKER_STR_MAX];	/* item's partner */
-	char			 account[TRACKER_STR_MAX];	/* linked, there */
-	char			 item[TRACKER_STR_MAX];	/* known once trapped */
-	char			 title[TRACKER_STR_MAX];	/* a title hold */
+	char			 owner[TRACKER_STR_MAX];	/* item's */
+	char			 account[TRACKER_STR_MAX];	/* linked */
+	char			 item[TRACKER_STR_MAX];	/* once trapped */
+	char			 title[TRACKER_STR_MAX];	/* by title */
 	char			 bib[TRACKER_STR_MAX];	/* BibliographicId */
 	char			 pickup_partner[TRACKER_STR_MAX];
-	char			 pickup[TRACKER_STR_MAX];	/* its location */
-	char			 delivery[TRACKER_STR_MAX];	/* at the owner */
+	char			 pickup[TRACKER_STR_MAX];	/* location */
+	char			 delivery[TRACKER_STR_MAX];	/* owner's */
 	char			 owner_request[TRACKER_STR_MAX];
 	char			 temp_item[TRACKER_STR_MAX];	/* at pickup */
 	time_t			 at[TRACKER_STATE__COUNT];	/* each step */
