@@ -65,11 +65,21 @@ enum idstore_db {
 	DB_ACCOUNTS,
 	DB_KEYS,
 	DB_ALIASES,
+	DB_RECORDS,
 	DB_COUNT,
 };
 static const char *const idstore_db_names[DB_COUNT] = {
-	"meta", "accounts", "keys", "aliases"
+	"meta", "accounts", "keys", "aliases", "records"
 };
+
+/*
+ * records: a kind byte and the caller's key to the sealed value, bound to
+ * that same key; the plain text is a two-byte length, then the value.
+ */
+#define REC_KEY_BUF		(1 + IDSTORE_RECKEY_MAX)
+#define REC_PLAIN_MAX		(2 + IDSTORE_RECORD_MAX)
+#define REC_PLAIN_BUF		(REC_PLAIN_MAX + IDSTORE_PAD)
+#define REC_VALUE_MAX		IDSTORE_SEALED_LEN(REC_PLAIN_MAX)
 
 /* One queued write and where its answer goes. */
 struct idstore_job {
@@ -181,6 +191,13 @@ static int	 op_alias_add(struct idstore_txn *, struct idstore_write *);
 static int	 op_alias_remove(struct idstore_txn *, struct idstore_write *);
 static int	 op_unlink(struct idstore_txn *, struct idstore_write *);
 static int	 op_forget(struct idstore_txn *, struct idstore_write *);
+static int	 op_rec_put(struct idstore_txn *, struct idstore_write *);
+static int	 op_rec_del(struct idstore_txn *, struct idstore_write *);
+static int	 rec_check(enum idstore_kind, const uint8_t *, size_t);
+static size_t	 rec_key(enum idstore_kind, const uint8_t *, size_t,
+		    uint8_t *);
+static int	 rec_decode(struct idstore *, const MDB_val *, const MDB_val *,
+		    uint8_t *, size_t *);
 
 static const char *const idstore_results[] = {
 	[IDSTORE_OK] = "ok",
@@ -525,6 +542,14 @@ idstore_check_write(const struct idstore_write *w)
 	case IDSTORE_UNLINK:
 	case IDSTORE_FORGET:
 		return (0);
+	case IDSTORE_REC_ADD:
+	case IDSTORE_REC_PUT:
+		if (w->rec_len > IDSTORE_RECORD_MAX ||
+		    (w->rec_len > 0 && w->rec_value == NULL))
+			return (-1);
+		/* FALLTHROUGH */
+	case IDSTORE_REC_DEL:
+		return (rec_check(w->kind, w->rec_key, w->rec_keylen));
 	}
 	return (-1);
 }
@@ -546,6 +571,10 @@ idstore_job_new(const struct idstore_write *w)
 	}
 	for (i = 0; i < 5; i++)
 		len += in[i] != NULL ? strlen(in[i]) + 1 : 0;
+	if (w->op == IDSTORE_REC_ADD || w->op == IDSTORE_REC_PUT ||
+	    w->op == IDSTORE_REC_DEL)
+		len += w->rec_keylen + (w->op == IDSTORE_REC_DEL ? 0 :
+		    w->rec_len);
 	if ((j = calloc(1, sizeof(*j) + len)) == NULL)
 		return (NULL);
 	j->w.op = w->op;
@@ -564,6 +593,19 @@ idstore_job_new(const struct idstore_write *w)
 		memcpy(p, in[i], n);
 		*out[i] = p;
 		p += n;
+	}
+	if (w->op == IDSTORE_REC_ADD || w->op == IDSTORE_REC_PUT ||
+	    w->op == IDSTORE_REC_DEL) {
+		j->w.kind = w->kind;
+		memcpy(p, w->rec_key, w->rec_keylen);
+		j->w.rec_key = (uint8_t *)p;
+		j->w.rec_keylen = w->rec_keylen;
+		p += w->rec_keylen;
+		if (w->op != IDSTORE_REC_DEL && w->rec_len > 0) {
+			memcpy(p, w->rec_value, w->rec_len);
+			j->w.rec_value = p;
+			j->w.rec_len = w->rec_len;
+		}
 	}
 	return (j);
 }
@@ -1185,6 +1227,11 @@ idstore_apply(struct idstore_txn *t, struct idstore_write *w)
 		return (op_unlink(t, w));
 	case IDSTORE_FORGET:
 		return (op_forget(t, w));
+	case IDSTORE_REC_ADD:
+	case IDSTORE_REC_PUT:
+		return (op_rec_put(t, w));
+	case IDSTORE_REC_DEL:
+		return (op_rec_del(t, w));
 	}
 	return (IDSTORE_INVALID);
 }
@@ -1645,4 +1692,183 @@ op_forget(struct idstore_txn *t, struct idstore_write *w)
 	if (n == 0)
 		return (IDSTORE_NOTFOUND);
 	return (tx_count_persons(t, -1) == -1 ? IDSTORE_FAIL : IDSTORE_OK);
+}
+
+/* A record's kind and key: 0 when usable, -1 when not. */
+static int
+rec_check(enum idstore_kind kind, const uint8_t *key, size_t keylen)
+{
+	if (kind < IDSTORE_KIND_REQUEST || kind > IDSTORE_KIND_MAX ||
+	    key == NULL || keylen == 0 || keylen > IDSTORE_RECKEY_MAX)
+		return (-1);
+	return (0);
+}
+
+/* Write a record's database key into out (REC_KEY_BUF); its length. */
+static size_t
+rec_key(enum idstore_kind kind, const uint8_t *key, size_t keylen,
+    uint8_t *out)
+{
+	out[0] = (uint8_t)kind;
+	memcpy(out + 1, key, keylen);
+	return (1 + keylen);
+}
+
+/* Make or replace a record, sealed under its own key. */
+static int
+op_rec_put(struct idstore_txn *t, struct idstore_write *w)
+{
+	uint8_t		 k[REC_KEY_BUF], plain[REC_PLAIN_MAX];
+	uint8_t		 sealed[REC_VALUE_MAX];
+	size_t		 klen;
+	int		 rc;
+
+	klen = rec_key(w->kind, w->rec_key, w->rec_keylen, k);
+	plain[0] = (uint8_t)(w->rec_len >> 8);
+	plain[1] = (uint8_t)w->rec_len;
+	if (w->rec_len > 0)
+		memcpy(plain + 2, w->rec_value, w->rec_len);
+	rc = idstore_crypt_seal(t->st->crypt, k, klen, plain, 2 + w->rec_len,
+	    sealed);
+	OPENSSL_cleanse(plain, sizeof(plain));
+	if (rc == -1)
+		return (IDSTORE_FAIL);
+	switch (tx_put(t, DB_RECORDS, k, klen, sealed,
+	    IDSTORE_SEALED_LEN(2 + w->rec_len),
+	    w->op == IDSTORE_REC_ADD ? MDB_NOOVERWRITE : 0)) {
+	case 0:
+		return (IDSTORE_OK);
+	case 1:
+		return (IDSTORE_EXISTS);
+	}
+	return (IDSTORE_FAIL);
+}
+
+/* Remove a record. */
+static int
+op_rec_del(struct idstore_txn *t, struct idstore_write *w)
+{
+	uint8_t		 k[REC_KEY_BUF];
+	MDB_val		 v;
+	size_t		 klen;
+
+	klen = rec_key(w->kind, w->rec_key, w->rec_keylen, k);
+	switch (tx_get(t, DB_RECORDS, k, klen, &v)) {
+	case 0:
+		return (IDSTORE_NOTFOUND);
+	case -1:
+		return (IDSTORE_FAIL);
+	}
+	return (tx_del(t, DB_RECORDS, k, klen) == -1 ? IDSTORE_FAIL :
+	    IDSTORE_OK);
+}
+
+/*
+ * Unseal a record found under key k into out (IDSTORE_RECORD_MAX bytes),
+ * its length in *len: IDSTORE_OK or IDSTORE_CORRUPT.
+ */
+static int
+rec_decode(struct idstore *st, const MDB_val *k, const MDB_val *v,
+    uint8_t *out, size_t *len)
+{
+	uint8_t		 plain[REC_PLAIN_BUF];
+	size_t		 plen, n, i;
+	int		 result = IDSTORE_CORRUPT;
+
+	if (v->mv_size < IDSTORE_SEALED_LEN(2) ||
+	    v->mv_size > REC_VALUE_MAX)
+		return (IDSTORE_CORRUPT);
+	if (idstore_crypt_unseal(st->crypt, k->mv_data, k->mv_size,
+	    v->mv_data, v->mv_size, plain) == -1)
+		return (IDSTORE_CORRUPT);
+	plen = v->mv_size - IDSTORE_NONCE_LEN - IDSTORE_TAG_LEN;
+	n = (size_t)plain[0] << 8 | plain[1];
+	if (n > IDSTORE_RECORD_MAX || 2 + n > plen)
+		goto done;
+	for (i = 2 + n; i < plen; i++)
+		if (plain[i] != 0)
+			goto done;
+	memcpy(out, plain + 2, n);
+	*len = n;
+	result = IDSTORE_OK;
+
+done:
+	OPENSSL_cleanse(plain, sizeof(plain));
+	return (result);
+}
+
+/* Read one record.  See idstore.h. */
+int
+idstore_rec_get(struct idstore *st, enum idstore_kind kind,
+    const uint8_t *key, size_t keylen, void *buf, size_t bufsize,
+    size_t *len)
+{
+	uint8_t		 kb[REC_KEY_BUF], value[IDSTORE_RECORD_MAX];
+	MDB_txn		*txn;
+	MDB_val		 k, v;
+	size_t		 n = 0;
+	int		 rc, result;
+
+	if (rec_check(kind, key, keylen) == -1)
+		return (IDSTORE_INVALID);
+	k.mv_size = rec_key(kind, key, keylen, kb);
+	k.mv_data = kb;
+	if (idstore_rd_begin(st, &txn) != 0)
+		return (IDSTORE_FAIL);
+	if ((rc = mdb_get(txn, st->dbi[DB_RECORDS], &k, &v)) == 0)
+		result = rec_decode(st, &k, &v, value, &n);
+	else
+		result = rc == MDB_NOTFOUND ? IDSTORE_NOTFOUND : IDSTORE_FAIL;
+	idstore_rd_end(st, txn);
+	if (result == IDSTORE_OK && n > bufsize)
+		result = IDSTORE_INVALID;
+	if (result == IDSTORE_OK) {
+		memcpy(buf, value, n);
+		*len = n;
+	}
+	OPENSSL_cleanse(value, sizeof(value));
+	return (result);
+}
+
+/* Walk the records of a kind.  See idstore.h. */
+int
+idstore_rec_scan(struct idstore *st, enum idstore_kind kind,
+    idstore_rec_fn fn, void *arg)
+{
+	uint8_t		 kb = (uint8_t)kind, value[IDSTORE_RECORD_MAX];
+	MDB_txn		*txn;
+	MDB_cursor	*cur;
+	MDB_val		 k, v;
+	size_t		 n;
+	int		 rc, result = IDSTORE_OK;
+
+	if (kind < IDSTORE_KIND_REQUEST || kind > IDSTORE_KIND_MAX)
+		return (IDSTORE_INVALID);
+	if (idstore_rd_begin(st, &txn) != 0)
+		return (IDSTORE_FAIL);
+	if ((rc = mdb_cursor_open(txn, st->dbi[DB_RECORDS], &cur)) != 0) {
+		idstore_rd_end(st, txn);
+		return (IDSTORE_FAIL);
+	}
+	k.mv_data = &kb;
+	k.mv_size = 1;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (k.mv_size < 2 || ((uint8_t *)k.mv_data)[0] != kb)
+			break;
+		/* One bad record must not hide the others. */
+		if (rec_decode(st, &k, &v, value, &n) != IDSTORE_OK) {
+			result = IDSTORE_CORRUPT;
+			continue;
+		}
+		if (fn((uint8_t *)k.mv_data + 1, k.mv_size - 1, value, n,
+		    arg) != 0)
+			break;
+	}
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		result = IDSTORE_FAIL;
+	mdb_cursor_close(cur);
+	idstore_rd_end(st, txn);
+	OPENSSL_cleanse(value, sizeof(value));
+	return (result);
 }

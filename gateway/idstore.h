@@ -43,7 +43,25 @@ enum idstore_op {
 	IDSTORE_ALIAS_REMOVE,
 	IDSTORE_UNLINK,		/* an account, not the home */
 	IDSTORE_FORGET,		/* a person and all its accounts */
+	IDSTORE_REC_ADD,	/* a record that must not exist yet */
+	IDSTORE_REC_PUT,	/* a record, made or replaced */
+	IDSTORE_REC_DEL,	/* a record, removed */
 };
+
+/*
+ * Kinds of records kept beside the persons, each a key space of its own.
+ * A record's key is kept in clear: make it a random id or a person id,
+ * never a patron key, barcode or anything else that names someone.  Its
+ * value is sealed like an account's, bound to its kind and key.
+ */
+enum idstore_kind {
+	IDSTORE_KIND_REQUEST = 1,	/* the cross-partner request tracker */
+	IDSTORE_KIND_OUTBOX,		/* calls still owed to a partner */
+	IDSTORE_KIND_PREFS,		/* a person's preferences */
+	IDSTORE_KIND_MAX = IDSTORE_KIND_PREFS
+};
+#define IDSTORE_RECKEY_MAX	32	/* bytes of a record's key */
+#define IDSTORE_RECORD_MAX	4096	/* bytes of a record's value */
 
 /*
  * One write.  In: op and, as it needs them, person (all but CREATE),
@@ -62,7 +80,21 @@ struct idstore_write {
 	const char	*barcode;
 	const char	*creator;
 	const char	*reason;
+	/* REC_*: the record; value and len only for ADD and PUT. */
+	enum idstore_kind kind;
+	const uint8_t	*rec_key;
+	size_t		 rec_keylen;	/* 1 to IDSTORE_RECKEY_MAX */
+	const void	*rec_value;
+	size_t		 rec_len;	/* 0 to IDSTORE_RECORD_MAX */
 };
+
+/*
+ * Called for each record of a kind, in key order, with its value
+ * unsealed; valid during the call only.  Return 0 to go on, anything
+ * else to stop.  It must not call the store.
+ */
+typedef int	 (*idstore_rec_fn)(const uint8_t *, size_t, const void *,
+		    size_t, void *);
 
 /* Where a key or barcode leads. */
 struct idstore_ref {
@@ -171,6 +203,24 @@ int		 idstore_person(struct idstore *, const uint8_t *,
  * each commit: cheap enough to ask on every request.  1 when unsure.
  */
 int		 idstore_has_links(struct idstore *);
+/*
+ * Read a record into buf (bufsize bytes, IDSTORE_RECORD_MAX always
+ * enough), its length in *len, in a short read transaction.  IDSTORE_OK,
+ * IDSTORE_NOTFOUND, IDSTORE_INVALID (key too long or kind unknown),
+ * IDSTORE_CORRUPT (altered or moved: not returned) or IDSTORE_FAIL.  Safe
+ * from any thread.
+ */
+int		 idstore_rec_get(struct idstore *, enum idstore_kind,
+		    const uint8_t *, size_t, void *, size_t, size_t *);
+/*
+ * Call fn for every record of a kind, in one read transaction: for
+ * loading a module's records at start-up or listing them, never on the
+ * event loop for a large kind.  Returns IDSTORE_OK (also when fn stopped
+ * it), IDSTORE_CORRUPT (a record failed its check and was skipped; fn saw
+ * all the others) or IDSTORE_FAIL.
+ */
+int		 idstore_rec_scan(struct idstore *, enum idstore_kind,
+		    idstore_rec_fn, void *);
 /* Fill counts and figures.  0, or -1 when LMDB fails. */
 int		 idstore_stat(struct idstore *, struct idstore_stat *);
 /*

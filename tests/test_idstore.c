@@ -830,7 +830,8 @@ test_second_open_refused(void **state)
  * with the store closed: f gets each key and value in turn.
  */
 static void
-raw_edit(void (*f)(MDB_val *, MDB_val *, int, void *), void *arg)
+raw_edit_db(const char *db, void (*f)(MDB_val *, MDB_val *, int, void *),
+    void *arg)
 {
 	MDB_env		*env;
 	MDB_txn		*txn;
@@ -843,7 +844,7 @@ raw_edit(void (*f)(MDB_val *, MDB_val *, int, void *), void *arg)
 	assert_int_equal(mdb_env_set_maxdbs(env, 8), 0);
 	assert_int_equal(mdb_env_open(env, datadir, 0, 0600), 0);
 	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
-	assert_int_equal(mdb_dbi_open(txn, "accounts", 0, &dbi), 0);
+	assert_int_equal(mdb_dbi_open(txn, db, 0, &dbi), 0);
 	assert_int_equal(mdb_cursor_open(txn, dbi, &cur), 0);
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && n < 8;
 	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT), n++) {
@@ -864,6 +865,12 @@ raw_edit(void (*f)(MDB_val *, MDB_val *, int, void *), void *arg)
 	}
 	assert_int_equal(mdb_txn_commit(txn), 0);
 	mdb_env_close(env);
+}
+
+static void
+raw_edit(void (*f)(MDB_val *, MDB_val *, int, void *), void *arg)
+{
+	raw_edit_db("accounts", f, arg);
 }
 
 static void
@@ -1087,6 +1094,21 @@ static const char *const demo_values[] = {
 };
 
 /* Assert that no demo value, nor its start, is anywhere in a file. */
+static int
+rec_write(struct idstore *st, enum idstore_op op, enum idstore_kind kind,
+    const char *key, const char *value)
+{
+	struct idstore_write	 w = { 0 };
+
+	w.op = op;
+	w.kind = kind;
+	w.rec_key = (const uint8_t *)key;
+	w.rec_keylen = key != NULL ? strlen(key) : 0;
+	w.rec_value = value;
+	w.rec_len = value != NULL ? strlen(value) : 0;
+	return (idstore_write(st, &w));
+}
+
 static void
 assert_nothing_in_clear(const char *path, int expect_partner)
 {
@@ -1138,6 +1160,8 @@ test_raw_files_hold_no_patron_data(void **state)
 	assert_int_equal(account_op(st, IDSTORE_ALIAS_REMOVE, v.person,
 	    v.account, "Alvarez"), IDSTORE_OK);
 	assert_found_barcode(st, "district", "Haddad, Layla", &x);
+	assert_int_equal(rec_write(st, IDSTORE_REC_PUT, IDSTORE_KIND_REQUEST,
+	    "r-1", "Mensah, Kofi 22000000004"), IDSTORE_OK);
 
 	join(path, base, "/backup.mdb");
 	assert_int_equal(idstore_backup(st, path, err, sizeof(err)), 0);
@@ -1148,6 +1172,225 @@ test_raw_files_hold_no_patron_data(void **state)
 	assert_nothing_in_clear(path, 1);
 	join(path, datadir, "/lock.mdb");
 	assert_nothing_in_clear(path, 0);
+}
+
+static void
+assert_record(struct idstore *st, enum idstore_kind kind, const char *key,
+    const char *value)
+{
+	char	 buf[IDSTORE_RECORD_MAX];
+	size_t	 len = 0;
+
+	assert_int_equal(idstore_rec_get(st, kind, (const uint8_t *)key,
+	    strlen(key), buf, sizeof(buf), &len), IDSTORE_OK);
+	assert_int_equal(len, strlen(value));
+	assert_memory_equal(buf, value, len);
+}
+
+/* What reading a record comes to, the value aside. */
+static int
+rec_result(struct idstore *st, enum idstore_kind kind, const char *key)
+{
+	char	 buf[IDSTORE_RECORD_MAX];
+	size_t	 len;
+
+	return (idstore_rec_get(st, kind, (const uint8_t *)key, strlen(key),
+	    buf, sizeof(buf), &len));
+}
+
+static void
+test_records_add_put_del(void **state)
+{
+	struct idstore	*st = open_store(0);
+
+	assert_int_equal(rec_write(st, IDSTORE_REC_ADD, IDSTORE_KIND_REQUEST,
+	    "r-1", "placed"), IDSTORE_OK);
+	assert_record(st, IDSTORE_KIND_REQUEST, "r-1", "placed");
+	/* Adding what exists is refused and changes nothing. */
+	assert_int_equal(rec_write(st, IDSTORE_REC_ADD, IDSTORE_KIND_REQUEST,
+	    "r-1", "again"), IDSTORE_EXISTS);
+	assert_record(st, IDSTORE_KIND_REQUEST, "r-1", "placed");
+	assert_int_equal(rec_write(st, IDSTORE_REC_PUT, IDSTORE_KIND_REQUEST,
+	    "r-1", "in-transit"), IDSTORE_OK);
+	assert_record(st, IDSTORE_KIND_REQUEST, "r-1", "in-transit");
+	/* An empty value is a value. */
+	assert_int_equal(rec_write(st, IDSTORE_REC_PUT, IDSTORE_KIND_REQUEST,
+	    "r-2", NULL), IDSTORE_OK);
+	assert_record(st, IDSTORE_KIND_REQUEST, "r-2", "");
+	assert_int_equal(rec_write(st, IDSTORE_REC_DEL, IDSTORE_KIND_REQUEST,
+	    "r-1", NULL), IDSTORE_OK);
+	assert_int_equal(rec_result(st, IDSTORE_KIND_REQUEST, "r-1"),
+	    IDSTORE_NOTFOUND);
+	assert_int_equal(rec_write(st, IDSTORE_REC_DEL, IDSTORE_KIND_REQUEST,
+	    "r-1", NULL), IDSTORE_NOTFOUND);
+	idstore_close(st);
+
+	/* What was committed is there after a restart. */
+	st = open_store(0);
+	assert_record(st, IDSTORE_KIND_REQUEST, "r-2", "");
+	assert_int_equal(rec_result(st, IDSTORE_KIND_REQUEST, "r-1"),
+	    IDSTORE_NOTFOUND);
+	idstore_close(st);
+}
+
+struct scan_seen {
+	char	 keys[8][IDSTORE_RECKEY_MAX + 1];
+	char	 values[8][32];
+	int	 n;
+	int	 stop_after;
+};
+
+static int
+scan_note(const uint8_t *key, size_t keylen, const void *value, size_t len,
+    void *arg)
+{
+	struct scan_seen	*seen = arg;
+
+	assert_true(seen->n < 8 && keylen <= IDSTORE_RECKEY_MAX && len < 32);
+	memcpy(seen->keys[seen->n], key, keylen);
+	memcpy(seen->values[seen->n], value, len);
+	seen->n++;
+	return (seen->n == seen->stop_after);
+}
+
+static void
+test_records_kinds_kept_apart(void **state)
+{
+	struct idstore		*st = open_store(0);
+	struct scan_seen	 seen = { 0 };
+
+	assert_int_equal(rec_write(st, IDSTORE_REC_PUT, IDSTORE_KIND_OUTBOX,
+	    "b", "outbox-b"), IDSTORE_OK);
+	assert_int_equal(rec_write(st, IDSTORE_REC_PUT, IDSTORE_KIND_REQUEST,
+	    "b", "request-b"), IDSTORE_OK);
+	assert_int_equal(rec_write(st, IDSTORE_REC_PUT, IDSTORE_KIND_OUTBOX,
+	    "a", "outbox-a"), IDSTORE_OK);
+	assert_int_equal(rec_write(st, IDSTORE_REC_PUT, IDSTORE_KIND_PREFS,
+	    "a", "prefs-a"), IDSTORE_OK);
+	assert_record(st, IDSTORE_KIND_REQUEST, "b", "request-b");
+	assert_record(st, IDSTORE_KIND_OUTBOX, "b", "outbox-b");
+
+	/* A scan sees its own kind only, in key order. */
+	assert_int_equal(idstore_rec_scan(st, IDSTORE_KIND_OUTBOX, scan_note,
+	    &seen), IDSTORE_OK);
+	assert_int_equal(seen.n, 2);
+	assert_string_equal(seen.keys[0], "a");
+	assert_string_equal(seen.values[0], "outbox-a");
+	assert_string_equal(seen.keys[1], "b");
+	assert_string_equal(seen.values[1], "outbox-b");
+
+	/* The callback may stop it. */
+	memset(&seen, 0, sizeof(seen));
+	seen.stop_after = 1;
+	assert_int_equal(idstore_rec_scan(st, IDSTORE_KIND_OUTBOX, scan_note,
+	    &seen), IDSTORE_OK);
+	assert_int_equal(seen.n, 1);
+
+	/* Records are not persons. */
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(idstore_rec_scan(st, IDSTORE_KIND_REQUEST, scan_note,
+	    &seen), IDSTORE_OK);
+	assert_int_equal(seen.n, 1);
+	assert_int_equal(idstore_has_links(st), 0);
+	idstore_close(st);
+}
+
+static void
+test_records_invalid_refused(void **state)
+{
+	struct idstore		*st = open_store(0);
+	struct idstore_write	 w = { 0 };
+	static char		 big[IDSTORE_RECORD_MAX + 2];
+	char			 buf[4];
+	size_t			 len;
+
+	assert_int_equal(rec_write(st, IDSTORE_REC_PUT, IDSTORE_KIND_REQUEST,
+	    "", "v"), IDSTORE_INVALID);
+	assert_int_equal(rec_write(st, IDSTORE_REC_PUT, IDSTORE_KIND_REQUEST,
+	    "0123456789abcdef0123456789abcdef!", "v"), IDSTORE_INVALID);
+	assert_int_equal(rec_write(st, IDSTORE_REC_PUT, 0, "k", "v"),
+	    IDSTORE_INVALID);
+	assert_int_equal(rec_write(st, IDSTORE_REC_DEL, IDSTORE_KIND_MAX + 1,
+	    "k", NULL), IDSTORE_INVALID);
+	memset(big, 'x', IDSTORE_RECORD_MAX + 1);
+	assert_int_equal(rec_write(st, IDSTORE_REC_PUT, IDSTORE_KIND_PREFS,
+	    "k", big), IDSTORE_INVALID);
+	w.op = IDSTORE_REC_PUT;
+	w.kind = IDSTORE_KIND_PREFS;
+	w.rec_key = (const uint8_t *)"k";
+	w.rec_keylen = 1;
+	w.rec_len = 5;
+	assert_int_equal(idstore_write(st, &w), IDSTORE_INVALID);
+
+	/* The largest value fits; a buffer too small for it is said so. */
+	big[IDSTORE_RECORD_MAX] = '\0';
+	assert_int_equal(rec_write(st, IDSTORE_REC_PUT, IDSTORE_KIND_PREFS,
+	    "k", big), IDSTORE_OK);
+	assert_record(st, IDSTORE_KIND_PREFS, "k", big);
+	assert_int_equal(idstore_rec_get(st, IDSTORE_KIND_PREFS,
+	    (const uint8_t *)"k", 1, buf, sizeof(buf), &len),
+	    IDSTORE_INVALID);
+	assert_int_equal(idstore_rec_scan(st, 0, scan_note, NULL),
+	    IDSTORE_INVALID);
+	idstore_close(st);
+}
+
+static void
+flip_first_record(MDB_val *k, MDB_val *v, int i, void *arg)
+{
+	if (i == 0)
+		((uint8_t *)v->mv_data)[v->mv_size - 1] ^= 0x01;
+}
+
+static void
+swap_records(MDB_val *k, MDB_val *v, int i, void *arg)
+{
+	MDB_val	**first = arg, tmp;
+
+	if (i == 0) {
+		*first = v;
+		return;
+	}
+	tmp = *v;
+	*v = **first;
+	**first = tmp;
+}
+
+static void
+test_records_tampered_detected(void **state)
+{
+	struct idstore		*st = open_store(0);
+	struct scan_seen	 seen = { 0 };
+	MDB_val			*first = NULL;
+
+	assert_int_equal(rec_write(st, IDSTORE_REC_PUT, IDSTORE_KIND_REQUEST,
+	    "r-1", "one"), IDSTORE_OK);
+	assert_int_equal(rec_write(st, IDSTORE_REC_PUT, IDSTORE_KIND_REQUEST,
+	    "r-2", "two"), IDSTORE_OK);
+	idstore_close(st);
+	raw_edit_db("records", flip_first_record, NULL);
+
+	/* The altered one is refused; the scan still gives the other. */
+	st = open_store(0);
+	assert_int_equal(rec_result(st, IDSTORE_KIND_REQUEST, "r-1"),
+	    IDSTORE_CORRUPT);
+	assert_int_equal(idstore_rec_scan(st, IDSTORE_KIND_REQUEST, scan_note,
+	    &seen), IDSTORE_CORRUPT);
+	assert_int_equal(seen.n, 1);
+	assert_string_equal(seen.keys[0], "r-2");
+	assert_string_equal(seen.values[0], "two");
+	assert_int_equal(rec_write(st, IDSTORE_REC_PUT, IDSTORE_KIND_REQUEST,
+	    "r-1", "one"), IDSTORE_OK);
+	idstore_close(st);
+
+	/* A value moved under another key does not open there. */
+	raw_edit_db("records", swap_records, &first);
+	st = open_store(0);
+	assert_int_equal(rec_result(st, IDSTORE_KIND_REQUEST, "r-1"),
+	    IDSTORE_CORRUPT);
+	assert_int_equal(rec_result(st, IDSTORE_KIND_REQUEST, "r-2"),
+	    IDSTORE_CORRUPT);
+	idstore_close(st);
 }
 
 #define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -1185,6 +1428,10 @@ main(void)
 		T(test_backup_opens_with_same_data),
 		T(test_backup_to_file),
 		T(test_raw_files_hold_no_patron_data),
+		T(test_records_add_put_del),
+		T(test_records_kinds_kept_apart),
+		T(test_records_invalid_refused),
+		T(test_records_tampered_detected),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
