@@ -136,11 +136,21 @@ circ_route_visit(const struct conf *conf, const struct circ_req *req,
 {
 	if ((req->op->op != CIRC_CHECKOUT && req->op->op != CIRC_RENEW &&
 	    req->op->op != CIRC_HOLD) ||
-	    (*home = route_patron(conf, req->patron)) == NULL || *home == at)
+	    (*home = route_patron(conf, req->patron)) == NULL)
 		return (0);
-	if ((*lender = route_item(conf, req->item)) == NULL)
+	/* A title is held at the institution asked (a kiosk's AO). */
+	if ((*lender = route_item(conf, req->item)) == NULL &&
+	    req->item == NULL && req->op->op == CIRC_HOLD)
+		*lender = route_institution(conf, req->institution != NULL ?
+		    req->institution : req->sip2 != NULL ?
+		    sip2_msg_field(req->sip2, "AO") : NULL);
+	if (*lender == NULL)
 		*lender = at;
-	if (!agreement_route(req, at, *home, dec) || (*lender != at &&
+	/* At home, only a hold on another partner's item or title is one. */
+	if (*home == at && (req->op->op != CIRC_HOLD || *lender == at))
+		return (0);
+	if ((*home != at && !agreement_route(req, at, *home, dec)) ||
+	    (*lender != at &&
 	    *lender != *home && !agreement_route(req, at, *lender, dec))) {
 		log_info("policy event=deny audit=%s op=%s serving=%s "
 		    "home=%s", dec->audit, req->op->name, at->id,

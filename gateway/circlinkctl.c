@@ -61,6 +61,7 @@ static const struct {
 	{ "link", ctl_daemon },
 	{ "unlink", ctl_daemon },
 	{ "backup", ctl_backup },
+	{ "request", ctl_daemon },
 	{ NULL, NULL }
 };
 
@@ -84,7 +85,11 @@ usage(FILE *fp)
 	    "                 that person's linked accounts, masked\n"
 	    "  unlink PARTNER BARCODE\n"
 	    "                 the account leaves its person\n"
-	    "  backup PATH    a consistent copy of the identity store\n");
+	    "  backup PATH    a consistent copy of the identity store\n"
+	    "  request list [PARTNER]\n"
+	    "                 holds tracked across partners, masked\n"
+	    "  request show ID\n"
+	    "  request cancel ID [REASON]\n");
 }
 
 /* Put the terminal back as it was when a signal ends us mid-prompt. */

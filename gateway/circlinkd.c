@@ -25,6 +25,7 @@
 #include "circlinkd.h"
 #include "control.h"
 #include "idstore.h"
+#include "tracker.h"
 #include "ncip.h"
 
 static struct gateway	 gateway;
@@ -108,6 +109,8 @@ main(int argc, char *argv[])
 	    sizeof(err)) == -1)
 		fatalx("%s", err);
 	gateway_store_open(conf, uid, gid);
+	if (hold_open(err, sizeof(err)) == -1)
+		fatalx("%s", err);
 	gateway_drop_privileges(conf, uid, gid);
 
 	ev_hup = evsignal_new(gw->base, SIGHUP, gateway_sighup, NULL);
@@ -125,6 +128,7 @@ main(int argc, char *argv[])
 
 	log_info("stopped");
 	control_close();
+	hold_close();
 	/* Commits what is queued; its callbacks still need the loop's base. */
 	idstore_close(gw->store);
 	gw->store = NULL;

@@ -704,6 +704,22 @@ int		 serve_combines(const struct conf_partner *, const char *);
 int		 serve_discovers(const struct conf_partner *,
 		    const struct circ_req *);
 int		 serve_partner_up(const struct conf_partner *);
+/*
+ * Called once when a call of the gateway's own ends, with the request
+ * and the result, valid during the call only.
+ */
+typedef void	 (*serve_done_cb)(uint64_t, const struct circ_req *,
+		    const struct circ_result *);
+/*
+ * Make a request of the gateway's own (a step of a tracked hold) at a
+ * partner's ILS, as if made at partner serving; the request's strings are
+ * copied.  Returns 0: cb (NULL: nobody waits) then runs exactly once,
+ * perhaps before this returns; -1 on no memory, cb not called.
+ */
+int		 serve_internal(const char *, const char *,
+		    const struct circ_req *, serve_done_cb, uint64_t);
+/* The tracker committed a visit's hold (1) or could not (0): answer. */
+void		 serve_resume(uint64_t, int);
 
 /* ncip_front.c */
 /*

@@ -35,6 +35,7 @@
 #include "circlinkd.h"
 #include "control.h"
 #include "idstore.h"
+#include "tracker.h"
 
 #define CONTROL_ARGS_MAX	8	/* words of one command */
 #define CONTROL_CONNS_MAX	16	/* clients at once */
@@ -105,6 +106,7 @@ static void	 ctl_unlink(struct ctl_conn *, int, char **, const char *);
 static void	 ctl_backup(struct ctl_conn *, int, char **, const char *);
 static void	 ctl_backup_run(void *);
 static void	 ctl_backup_done(void *);
+static void	 ctl_request(struct ctl_conn *, int, char **, const char *);
 
 static const struct ctl_command ctl_commands[] = {
 	{ "status", 0, 0, 0, ctl_status, "status" },
@@ -115,6 +117,8 @@ static const struct ctl_command ctl_commands[] = {
 	    "| link show PARTNER BARCODE" },
 	{ "unlink", 2, 2, 0, ctl_unlink, "unlink PARTNER BARCODE" },
 	{ "backup", 1, 1, 0, ctl_backup, "backup ABSOLUTE-PATH" },
+	{ "request", 1, 3, 0, ctl_request, "request list [PARTNER] | "
+	    "request show ID | request cancel ID [REASON]" },
 	{ NULL, 0, 0, 0, NULL, NULL }
 };
 
@@ -838,4 +842,69 @@ ctl_backup_done(void *arg)
 		ctl_done(c);
 	}
 	free(job);
+}
+
+/* --- the request tracker ---------------------------------------------- */
+
+static void
+ctl_request_line(void *arg, const char *line)
+{
+	ctl_reply(arg, "%s", line);
+}
+
+/* The first line of a request shown says the answer is good. */
+static void
+ctl_request_first(void *arg, const char *line)
+{
+	struct ctl_conn	*c = arg;
+
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+		ctl_reply(c, CONTROL_OK);
+	ctl_reply(c, "%s", line);
+}
+
+/* A staff cancel is done, or refused; the client may have gone. */
+static void
+ctl_request_cancelled(uint64_t id, int ok, const char *screen)
+{
+	struct ctl_conn	*c;
+
+	if ((c = ctl_conn_find(id)) == NULL)
+		return;
+	if (ok)
+		ctl_reply(c, CONTROL_OK);
+	else
+		ctl_reply(c, CONTROL_ERROR "%s", screen != NULL ? screen :
+		    "not cancelled");
+	ctl_done(c);
+}
+
+/* request list [PARTNER] | show ID | cancel ID [REASON]: tracked holds. */
+static void
+ctl_request(struct ctl_conn *c, int argc, char **argv, const char *secret)
+{
+	const char	*why;
+
+	if (strcmp(argv[0], "list") == 0 && argc <= 2) {
+		if (argc == 2 && conf_partner_find(gw->conf, argv[1]) == NULL) {
+			ctl_reply(c, CONTROL_ERROR "no partner \"%.40s\"",
+			    argv[1]);
+			ctl_done(c);
+			return;
+		}
+		ctl_reply(c, CONTROL_OK);
+		hold_list(argc == 2 ? argv[1] : NULL, ctl_request_line, c);
+	} else if (strcmp(argv[0], "show") == 0 && argc == 2) {
+		/* Nothing is written for a request that is not there. */
+		if (hold_show(argv[1], ctl_request_first, c) == -1)
+			ctl_reply(c, CONTROL_ERROR "no such request");
+	} else if (strcmp(argv[0], "cancel") == 0 && argc >= 2) {
+		if (hold_cancel_staff(argv[1], argc == 3 ? argv[2] : NULL,
+		    ctl_request_cancelled, c->id, &why) == 0)
+			return;
+		ctl_reply(c, CONTROL_ERROR "%s", why);
+	} else
+		ctl_reply(c, CONTROL_ERROR "usage: request list [PARTNER] | "
+		    "request show ID | request cancel ID [REASON]");
+	ctl_done(c);
 }

@@ -22,6 +22,7 @@
 #include "circlinkd.h"
 #include "idstore.h"
 #include "ncip.h"
+#include "tracker.h"
 
 #define SERVE_HASH	1024	/* buckets; transactions chain */
 #define SERVE_KEEP_MAX	16	/* answers one transaction holds */
@@ -29,6 +30,7 @@
 enum serve_front {
 	SERVE_SIP2,		/* a terminal's SIP2 session */
 	SERVE_NCIP,		/* an ILS's NCIP call */
+	SERVE_INTERNAL,		/* the gateway's own call (serve_internal) */
 };
 
 /* The calls of a visiting patron's checkout or renewal, in order. */
@@ -39,6 +41,7 @@ enum visit_phase {
 	VISIT_LINKING,		/* a visitor account being linked */
 	VISIT_LENDER,		/* the linked account's loans there */
 	VISIT_LOAN,		/* the checkout or renewal itself */
+	VISIT_TRACK,		/* a hold for pickup elsewhere recorded */
 	VISIT_DONE,
 };
 
@@ -63,6 +66,10 @@ struct serve_visit {
 	struct idstore_ref	 person;	/* the store's, when known */
 	int			 known;
 	struct ncip_msg		*create;	/* CreateUser for the lender */
+	/* A hold for pickup at another partner (hold.c tracks it). */
+	const char		*home_location;
+	struct tracker_req	*track;		/* NULL: not tracked */
+	int			 tracked;	/* its record is committed */
 };
 
 /*
@@ -118,6 +125,8 @@ struct serve_txn {
 	struct serve_visit	*visit;	/* NULL: one request, one ILS */
 	struct serve_combine	*combine;	/* NULL: one account */
 	struct serve_discover	*discover;	/* NULL: its owner known */
+	serve_done_cb		 done;		/* SERVE_INTERNAL */
+	uint64_t		 done_arg;
 };
 
 static struct serve_txn	*serve_hash[SERVE_HASH];
@@ -168,6 +177,10 @@ static void		 discover_remembered(int, const struct idstore_write *,
 			    void *);
 static int		 combine_next(struct serve_txn *);
 static void		 combine_add(struct serve_txn *, struct circ_result *);
+static void		 serve_internal_end(struct serve_txn *);
+static int		 visit_account(struct serve_txn *);
+static int		 visit_track(struct serve_txn *);
+static void		 visit_untrack(struct serve_txn *);
 
 static struct serve_txn *
 serve_new(enum serve_front front, uint64_t caller, uint32_t caller_txn)
@@ -247,8 +260,10 @@ serve_free(struct serve_txn *t)
 	sip2_msg_free(t->sip2);
 	ncip_msg_free(t->ncip);
 	circ_arena_free(t->arena);
-	if (t->visit != NULL)
+	if (t->visit != NULL) {
 		ncip_msg_free(t->visit->create);
+		free(t->visit->track);
+	}
 	free(t->visit);
 	free(t->combine);
 	free(t->discover);
@@ -334,6 +349,13 @@ serve_ncip(uint64_t call, struct conf_partner *caller, struct ncip_msg *req)
 	if (xlate_ncip_req(&t->req, req, t->arena) == -1) {
 		snprintf(t->partner, sizeof(t->partner), "%s", caller->id);
 		serve_fail(t, CIRC_E_NEEDED_DATA, NULL);
+		return;
+	}
+	/* A tracked request moved on: the tracker answers. */
+	if (hold_claims(caller, &t->req)) {
+		t->ncip = NULL;
+		serve_free(t);
+		hold_serve_ncip(call, caller, req);
 		return;
 	}
 	/* A loan for another partner's patron: a visit, as at a kiosk. */
@@ -563,6 +585,10 @@ serve_finish(struct serve_txn *t)
 		return;
 	if (t->discover != NULL && discover_next(t) == 1)
 		return;
+	if (t->front == SERVE_INTERNAL) {
+		serve_internal_end(t);
+		return;
+	}
 
 	/* What another partner's ILS said passes the agreement first. */
 	if (strcmp(t->serving, t->partner) != 0 &&
@@ -662,8 +688,10 @@ visit_begin(struct serve_txn *t, const struct conf_partner *lender,
 	snprintf(t->visit->home, sizeof(t->visit->home), "%s", home->id);
 	snprintf(t->visit->lender, sizeof(t->visit->lender), "%s",
 	    lender->id);
-	/* XXX: a visitor's hold by title, without an item, is refused. */
-	if (t->req.patron == NULL || t->req.item == NULL) {
+	/* A hold may name a title instead (VISIT_ITEM is then skipped). */
+	if (t->req.patron == NULL || (t->req.item == NULL &&
+	    (t->req.op->op != CIRC_HOLD || t->req.hold_mode != '+' ||
+	    (t->req.title == NULL && t->req.bib_id == NULL)))) {
 		t->visit->phase = VISIT_DONE;
 		serve_fail(t, CIRC_E_NEEDED_DATA, NULL);
 		return;
@@ -708,6 +736,9 @@ visit_start(struct serve_txn *t, enum visit_phase phase)
 		t->req.patron = v->linked;
 		t->req.pin = NULL;
 		t->req.has_pin = 0;
+		/* The owner's ILS knows its own locations only. */
+		if (v->track != NULL)
+			t->req.pickup = v->track->delivery;
 		break;
 	}
 	serve_call(t, to);
@@ -762,6 +793,10 @@ visit_next(struct serve_txn *t)
 		/* A card the home would not lend on goes no further. */
 		if (visit_patron_ok(t) == -1)
 			return (0);
+		v->home_location = pt->home_location;
+		/* XXX: a title's collection is not checked against the terms. */
+		if (v->orig.item == NULL)
+			return (visit_account(t));
 		visit_start(t, VISIT_ITEM);
 		return (1);
 	case VISIT_ITEM:
@@ -773,14 +808,7 @@ visit_next(struct serve_txn *t)
 		v->collection = t->res.item.collection;
 		v->type = t->res.item.media;
 		v->location = t->res.item.permanent_location;
-		switch (visit_linked(t)) {
-		case -1:
-			return (0);
-		case 1:
-			return (1);	/* a link or an account under way */
-		}
-		visit_start(t, VISIT_LENDER);
-		return (1);
+		return (visit_account(t));
 	case VISIT_CREATE:
 		if (!t->res.ok || t->res.user_id == NULL ||
 		    (v->pool = circ_strdup(t->arena, t->res.user_id)) == NULL)
@@ -829,14 +857,40 @@ visit_next(struct serve_txn *t)
 			    t->serving, v->home, v->lender);
 			return (visit_end(t, CIRC_E_NOT_ALLOWED, dec.message));
 		}
+		if (visit_track(t) == -1)
+			return (0);
 		visit_start(t, VISIT_LOAN);
 		return (1);
 	case VISIT_LOAN:
+		/* A hold for pickup elsewhere is answered once recorded. */
+		if (v->track != NULL && t->res.ok) {
+			if (t->res.request_id != NULL)
+				snprintf(v->track->owner_request,
+				    sizeof(v->track->owner_request), "%s",
+				    t->res.request_id);
+			v->phase = VISIT_TRACK;
+			if (hold_place(t->id, v->track) == 0)
+				return (1);
+			visit_untrack(t);
+			return (visit_end(t, CIRC_E_REFUSED, "The gateway "
+			    "cannot record the hold now; please try again."));
+		}
+		if (v->track != NULL)
+			visit_untrack(t);	/* the owner refused it */
+		/* FALLTHROUGH */
+	case VISIT_TRACK:
+		if (v->phase == VISIT_TRACK && !v->tracked) {
+			visit_untrack(t);
+			return (visit_end(t, CIRC_E_REFUSED, "The gateway "
+			    "cannot record the hold now; please try again."));
+		}
 		/* The caller hears of its own card, never the link's. */
 		v->phase = VISIT_DONE;
 		t->req = v->orig;
 		pt->id = v->orig.patron;
 		t->res.user_id = v->orig.patron;
+		if (v->tracked)
+			hold_answer_placed(v->track, &t->res, t->arena);
 		log_info("xid=%llu event=visit op=%s home=%s lender=%s "
 		    "result=%s", (unsigned long long)t->id, v->orig.op->name,
 		    v->home, v->lender, t->res.ok ? "ok" : "no");
@@ -876,6 +930,174 @@ visit_end(struct serve_txn *t, enum circ_error e, const char *screen)
 	/* Nothing of the home's answer is left to filter. */
 	snprintf(t->partner, sizeof(t->partner), "%s", t->serving);
 	return (0);
+}
+
+/*
+ * The patron is verified and the item's facts known (or a title named):
+ * find or make the linked account, then ask the lender about it.
+ * Returns as visit_next() does.
+ */
+static int
+visit_account(struct serve_txn *t)
+{
+	switch (visit_linked(t)) {
+	case -1:
+		return (0);
+	case 1:
+		return (1);	/* a link or an account under way */
+	}
+	visit_start(t, VISIT_LENDER);
+	return (1);
+}
+
+/*
+ * A hold for pickup at a partner other than the lender is placed at the
+ * lender's delivery point and tracked: v->track is made for it.  0 (also
+ * when it is not such a hold), or -1 after ending the visit.
+ */
+static int
+visit_track(struct serve_txn *t)
+{
+	struct serve_visit	*v = t->visit;
+	struct tracker_req	*r;
+	const char		*why;
+
+	if (v->orig.op->op != CIRC_HOLD || v->orig.hold_mode != '+')
+		return (0);
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		visit_end(t, CIRC_E_REFUSED, "The gateway is short of memory.");
+		return (-1);
+	}
+	switch (hold_plan(r, &v->orig, v->home, v->lender, v->linked,
+	    v->home_location, &why)) {
+	case 0:
+		free(r);
+		return (0);
+	case -1:
+		free(r);
+		visit_end(t, CIRC_E_REFUSED, why);
+		return (-1);
+	}
+	v->track = r;
+	return (0);
+}
+
+/*
+ * Let go of a tracked hold that will not be answered as placed; one the
+ * lender holds already is cancelled there, since no one tracks it.
+ */
+static void
+visit_untrack(struct serve_txn *t)
+{
+	struct serve_visit	*v = t->visit;
+	struct circ_req		 req;
+
+	if (v->track == NULL)
+		return;
+	hold_release(v->track);
+	if (v->phase == VISIT_TRACK) {
+		memset(&req, 0, sizeof(req));
+		req.op = v->orig.op;
+		req.hold_mode = '-';
+		req.patron = v->linked;
+		req.item = v->orig.item;
+		req.title = v->orig.title;
+		req.bib_id = v->orig.bib_id;
+		req.bib_scheme = v->orig.bib_scheme;
+		req.request_id = v->track->owner_request[0] != '\0' ?
+		    v->track->owner_request : NULL;
+		req.summary = -1;
+		if (serve_internal(v->lender, t->serving, &req, NULL, 0) == -1)
+			log_warnx("xid=%llu event=hold-untracked owner=%s",
+			    (unsigned long long)t->id, v->lender);
+	}
+	free(v->track);
+	v->track = NULL;
+	v->tracked = 0;
+}
+
+/*
+ * The tracker committed (ok) or could not commit the hold of visit xid;
+ * the visit answers now.
+ */
+void
+serve_resume(uint64_t xid, int ok)
+{
+	struct serve_txn	*t;
+
+	if ((t = serve_find(xid)) == NULL || t->visit == NULL ||
+	    t->visit->phase != VISIT_TRACK)
+		return;
+	t->visit->tracked = ok;
+	serve_finish(t);
+}
+
+/* Copy a request's strings into an arena; -1 on no memory. */
+static int
+serve_req_copy(struct circ_req *to, const struct circ_req *from,
+    struct circ_arena *a)
+{
+	const char	**to_s[] = { &to->institution, &to->patron, &to->pin,
+	    &to->item, &to->title, &to->bib_id, &to->bib_scheme,
+	    &to->request_id, &to->location, &to->pickup, &to->item_props };
+	size_t		 i;
+
+	*to = *from;
+	to->sip2 = NULL;
+	to->ncip = NULL;
+	for (i = 0; i < sizeof(to_s) / sizeof(to_s[0]); i++)
+		if (*to_s[i] != NULL &&
+		    (*to_s[i] = circ_strdup(a, *to_s[i])) == NULL)
+			return (-1);
+	return (0);
+}
+
+/*
+ * Make a request of the gateway's own at a partner's ILS, as if made at
+ * partner serving: the request is copied; cb (NULL: nobody waits) runs
+ * once with it and the result, both valid during the call only.
+ */
+int
+serve_internal(const char *partner, const char *serving,
+    const struct circ_req *req, serve_done_cb cb, uint64_t arg)
+{
+	struct serve_txn	*t;
+
+	if ((t = serve_new(SERVE_INTERNAL, 0, 0)) == NULL)
+		return (-1);
+	if (serve_req_copy(&t->req, req, t->arena) == -1) {
+		serve_free(t);
+		return (-1);
+	}
+	snprintf(t->partner, sizeof(t->partner), "%s", partner);
+	snprintf(t->serving, sizeof(t->serving), "%s", serving);
+	t->done = cb;
+	t->done_arg = arg;
+	serve_step(t);
+	return (0);
+}
+
+/* A call of the gateway's own is answered: to whoever waits for it. */
+static void
+serve_internal_end(struct serve_txn *t)
+{
+	const struct conf_partner *p;
+	char		 screen[200];
+
+	if (!t->res.ok && t->res.error != CIRC_E_NONE &&
+	    t->res.screen == NULL) {
+		p = conf_partner_find(gw->conf, t->partner);
+		xlate_sip2_screen(&t->req, t->res.error,
+		    p != NULL ? p->name : NULL, screen, sizeof(screen));
+		t->res.screen = circ_strdup(t->arena, screen);
+	}
+	log_info("xid=%llu front=internal op=%s partner=%s steps=%d "
+	    "result=%s error=%d", (unsigned long long)t->id,
+	    t->req.op != NULL ? t->req.op->name : "-", t->partner,
+	    t->step + 1, t->res.ok ? "ok" : "no", (int)t->res.error);
+	if (t->done != NULL)
+		t->done(t->done_arg, &t->req, &t->res);
+	serve_free(t);
 }
 
 /*

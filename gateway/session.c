@@ -26,6 +26,7 @@
 #include <openssl/ssl.h>
 
 #include "circlinkd.h"
+#include "tracker.h"
 
 #define SESSION_BAD_MAX		10	/* garbled in a row: close */
 #define SESSION_FAIL_DELAY_MIN	200	/* ms before "no" to a login */
@@ -813,6 +814,12 @@ session_forward(struct session *s, struct circ_req *req)
 	const char		*why, *ao, *ac, *pw;
 	char			 screen[160];
 
+	/* A checkin, checkout or hold that moves a tracked request on. */
+	if (hold_claims(s->term->partner, req)) {
+		s->partner = s->term->partner->id;
+		hold_serve_sip2(s->id, s->txn, s->req, s->term->partner);
+		return;
+	}
 	if (session_visit(s, req))
 		return;
 	if ((p = circ_route(gw->conf, req, s->term->partner, &dec)) == NULL) {

@@ -119,4 +119,56 @@ void		 tracker_id_hex(const uint8_t *, char *);
 /* Parse an id written in hex; 0, or -1 when it is not one. */
 int		 tracker_id_parse(const char *, uint8_t *);
 
+/* hold.c: the tracker in the daemon. */
+struct circ_req;
+struct circ_result;
+struct circ_arena;
+struct conf_partner;
+struct sip2_msg;
+struct ncip_msg;
+
+/* Called with a staff cancel's outcome: ok, and the screen text. */
+typedef void	 (*hold_ctl_cb)(uint64_t, int, const char *);
+/* Called with each line of a listing. */
+typedef void	 (*hold_line_fn)(void *, const char *);
+
+/*
+ * Read the requests on record, before anything is served; -1 with a
+ * message in err.  hold_close() forgets them in memory at exit.
+ */
+int		 hold_open(char *, size_t);
+void		 hold_close(void);
+/*
+ * Return 1 if a request made at partner at moves a tracked request on (a
+ * checkin or checkout of its item, the patron's hold asked again or
+ * cancelled): it is then served by hold_serve_sip2() or
+ * hold_serve_ncip(), which answer the caller.
+ */
+int		 hold_claims(const struct conf_partner *,
+		    const struct circ_req *);
+void		 hold_serve_sip2(uint64_t, uint32_t, const struct sip2_msg *,
+		    const struct conf_partner *);
+void		 hold_serve_ncip(uint64_t, const struct conf_partner *,
+		    struct ncip_msg *);
+/*
+ * For a visitor's hold at a lender (the visit path): is it for pickup at
+ * another partner?  1 with the request made into r and reserved (one
+ * like it then waits), 0 when not tracked, -1 with why when refused.
+ * Then exactly one of hold_release() or hold_place() (once the owner has
+ * taken it: 0, serve_resume(xid, ok) later; -1, nothing follows).
+ */
+int		 hold_plan(struct tracker_req *, const struct circ_req *,
+		    const char *, const char *, const char *, const char *,
+		    const char **);
+void		 hold_release(const struct tracker_req *);
+int		 hold_place(uint64_t, const struct tracker_req *);
+/* Fill an answer for a hold placed from its request (strings in a). */
+void		 hold_answer_placed(const struct tracker_req *,
+		    struct circ_result *, struct circ_arena *);
+/* For circlinkctl: see hold.c. */
+void		 hold_list(const char *, hold_line_fn, void *);
+int		 hold_show(const char *, hold_line_fn, void *);
+int		 hold_cancel_staff(const char *, const char *, hold_ctl_cb,
+		    uint64_t, const char **);
+
 #endif /* CIRCLINK_TRACKER_H */

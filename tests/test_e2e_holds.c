@@ -1,0 +1,426 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * End-to-end tests of holds with pickup anywhere (scenario 4): a district
+ * student's hold on a metro item or title, placed at metro for the linked
+ * account, trapped at metro's desk, received at the district (NCIP
+ * AcceptItem), lent, returned and completed, through a real circlinkd
+ * between the simulated ILSes, restarted in the middle.
+ */
+
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "sip2.h"
+#include "ncip.h"
+#include "circlinkd.h"
+#include "e2e.h"
+#include "e2e_http.h"
+
+#define L_SIP2		0
+#define L_NCIP		1
+#define STUDENT		"22000000002"	/* STUDENT at LINCOLN */
+#define STUDENT_PIN	"5555"
+#define STUDENT2	"22000000004"	/* STUDENT at WESTHIGH */
+#define STUDENT2_PIN	"7777"
+#define STUDENT3	"22000000001"	/* STUDENT at WESTHIGH */
+#define STUDENT3_PIN	"4444"
+#define POOL		"21090000001 21090000002 21090000003"
+#define METRO_ITEM	"31000000001"	/* The Left Hand of Darkness */
+#define METRO_ITEM2	"31000000003"	/* Where the Wild Things Are */
+#define METRO_EXPLICIT	"31000000002"	/* ADULT-EXPLICIT */
+#define DUNE		"Dune"		/* 31000000004, out at metro */
+#define DUNE_ITEM	"31000000004"
+#define DUNE_HOLDER	"21000000001"	/* has Dune */
+#define DISTRICT_TOKEN	"district-caller-token-5c1e07"
+#define CTL_WAIT_MS	10000
+#define CTL_OUT_MAX	8192
+
+static struct e2e_env	 env;
+static const char	*ctl_path;
+static char		 sock_path[E2E_PATH_MAX];
+
+static int
+write_conf(struct e2e_env *e)
+{
+	const struct e2e_partner	 parts[] = {
+		{ .id = "metro", .name = E2E_METRO_NAME, .institution = "METRO",
+		    .patrons = "2100*", .items = "3100*", .loc1 = "MAIN",
+		    .loc2 = "EAST", .ils = &e->metro,
+		    .password = "metro-ils-pw",
+		    .terms = "\t\taccept yes\n\t\tlink-classes STUDENT\n"
+		    "\t\twithhold-collection ADULT-EXPLICIT",
+		    .extra = "\tvisitor-accounts " POOL },
+		{ .id = "district", .name = E2E_DISTRICT_NAME,
+		    .institution = "DISTRICT", .patrons = "2200*",
+		    .items = "3200*", .loc1 = "LINCOLN", .loc2 = "WESTHIGH",
+		    .ils = &e->district, .ncip = 1, .version = "1.0",
+		    .ils_token = "district-ncip-token",
+		    .caller_token = DISTRICT_TOKEN },
+	};
+
+	return (e2e_gw_write_partners(e, parts, 2));
+}
+
+static int
+group_setup(void **state)
+{
+	ncip_init();
+	if ((ctl_path = getenv("CIRCLINKCTL")) == NULL)
+		ctl_path = "gateway/circlinkctl";
+	if (access(ctl_path, X_OK) == -1) {
+		fprintf(stderr, "e2e: need %s (set CIRCLINKCTL)\n", ctl_path);
+		return (-1);
+	}
+	if (e2e_env_init(&env) == -1 || e2e_ils_start_demo(&env, 1) == -1)
+		goto fail;
+	snprintf(sock_path, sizeof(sock_path), "%s/state/circlinkd.sock",
+	    env.dir);
+	e2e_listeners_init(&env, 2);
+	env.listeners[L_NCIP].ncip = 1;
+	if (e2e_terminal_add(&env, "district-kiosk", "district-kiosk-pw",
+	    "district", "LINCOLN", NULL, NULL) == -1 ||
+	    e2e_terminal_add(&env, "metro-desk", "metro-desk-pw", "metro",
+	    "MAIN", NULL, NULL) == -1 ||
+	    e2e_terminal_add(&env, "district-desk", "district-desk-pw",
+	    "district", "LINCOLN", NULL, NULL) == -1)
+		goto fail;
+	if (e2e_gw_launch(&env, write_conf) == -1 ||
+	    e2e_partners_online(&env, L_SIP2, 10000) == -1)
+		goto fail;
+	return (0);
+fail:
+	e2e_env_cleanup(&env);
+	return (-1);
+}
+
+static int
+group_teardown(void **state)
+{
+	e2e_env_cleanup(&env);
+	return (0);
+}
+
+static int
+ready(void **state)
+{
+	return (e2e_ready(&env, L_SIP2));
+}
+
+static int
+still_alive(void **state)
+{
+	return (e2e_gw_survived(&env));
+}
+
+/* --- helpers ---------------------------------------------------------- */
+
+/*
+ * Run circlinkctl -s on the gateway's control socket with the words
+ * given; its output goes to out.  Returns its exit status.
+ */
+static int
+ctl(char *out, size_t outlen, ...)
+{
+	const char	*argv[12];
+	va_list		 ap;
+	int		 res[2], status, n = 0;
+	size_t		 len = 0;
+	ssize_t		 r;
+	pid_t		 pid;
+	long long	 deadline = e2e_now_ms() + CTL_WAIT_MS;
+	struct pollfd	 pfd;
+
+	argv[n++] = ctl_path;
+	argv[n++] = "-s";
+	argv[n++] = sock_path;
+	va_start(ap, outlen);
+	while (n < 11 && (argv[n] = va_arg(ap, const char *)) != NULL)
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+
+	assert_int_equal(pipe(res), 0);
+	if ((pid = fork()) == 0) {
+		dup2(res[1], STDOUT_FILENO);
+		dup2(res[1], STDERR_FILENO);
+		close(res[0]);
+		execv(ctl_path, (char *const *)(uintptr_t)argv);
+		_exit(127);
+	}
+	assert_true(pid > 0);
+	close(res[1]);
+	pfd.fd = res[0];
+	pfd.events = POLLIN;
+	for (;;) {
+		if (poll(&pfd, 1, 100) == 0) {
+			if (e2e_now_ms() > deadline) {
+				kill(pid, SIGKILL);
+				fail_msg("circlinkctl did not end");
+			}
+			continue;
+		}
+		r = read(res[0], out + len, outlen - 1 - len);
+		if (r <= 0)
+			break;
+		len += r;
+		if (len == outlen - 1)
+			break;
+	}
+	out[len] = '\0';
+	close(res[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	return (WEXITSTATUS(status));
+}
+
+/*
+ * The id and state of the newest request circlinkctl lists with a text
+ * (the list is in the order placed).
+ */
+static void
+request_find(const char *text, char *id, char *state)
+{
+	char	 out[CTL_OUT_MAX], *line, *save = NULL;
+	int	 found = 0;
+
+	assert_int_equal(ctl(out, sizeof(out), "request", "list", NULL), 0);
+	for (line = strtok_r(out, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save))
+		if (strstr(line, text) != NULL &&
+		    sscanf(line, "%32s %31s", id, state) == 2)
+			found = 1;
+	if (!found)
+		fail_msg("no request with \"%s\" listed", text);
+}
+
+/* The state of request id as circlinkctl shows it. */
+static void
+assert_state(const char *id, const char *want)
+{
+	char	 out[CTL_OUT_MAX], line[64];
+
+	assert_int_equal(ctl(out, sizeof(out), "request", "show", id, NULL),
+	    0);
+	snprintf(line, sizeof(line), "state %s\n", want);
+	assert_contains(out, line);
+}
+
+/* A request of a terminal's, answered. */
+static struct sip2_msg *
+ask(const char *term, struct sip2_msg *req)
+{
+	char	 pw[64];
+
+	assert_non_null(req);
+	snprintf(pw, sizeof(pw), "%s-pw", term);
+	return (e2e_session_ask(&env, L_SIP2, term, pw, req));
+}
+
+/* A hold at the district's kiosk, on an item or (AO METRO) a title. */
+static struct sip2_msg *
+kiosk_hold(int mode, const char *patron, const char *pin, const char *item,
+    const char *title, const char *pickup)
+{
+	struct sip2_msg	*req;
+	char		 m[2] = { (char)mode, '\0' };
+
+	if (item != NULL)
+		req = e2e_req(SIP2_HOLD, "AO", "DISTRICT", "AA", patron, "AD",
+		    pin, "AB", item, "AC", "", NULL);
+	else
+		req = e2e_req(SIP2_HOLD, "AO", "METRO", "AA", patron, "AD",
+		    pin, "AJ", title, "AC", "", NULL);
+	assert_non_null(req);
+	if (pickup != NULL)
+		sip2_msg_add_field(req, "BS", pickup);
+	sip2_msg_set_fixed(req, SIP2_FX_HOLD_MODE, m);
+	return (ask("district-kiosk", req));
+}
+
+/* A checkin at a desk ("metro-desk", "district-desk"). */
+static struct sip2_msg *
+desk_checkin(const char *desk, const char *item)
+{
+	return (ask(desk, e2e_req(SIP2_CHECKIN, "AO", "X", "AB", item, "AP",
+	    strncmp(desk, "metro", 5) == 0 ? "MAIN" : "LINCOLN", "AC", "",
+	    NULL)));
+}
+
+/* A checkout at the district's kiosk. */
+static struct sip2_msg *
+kiosk_checkout(const char *patron, const char *pin, const char *item)
+{
+	return (ask("district-kiosk", e2e_req(SIP2_CHECKOUT, "AO", "DISTRICT",
+	    "AA", patron, "AD", pin, "AB", item, "AC", "", NULL)));
+}
+
+/* The simulator's count of one thing (counts): accepted=, holds=. */
+static long
+ils_count(const struct e2e_ils *ils, const char *what)
+{
+	char	 ans[E2E_ANSWER_MAX], key[32], *p;
+
+	e2e_ctl(ils, "counts", ans, sizeof(ans));
+	snprintf(key, sizeof(key), " %s=", what);
+	if ((p = strstr(ans, key)) == NULL)
+		fail_msg("no %s in \"%s\"", what, ans);
+	return (strtol(p + strlen(key), NULL, 10));
+}
+
+/* The answer must say ok (or not) in its first fixed field. */
+static void
+assert_ok(struct sip2_msg *r, int code, const char *ok)
+{
+	assert_code(r, code);
+	if (strcmp(e2e_fixed(r, SIP2_FX_OK), ok) != 0)
+		fail_msg("ok %s, expected %s: %s", e2e_fixed(r, SIP2_FX_OK),
+		    ok, e2e_field(r, "AF"));
+}
+
+/* Stop the gateway and start it on the same state directory and key. */
+static void
+restart(void)
+{
+	e2e_gw_stop(&env);
+	assert_int_equal(e2e_gw_start(&env), 0);
+	assert_int_equal(e2e_partners_online(&env, L_SIP2, 10000), 0);
+}
+
+/* --- the whole life --------------------------------------------------- */
+
+/*
+ * A district student asks at a school kiosk for a metro book, pickup at
+ * LINCOLN; the gateway restarts; metro's desk checks it in and is told
+ * where it goes; LINCOLN takes it in (one temporary item, however often
+ * it is scanned), lends it, takes it back and sends it home, where the
+ * checkin completes the request.
+ */
+static void
+test_whole_life_with_restart(void **state)
+{
+	struct sip2_msg	*r;
+	char		 id[40], st[32], ans[E2E_ANSWER_MAX];
+	long		 accepted;
+
+	r = kiosk_hold('+', STUDENT, STUDENT_PIN, METRO_ITEM, NULL,
+	    "LINCOLN");
+	assert_ok(r, SIP2_HOLD_RESP, "1");
+	assert_string_equal(e2e_field(r, "AA"), STUDENT);
+	assert_string_equal(e2e_field(r, "BS"), "LINCOLN");
+	assert_contains(e2e_field(r, "AF"), "pickup at");
+	sip2_msg_free(r);
+	e2e_ils_has(&env.metro, "item", METRO_ITEM, "holds=1");
+
+	/* Asked again: the same answer, no second hold anywhere. */
+	r = kiosk_hold('+', STUDENT, STUDENT_PIN, METRO_ITEM, NULL,
+	    "LINCOLN");
+	assert_ok(r, SIP2_HOLD_RESP, "1");
+	sip2_msg_free(r);
+	e2e_ils_has(&env.metro, "item", METRO_ITEM, "holds=1");
+	request_find("owner=metro item=3100*******", id, st);
+	assert_string_equal(st, "placed");
+
+	restart();
+	assert_state(id, "placed");
+
+	/* Metro's desk: the item goes to LINCOLN, nobody's card shown. */
+	r = desk_checkin("metro-desk", METRO_ITEM);
+	assert_ok(r, SIP2_CHECKIN_RESP, "1");
+	assert_string_equal(e2e_field(r, "CT"), "LINCOLN");
+	assert_string_equal(e2e_field(r, "CV"), "02");
+	assert_string_equal(e2e_field(r, "CY"), "");
+	assert_contains(e2e_field(r, "AF"), "send to LINCOLN");
+	sip2_msg_free(r);
+	assert_state(id, "in-transit");
+	e2e_ils_has(&env.metro, "item", METRO_ITEM, "held-for=");
+
+	/* LINCOLN's desk takes it in, twice: one temporary item. */
+	accepted = ils_count(&env.district, "accepted");
+	r = desk_checkin("district-desk", METRO_ITEM);
+	assert_ok(r, SIP2_CHECKIN_RESP, "1");
+	assert_string_equal(e2e_field(r, "CY"), STUDENT);
+	assert_string_equal(e2e_field(r, "CV"), "01");
+	sip2_msg_free(r);
+	assert_state(id, "received");
+	assert_int_equal(ils_count(&env.district, "accepted"), accepted + 1);
+	r = desk_checkin("district-desk", METRO_ITEM);
+	assert_ok(r, SIP2_CHECKIN_RESP, "1");
+	sip2_msg_free(r);
+	assert_int_equal(ils_count(&env.district, "accepted"), accepted + 1);
+	e2e_ils_has(&env.district, "item", METRO_ITEM, "held-for=" STUDENT);
+
+	restart();
+
+	/* Lent at LINCOLN, and at metro to the linked account. */
+	r = kiosk_checkout(STUDENT, STUDENT_PIN, METRO_ITEM);
+	assert_ok(r, SIP2_CHECKOUT_RESP, "1");
+	assert_string_equal(e2e_field(r, "AA"), STUDENT);
+	sip2_msg_free(r);
+	assert_state(id, "loaned");
+	e2e_ils_has(&env.district, "item", METRO_ITEM, "patron=" STUDENT);
+	e2e_ils_has(&env.metro, "item", METRO_ITEM, "status=04");
+	e2e_ils_has(&env.metro, "item", METRO_ITEM, "patron=2109");
+
+	/* Back at LINCOLN: sent home, the temporary item gone. */
+	r = desk_checkin("district-desk", METRO_ITEM);
+	assert_ok(r, SIP2_CHECKIN_RESP, "1");
+	assert_string_equal(e2e_field(r, "CT"), "MAIN");
+	assert_string_equal(e2e_field(r, "CV"), "04");
+	sip2_msg_free(r);
+	assert_state(id, "returned");
+	assert_int_equal(e2e_ils_ctl(&env.district, "item " METRO_ITEM, ans,
+	    sizeof(ans)), -1);
+	assert_contains(ans, "unknown item");
+
+	/* Home: checked in at metro, the request complete. */
+	r = desk_checkin("metro-desk", METRO_ITEM);
+	assert_ok(r, SIP2_CHECKIN_RESP, "1");
+	sip2_msg_free(r);
+	assert_state(id, "completed");
+	e2e_ils_has(&env.metro, "item", METRO_ITEM, "status=03");
+}
+
+/* A collection metro withholds: refused, nothing reaches metro. */
+static void
+test_withheld_collection_refused(void **state)
+{
+	struct sip2_msg	*r;
+	long		 holds0;
+
+	holds0 = e2e_ils_received(&env.metro, SIP2_HOLD);
+	r = kiosk_hold('+', STUDENT, STUDENT_PIN, METRO_EXPLICIT, NULL,
+	    "LINCOLN");
+	assert_ok(r, SIP2_HOLD_RESP, "0");
+	assert_contains(e2e_field(r, "AF"), "does not lend this collection");
+	sip2_msg_free(r);
+	assert_int_equal(e2e_ils_received(&env.metro, SIP2_HOLD), holds0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_whole_life_with_restart,
+		    ready, still_alive),
+		cmocka_unit_test_setup_teardown(
+		    test_withheld_collection_refused, ready, still_alive),
+	};
+
+	return (cmocka_run_group_tests(tests, group_setup, group_teardown));
+}
