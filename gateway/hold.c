@@ -48,7 +48,7 @@ struct hold {
 	struct hold		*hnext[HOLD_IX__COUNT];
 	int			 indexed;
 	struct tracker_req	 r;
-	int			 reserved;	/* being placed, not on record */
+	int			 reserved;	/* not on record yet */
 	uint64_t		 busy;		/* the job changing it, or 0 */
 };
 TAILQ_HEAD(holds, hold);
@@ -582,7 +582,8 @@ hold_unreached(const struct circ_result *r)
 {
 	return (!r->ok && (r->error == CIRC_E_OFFLINE ||
 	    r->error == CIRC_E_TIMEOUT || r->error == CIRC_E_REFUSED ||
-	    r->error == CIRC_E_NOT_SUPPORTED || r->error == CIRC_E_NEEDED_DATA));
+	    r->error == CIRC_E_NOT_SUPPORTED ||
+	    r->error == CIRC_E_NEEDED_DATA));
 }
 
 /* A partner's name for the screen. */
@@ -768,8 +769,8 @@ hold_answer_placed(const struct tracker_req *r, struct circ_result *res,
 		    r->pickup);
 	} else
 		snprintf(buf, sizeof(buf), "Hold placed at %s for pickup at "
-		    "%s, %s.", hold_name(r->owner), hold_name(r->pickup_partner),
-		    r->pickup);
+		    "%s, %s.", hold_name(r->owner),
+		    hold_name(r->pickup_partner), r->pickup);
 	res->screen = circ_strdup(a, buf);
 }
 

@@ -794,7 +794,7 @@ visit_next(struct serve_txn *t)
 		if (visit_patron_ok(t) == -1)
 			return (0);
 		v->home_location = pt->home_location;
-		/* XXX: a title's collection is not checked against the terms. */
+		/* XXX: a title's collection is not checked: no item yet. */
 		if (v->orig.item == NULL)
 			return (visit_account(t));
 		visit_start(t, VISIT_ITEM);
