@@ -71,6 +71,7 @@ enum hold_phase {
 	PH_OWNER_CANCEL,
 	PH_OWNER_CHECKIN,
 	PH_OWNER_CHECKOUT,
+	PH_OWNER_ITEM,		/* a trapped copy's facts */
 	PH_PICKUP_ACCEPT,
 	PH_PICKUP_CHECKOUT,
 	PH_PICKUP_CHECKIN,
@@ -921,6 +922,37 @@ hold_route_home(struct hold_job *j, struct hold *h)
 }
 
 /*
+ * Return 1 if the owner's terms keep a copy, as its ILS described it,
+ * from the home's patrons (or it cannot tell): a title hold placed
+ * without a copy is checked so when one is trapped.
+ */
+static int
+hold_withheld(const struct hold *h, const struct circ_result *last)
+{
+	const struct policy_agreement *ags, *ag;
+	struct policy_item	 pi;
+	size_t			 n;
+
+	if (!last->ok && !last->item.found)
+		return (1);
+	ags = agreement_list(&n);
+	if ((ag = policy_agreement_find(ags, n, h->r.home, h->r.owner)) ==
+	    NULL || !policy_active(ag))
+		return (1);
+	memset(&pi, 0, sizeof(pi));
+	pi.owner = h->r.owner;
+	pi.collection = last->item.collection;
+	pi.type = last->item.media;
+	pi.location = last->item.permanent_location;
+	if (policy_terms_withholds(policy_terms_of(ag, h->r.owner), &pi) ==
+	    0)
+		return (0);
+	log_info("policy event=deny audit=collection-withheld op=trap "
+	    "owner=%s home=%s", h->r.owner, h->r.home);
+	return (1);
+}
+
+/*
  * A checkin at the owner: carried out there; the item trapped for a
  * tracked hold goes to its pickup, one back from a loan completes it.
  */
@@ -929,6 +961,7 @@ hold_run_checkin(struct hold_job *j, struct hold *h,
     const struct circ_result *last)
 {
 	struct circ_req	 req;
+	char		 buf[1024];
 
 	switch (j->phase) {
 	case PH_START:
@@ -960,6 +993,13 @@ hold_run_checkin(struct hold_job *j, struct hold *h,
 				hold_answer(j);
 				return;
 			}
+			/* A title's copy: may it go to the home's patrons? */
+			if (h->r.item[0] == '\0') {
+				hold_req(&req, circ_op_sip2(SIP2_ITEM_INFO));
+				req.item = j->req.item;
+				hold_call(j, PH_OWNER_ITEM, j->at, &req);
+				return;
+			}
 			hold_unindex(h);
 			snprintf(h->r.item, sizeof(h->r.item), "%s",
 			    j->req.item);
@@ -984,6 +1024,36 @@ hold_run_checkin(struct hold_job *j, struct hold *h,
 			hold_answer(j);
 			return;
 		}
+	case PH_OWNER_ITEM:
+		if (hold_withheld(h, last)) {
+			/* Not to go: the owner's hold for it is cancelled. */
+			j->who = TRACKER_BY_OWNER;
+			snprintf(j->reason, sizeof(j->reason),
+			    "collection-withheld");
+			hold_req(&req, circ_op_sip2(SIP2_HOLD));
+			req.hold_mode = '-';
+			req.patron = h->r.account;
+			req.title = h->r.title[0] != '\0' ? h->r.title : NULL;
+			req.bib_id = h->r.bib[0] != '\0' ? h->r.bib : NULL;
+			req.request_id = h->r.owner_request[0] != '\0' ?
+			    h->r.owner_request : NULL;
+			hold_call(j, PH_OWNER_CANCEL, j->at, &req);
+			return;
+		}
+		hold_unindex(h);
+		snprintf(h->r.item, sizeof(h->r.item), "%s", j->req.item);
+		hold_index(h);
+		hold_commit(j, h, TRACKER_EV_TRAP);
+		return;
+	case PH_OWNER_CANCEL:
+		if (hold_unreached(last)) {
+			hold_fail(j, last->error, "%s could not cancel a hold "
+			    "this copy may not fill; please check it in "
+			    "again.", hold_name(h->r.owner));
+			return;
+		}
+		hold_commit(j, h, TRACKER_EV_CANCEL);
+		return;
 	case PH_PICKUP_CHECKIN:
 		if (hold_unreached(last)) {
 			hold_fail(j, last->error, "%s cannot be told of the "
@@ -1022,7 +1092,16 @@ hold_run_checkin(struct hold_job *j, struct hold *h,
 		hold_committed(j, h);
 		if (j->ev == TRACKER_EV_TRAP)
 			hold_route_pickup(j, h);
-		else
+		else if (j->ev == TRACKER_EV_CANCEL) {
+			j->res.destination = NULL;
+			j->res.alert_type = 0;
+			j->res.hold_patron = NULL;
+			snprintf(buf, sizeof(buf), "This copy is not lent to "
+			    "%s patrons: their hold is cancelled; please "
+			    "check the item in again.", hold_name(h->r.home));
+			j->res.screen = circ_strdup(j->arena, buf);
+			hold_answer(j);
+		} else
 			hold_answer(j);
 		return;
 	default:

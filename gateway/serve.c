@@ -794,7 +794,7 @@ visit_next(struct serve_txn *t)
 		if (visit_patron_ok(t) == -1)
 			return (0);
 		v->home_location = pt->home_location;
-		/* XXX: a title's collection is not checked: no item yet. */
+		/* A title's copy is checked once trapped (hold.c). */
 		if (v->orig.item == NULL)
 			return (visit_account(t));
 		visit_start(t, VISIT_ITEM);
@@ -839,6 +839,9 @@ visit_next(struct serve_txn *t)
 		pi.collection = v->collection;
 		pi.type = v->type;
 		pi.location = v->location;
+		/* A title has no copy yet: hold.c checks the one trapped. */
+		if (v->orig.item == NULL)
+			pi.collection = pi.type = pi.location = "";
 		if (v->orig.op->op == CIRC_RENEW)
 			pr.op = POLICY_OP_RENEW;
 		else if (v->orig.op->op != CIRC_HOLD)
@@ -920,11 +923,19 @@ static int
 visit_end(struct serve_txn *t, enum circ_error e, const char *screen)
 {
 	struct serve_visit	*v = t->visit;
+	const struct conf_partner *p;
+	char			 buf[200];
 
 	v->phase = VISIT_DONE;
 	t->req = v->orig;
 	serve_res_init(&t->res);
 	t->res.error = e;
+	/* A partner that could not be reached is named, not the caller. */
+	if (screen == NULL && (e == CIRC_E_OFFLINE || e == CIRC_E_TIMEOUT) &&
+	    (p = conf_partner_find(gw->conf, t->partner)) != NULL) {
+		xlate_sip2_screen(&t->req, e, p->name, buf, sizeof(buf));
+		screen = buf;
+	}
 	t->res.screen = screen != NULL ? circ_strdup(t->arena, screen) :
 	    NULL;
 	/* Nothing of the home's answer is left to filter. */

@@ -31,13 +31,12 @@
 #include "circlinkd.h"
 #include "e2e.h"
 #include "e2e_http.h"
+#include "tracker.h"
 
 #define L_SIP2		0
 #define L_NCIP		1
 #define STUDENT		"22000000002"	/* STUDENT at LINCOLN */
 #define STUDENT_PIN	"5555"
-#define STUDENT2	"22000000004"	/* STUDENT at WESTHIGH */
-#define STUDENT2_PIN	"7777"
 #define STUDENT3	"22000000001"	/* STUDENT at WESTHIGH */
 #define STUDENT3_PIN	"4444"
 #define POOL		"21090000001 21090000002 21090000003"
@@ -302,6 +301,97 @@ restart(void)
 	assert_int_equal(e2e_partners_online(&env, L_SIP2, 10000), 0);
 }
 
+/* --- the district's ILS calling over NCIP ----------------------------- */
+
+/* A request from the district's ILS to the gateway, to be filled in. */
+static struct ncip_msg *
+ncip_new(enum ncip_service svc)
+{
+	struct ncip_msg	*m;
+
+	assert_non_null(m = ncip_msg_new(svc));
+	m->header.present = 1;
+	m->header.from_agency.value = "DISTRICT";
+	m->header.to_agency.value = "CIRCLINK";
+	return (m);
+}
+
+/*
+ * Send a request (freed here) as the district's ILS, in NCIP 1.0 as it
+ * speaks; the caller frees the answer.
+ */
+static struct ncip_msg *
+ncip_call(struct ncip_msg *m)
+{
+	struct ncip_dialect	 dl;
+	struct ncip_error	 err;
+	struct e2e_http_resp	 r;
+	struct e2e_conn		*c;
+	struct ncip_msg		*a;
+	char			*body;
+	size_t			 len;
+
+	memset(&dl, 0, sizeof(dl));
+	dl.version = 1;
+	dl.version_str = NCIP_V1_0;
+	dl.doctype = 1;
+	m->dialect = dl;
+	m->version_str = dl.version_str;
+	if (ncip_build(m, &dl, &body, &len, &err) == -1)
+		fail_msg("cannot build %s: %s %s", ncip_service_name(
+		    m->service), err.element, err.detail);
+	ncip_msg_free(m);
+	c = e2e_gw_connect(&env, L_NCIP, NULL, NULL);
+	assert_non_null(c);
+	assert_int_equal(e2e_http_post(c, "/ncip/" DISTRICT_TOKEN,
+	    "application/xml", body, len, &r), 0);
+	e2e_close(c);
+	free(body);
+	a = e2e_http_ncip(&r);
+	e2e_http_resp_free(&r);
+	assert_non_null(a);
+	return (a);
+}
+
+/* The answer must carry no Problem. */
+static void
+assert_no_problem(const struct ncip_msg *a)
+{
+	if (a->nproblems > 0)
+		fail_msg("Problem \"%s\" (%s)", a->problems[0].type.value !=
+		    NULL ? a->problems[0].type.value : "?",
+		    a->problems[0].detail != NULL ? a->problems[0].detail :
+		    "no detail");
+}
+
+/* A RequestItem from the district's ILS for one of its students. */
+static struct ncip_msg *
+request_item(const char *patron, const char *item, const char *pickup,
+    const char *request_id)
+{
+	struct ncip_msg	*m = ncip_new(NCIP_REQUEST_ITEM);
+
+	m->user_id.agency.value = "DISTRICT";
+	m->user_id.value = patron;
+	m->item_id.agency.value = "METRO";
+	m->item_id.value = item;
+	m->request_id.agency.value = "DISTRICT";
+	m->request_id.value = request_id;
+	m->request_type.value = "Hold";
+	m->request_scope.value = "Item";
+	m->pickup_location.value = pickup;
+	return (ncip_call(m));
+}
+
+/* Make a partner's ILS drop every request, or serve again. */
+static void
+ils_down(struct e2e_ils *ils, int down)
+{
+	e2e_ctl(ils, down ? "drop" : "normal", NULL, 0);
+	if (!down)
+		assert_int_equal(e2e_partners_online(&env, L_SIP2, 10000), 0);
+}
+
 /* --- the whole life --------------------------------------------------- */
 
 /*
@@ -412,6 +502,232 @@ test_withheld_collection_refused(void **state)
 	assert_int_equal(e2e_ils_received(&env.metro, SIP2_HOLD), holds0);
 }
 
+/*
+ * The district's ILS places the hold over NCIP: a retried RequestItem
+ * gets the same request id and no second hold.  A partner down at a step
+ * is answered clearly and nothing moves; AcceptItem rescanned makes no
+ * second temporary item; the ILS cancels by the request id it was given:
+ * the hold is gone at metro and the temporary item at the district.
+ */
+static void
+test_ncip_request_item_and_cancel(void **state)
+{
+	struct sip2_msg	*r;
+	struct ncip_msg	*a, *m;
+	char		 id[TRACKER_HEX_LEN + 1], other[TRACKER_HEX_LEN + 1];
+	char		 st[32], ans[E2E_ANSWER_MAX];
+	long		 accepted;
+
+	a = request_item(STUDENT, METRO_ITEM2, "WESTHIGH", "D-0001");
+	assert_no_problem(a);
+	assert_non_null(a->request_id.value);
+	assert_int_equal(strlen(a->request_id.value), TRACKER_HEX_LEN);
+	snprintf(id, sizeof(id), "%s", a->request_id.value);
+	ncip_msg_free(a);
+	e2e_ils_has(&env.metro, "item", METRO_ITEM2, "holds=1");
+	a = request_item(STUDENT, METRO_ITEM2, "WESTHIGH", "D-0001");
+	assert_no_problem(a);
+	assert_string_equal(a->request_id.value, id);
+	ncip_msg_free(a);
+	e2e_ils_has(&env.metro, "item", METRO_ITEM2, "holds=1");
+	assert_state(id, "placed");
+	request_find("pickup=district/WESTHIGH", other, st);
+	assert_string_equal(other, id);
+
+	/* Metro down at its desk's checkin: refused there, still placed. */
+	ils_down(&env.metro, 1);
+	r = desk_checkin("metro-desk", METRO_ITEM2);
+	assert_ok(r, SIP2_CHECKIN_RESP, "0");
+	sip2_msg_free(r);
+	ils_down(&env.metro, 0);
+	assert_state(id, "placed");
+	r = desk_checkin("metro-desk", METRO_ITEM2);
+	assert_ok(r, SIP2_CHECKIN_RESP, "1");
+	assert_string_equal(e2e_field(r, "CT"), "WESTHIGH");
+	sip2_msg_free(r);
+	assert_state(id, "in-transit");
+
+	/* The district down when the item arrives: nothing taken in. */
+	accepted = ils_count(&env.district, "accepted");
+	ils_down(&env.district, 1);
+	r = desk_checkin("district-desk", METRO_ITEM2);
+	assert_ok(r, SIP2_CHECKIN_RESP, "0");
+	assert_contains(e2e_field(r, "AF"), E2E_DISTRICT_NAME);
+	sip2_msg_free(r);
+	ils_down(&env.district, 0);
+	assert_state(id, "in-transit");
+	assert_int_equal(ils_count(&env.district, "accepted"), accepted);
+	r = desk_checkin("district-desk", METRO_ITEM2);
+	assert_ok(r, SIP2_CHECKIN_RESP, "1");
+	sip2_msg_free(r);
+	r = desk_checkin("district-desk", METRO_ITEM2);
+	assert_ok(r, SIP2_CHECKIN_RESP, "1");
+	sip2_msg_free(r);
+	assert_int_equal(ils_count(&env.district, "accepted"), accepted + 1);
+	assert_state(id, "received");
+
+	/* Cancelled by the district's ILS with the request id. */
+	m = ncip_new(NCIP_CANCEL_REQUEST_ITEM);
+	m->user_id.agency.value = "DISTRICT";
+	m->user_id.value = STUDENT;
+	m->request_id.agency.value = "CIRCLINK";
+	m->request_id.value = id;
+	m->request_type.value = "Hold";
+	a = ncip_call(m);
+	assert_no_problem(a);
+	ncip_msg_free(a);
+	assert_state(id, "cancelled");
+	e2e_ils_has(&env.metro, "item", METRO_ITEM2, "holds=0");
+	assert_int_equal(e2e_ils_ctl(&env.district, "item " METRO_ITEM2, ans,
+	    sizeof(ans)), -1);
+}
+
+/*
+ * A hold on a metro title asked at a school kiosk (AO METRO, AJ), with
+ * no pickup named: the student's home school.  Trapped when a copy comes
+ * back at metro; the student cancels it at the kiosk; metro's hold goes.
+ */
+static void
+test_title_hold_cancelled_by_patron(void **state)
+{
+	struct sip2_msg	*r;
+	char		 id[TRACKER_HEX_LEN + 1], st[32], out[CTL_OUT_MAX];
+
+	r = kiosk_hold('+', STUDENT3, STUDENT3_PIN, NULL, DUNE, NULL);
+	assert_ok(r, SIP2_HOLD_RESP, "1");
+	assert_true(e2e_field(r, "BS")[0] != '\0');
+	sip2_msg_free(r);
+	e2e_ils_has(&env.metro, "item", DUNE_ITEM, "holds=1");
+	request_find("item=title", id, st);
+	assert_string_equal(st, "placed");
+	assert_int_equal(ctl(out, sizeof(out), "request", "show", id, NULL),
+	    0);
+	assert_contains(out, "title " DUNE);
+	if (strstr(out, STUDENT3) != NULL || strstr(out, "card") != NULL)
+		fail_msg("a card shown with a title: %s", out);
+
+	/* Back from its loan at metro: trapped for the student's hold. */
+	r = desk_checkin("metro-desk", DUNE_ITEM);
+	assert_ok(r, SIP2_CHECKIN_RESP, "1");
+	assert_string_equal(e2e_field(r, "CV"), "02");
+	sip2_msg_free(r);
+	assert_state(id, "in-transit");
+
+	/* A wrong PIN cancels nothing. */
+	r = kiosk_hold('-', STUDENT3, "0000", NULL, DUNE, NULL);
+	assert_ok(r, SIP2_HOLD_RESP, "0");
+	sip2_msg_free(r);
+	assert_state(id, "in-transit");
+
+	r = kiosk_hold('-', STUDENT3, STUDENT3_PIN, NULL, DUNE, NULL);
+	assert_ok(r, SIP2_HOLD_RESP, "1");
+	sip2_msg_free(r);
+	assert_state(id, "cancelled");
+	assert_int_equal(ctl(out, sizeof(out), "request", "show", id, NULL),
+	    0);
+	assert_contains(out, "cancelled-by patron");
+	e2e_ils_has(&env.metro, "item", DUNE_ITEM, "holds=0");
+}
+
+/*
+ * Staff cancel with circlinkctl: the hold is gone at metro; an unknown
+ * id is an error; the list masks cards.
+ */
+static void
+test_staff_cancel(void **state)
+{
+	struct sip2_msg	*r;
+	char		 id[TRACKER_HEX_LEN + 1], st[32], out[CTL_OUT_MAX];
+
+	r = kiosk_hold('+', STUDENT, STUDENT_PIN, "31000000006", NULL,
+	    "LINCOLN");
+	assert_ok(r, SIP2_HOLD_RESP, "1");
+	sip2_msg_free(r);
+	e2e_ils_has(&env.metro, "item", "31000000006", "holds=1");
+	assert_int_equal(ctl(out, sizeof(out), "request", "list", "district",
+	    NULL), 0);
+	assert_contains(out, "card=2200*******");
+	if (strstr(out, STUDENT) != NULL)
+		fail_msg("a card in clear: %s", out);
+	request_find("placed", id, st);
+	assert_int_equal(ctl(out, sizeof(out), "request", "cancel", id,
+	    "weeded", NULL), 0);
+	assert_state(id, "cancelled");
+	assert_int_equal(ctl(out, sizeof(out), "request", "show", id, NULL),
+	    0);
+	assert_contains(out, "cancelled-by staff weeded");
+	e2e_ils_has(&env.metro, "item", "31000000006", "holds=0");
+
+	assert_int_equal(ctl(out, sizeof(out), "request", "cancel",
+	    "00000000000000000000000000000000", NULL), 1);
+	assert_contains(out, "no such request");
+	assert_int_equal(ctl(out, sizeof(out), "request", "show", "zz",
+	    NULL), 1);
+	assert_int_equal(ctl(out, sizeof(out), "request", "list", "nobody",
+	    NULL), 1);
+}
+
+/* Metro down when the hold is placed: refused, nothing tracked. */
+static void
+test_owner_down_at_placing(void **state)
+{
+	struct sip2_msg	*r;
+	char		 before[CTL_OUT_MAX], after[CTL_OUT_MAX];
+
+	assert_int_equal(ctl(before, sizeof(before), "request", "list",
+	    NULL), 0);
+	ils_down(&env.metro, 1);
+	r = kiosk_hold('+', STUDENT, STUDENT_PIN, "31000000009", NULL,
+	    "LINCOLN");
+	assert_ok(r, SIP2_HOLD_RESP, "0");
+	assert_contains(e2e_field(r, "AF"), E2E_METRO_NAME);
+	sip2_msg_free(r);
+	ils_down(&env.metro, 0);
+	assert_int_equal(ctl(after, sizeof(after), "request", "list", NULL),
+	    0);
+	assert_string_equal(before, after);
+	e2e_ils_has(&env.metro, "item", "31000000009", "holds=0");
+}
+
+/*
+ * A pickup location no partner has: not tracked, and the owner's ILS
+ * refuses it with words of its own; nothing is held.
+ */
+static void
+test_pickup_refused_clearly(void **state)
+{
+	struct sip2_msg	*r;
+	char		 before[CTL_OUT_MAX], after[CTL_OUT_MAX];
+
+	assert_int_equal(ctl(before, sizeof(before), "request", "list",
+	    NULL), 0);
+	r = kiosk_hold('+', STUDENT, STUDENT_PIN, "31000000010", NULL,
+	    "NOWHERE");
+	assert_ok(r, SIP2_HOLD_RESP, "0");
+	assert_contains(e2e_field(r, "AF"), "pickup");
+	sip2_msg_free(r);
+	e2e_ils_has(&env.metro, "item", "31000000010", "holds=0");
+	assert_int_equal(ctl(after, sizeof(after), "request", "list", NULL),
+	    0);
+	assert_string_equal(before, after);
+}
+
+/* Nothing of this suite's patrons or secrets reached the log. */
+static void
+test_log_holds_no_secrets(void **state)
+{
+	const char	*secrets[] = { "district-kiosk-pw", "metro-desk-pw",
+	    "district-desk-pw", DISTRICT_TOKEN, NULL };
+	const char	*pins[] = { STUDENT_PIN, STUDENT3_PIN,
+	    NULL };
+	const char	*patrons[] = { STUDENT, STUDENT3,
+	    "21090000001", "21090000002", "21090000003", NULL };
+	const char	*titles[] = { DUNE, "The Left Hand of Darkness",
+	    "Where the Wild Things Are", NULL };
+
+	e2e_assert_private(env.log, secrets, pins, patrons, titles);
+}
+
 int
 main(void)
 {
@@ -420,6 +736,18 @@ main(void)
 		    ready, still_alive),
 		cmocka_unit_test_setup_teardown(
 		    test_withheld_collection_refused, ready, still_alive),
+		cmocka_unit_test_setup_teardown(
+		    test_ncip_request_item_and_cancel, ready, still_alive),
+		cmocka_unit_test_setup_teardown(
+		    test_title_hold_cancelled_by_patron, ready, still_alive),
+		cmocka_unit_test_setup_teardown(test_staff_cancel, ready,
+		    still_alive),
+		cmocka_unit_test_setup_teardown(test_owner_down_at_placing,
+		    ready, still_alive),
+		cmocka_unit_test_setup_teardown(test_pickup_refused_clearly,
+		    ready, still_alive),
+		cmocka_unit_test_setup_teardown(test_log_holds_no_secrets,
+		    ready, still_alive),
 	};
 
 	return (cmocka_run_group_tests(tests, group_setup, group_teardown));
