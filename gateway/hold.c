@@ -30,6 +30,7 @@
 
 #define HOLD_HASH		1024	/* buckets of each index */
 #define HOLD_SWEEP_SEC		60	/* expiry and retention checks */
+#define HOLD_SWEEP_FIRST	5	/* s after start-up: backends are up */
 #define HOLD_EXPIRY_DAYS	90	/* a hold asked without an expiry */
 #define HOLD_OWNERS_MAX		64	/* partners with untrapped holds */
 
@@ -1840,8 +1841,10 @@ hold_sweep(evutil_socket_t fd, short ev, void *arg)
 	struct hold	*h, *next;
 	time_t		 now = time(NULL);
 	const char	*why;
+	struct timeval	 tv = { HOLD_SWEEP_SEC, 0 };
 	int		 started = 0;
 
+	evtimer_add(hold_sweep_ev, &tv);
 	for (h = TAILQ_FIRST(&holds); h != NULL; h = next) {
 		next = TAILQ_NEXT(h, entry);
 		if (h->reserved || h->busy != 0)
@@ -1896,7 +1899,7 @@ hold_load(const uint8_t *key, size_t keylen, const void *value, size_t len,
 int
 hold_open(char *err, size_t errlen)
 {
-	struct timeval	 tv = { HOLD_SWEEP_SEC, 0 };
+	struct timeval	 tv = { HOLD_SWEEP_FIRST, 0 };
 	int		 rc, bad = 0;
 
 	if (gw->store == NULL)
@@ -1910,8 +1913,9 @@ hold_open(char *err, size_t errlen)
 	if (bad > 0)
 		log_warnx("request tracker: %d records not understood, "
 		    "left alone", bad);
-	if ((hold_sweep_ev = event_new(gw->base, -1, EV_PERSIST, hold_sweep,
-	    NULL)) == NULL || event_add(hold_sweep_ev, &tv) == -1) {
+	/* The first sweep catches up on what expired while stopped. */
+	if ((hold_sweep_ev = evtimer_new(gw->base, hold_sweep, NULL)) ==
+	    NULL || evtimer_add(hold_sweep_ev, &tv) == -1) {
 		snprintf(err, errlen, "request tracker: cannot start its "
 		    "timer");
 		return (-1);

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -712,6 +713,47 @@ test_pickup_refused_clearly(void **state)
 	assert_string_equal(before, after);
 }
 
+/*
+ * A hold that expires while the gateway is stopped is cancelled soon
+ * after it starts again: at metro too.
+ */
+static void
+test_expiry_cancels(void **state)
+{
+	struct sip2_msg	*req, *r;
+	char		 id[TRACKER_HEX_LEN + 1], st[32], date[19];
+	char		 out[CTL_OUT_MAX];
+	long long	 deadline;
+
+	req = e2e_req(SIP2_HOLD, "AO", "DISTRICT", "AA", STUDENT, "AD",
+	    STUDENT_PIN, "AB", "31000000011", "BS", "LINCOLN", "AC", "",
+	    NULL);
+	assert_non_null(req);
+	sip2_date_format(time(NULL) + 2, 0, date);
+	sip2_msg_add_field(req, "BW", date);
+	r = ask("district-kiosk", req);
+	assert_ok(r, SIP2_HOLD_RESP, "1");
+	sip2_msg_free(r);
+	e2e_ils_has(&env.metro, "item", "31000000011", "holds=1");
+	request_find("placed", id, st);
+	e2e_gw_stop(&env);
+	e2e_sleep_ms(2500);
+	assert_int_equal(e2e_gw_start(&env), 0);
+	assert_int_equal(e2e_partners_online(&env, L_SIP2, 10000), 0);
+	deadline = e2e_now_ms() + 15000;
+	for (;;) {
+		assert_int_equal(ctl(out, sizeof(out), "request", "show", id,
+		    NULL), 0);
+		if (strstr(out, "state cancelled\n") != NULL)
+			break;
+		if (e2e_now_ms() > deadline)
+			fail_msg("not expired: %s", out);
+		e2e_sleep_ms(200);
+	}
+	assert_contains(out, "cancelled-by expiry");
+	e2e_ils_has(&env.metro, "item", "31000000011", "holds=0");
+}
+
 /* Nothing of this suite's patrons or secrets reached the log. */
 static void
 test_log_holds_no_secrets(void **state)
@@ -746,6 +788,8 @@ main(void)
 		    ready, still_alive),
 		cmocka_unit_test_setup_teardown(test_pickup_refused_clearly,
 		    ready, still_alive),
+		cmocka_unit_test_setup_teardown(test_expiry_cancels, ready,
+		    still_alive),
 		cmocka_unit_test_setup_teardown(test_log_holds_no_secrets,
 		    ready, still_alive),
 	};
