@@ -117,6 +117,7 @@ walk() {
 	    -f "$SRCDIR/etc/demo/walkthrough-partners-desk.sip2" \
 	    127.0.0.1:6002 || true
 	revocation
+	holds
 	for f in lookup-user lookup-item; do
 		say ""
 		say "== NCIP from metro's ILS: $f (POST /ncip/metro-ncip-token) =="
@@ -127,6 +128,39 @@ walk() {
 		    sed 's/></>\n</g'
 		say ""
 	done
+}
+
+# Scenario 4: a district student's hold on a metro title, picked up at
+# LINCOLN, followed through its life by the gateway's request tracker.
+holds() {
+	desk="$CLIENT -T -a $RUN/gateway.crt -u district-desk -w district-desk-pw"
+	kiosk="$CLIENT -u metro-kiosk -w metro-kiosk-pw -i METRO"
+	ctl="$CTL -f $RUN/circlinkd.conf"
+	say ""
+	say "== Holds with pickup anywhere: a district student asks for a metro title =="
+	say "-- at LINCOLN's desk, metro's Dune (out on loan there), pickup LINCOLN:"
+	$desk 127.0.0.1:6002 hold AO=METRO AA=22000000002 AD=5555 AJ=Dune \
+	    BS=LINCOLN || true
+	say "\$ circlinkctl request list"
+	$ctl request list || true
+	id=$($ctl request list 2>/dev/null | awk '/owner=metro/ { i = $1 }
+	    END { print i }')
+	say "-- Dune comes back at metro: trapped for the hold, sent to LINCOLN:"
+	$kiosk 127.0.0.1:6001 checkin AB=31000000004 AP=MAIN || true
+	say "-- it arrives at LINCOLN: taken in there (NCIP AcceptItem), on the"
+	say "   hold shelf for the student:"
+	$desk -i DISTRICT -l LINCOLN 127.0.0.1:6002 checkin AB=31000000004 || true
+	say "-- the student borrows it at LINCOLN (and metro sees it out):"
+	$desk -i DISTRICT 127.0.0.1:6002 checkout AA=22000000002 AD=5555 \
+	    AB=31000000004 || true
+	say "-- returned at LINCOLN: it goes home to metro's MAIN:"
+	$desk -i DISTRICT -l LINCOLN 127.0.0.1:6002 checkin AB=31000000004 || true
+	say "-- checked in at metro: the request is complete:"
+	$kiosk 127.0.0.1:6001 checkin AB=31000000004 AP=MAIN || true
+	if [ -n "$id" ]; then
+		say "\$ circlinkctl request show $id"
+		$ctl request show "$id" || true
+	fi
 }
 
 # Either partner revokes alone, at once; local service goes on.
