@@ -138,6 +138,9 @@ hold_key(const struct hold *h, enum hold_ix ix, char *buf, size_t len)
 	const struct tracker_req *r = &h->r;
 	int			 n;
 
+	/* An ended request is found by its id only (for staff). */
+	if (ix != HOLD_IX_ID && tracker_ended(r->state))
+		return (0);
 	switch (ix) {
 	case HOLD_IX_ID:
 		memcpy(buf, r->id, TRACKER_ID_LEN);

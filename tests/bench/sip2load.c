@@ -31,6 +31,7 @@ enum mode {
 	MODE_STATUS,
 	MODE_CHECKOUT,
 	MODE_IDLE,
+	MODE_HOLD,		/* a hold placed, then cancelled */
 };
 
 /* One request pre-built for every sequence number. */
@@ -56,6 +57,7 @@ static struct {
 	const char	*password;
 	const char	*location;
 	const char	*institution;
+	const char	*pickup;	/* hold mode: BS */
 	struct sconn	*conns;
 
 	struct tmpl	 login_tmpl;
@@ -70,12 +72,12 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: sip2load [-T] [-a cafile] [-c conns] "
-	    "[-m status|checkout|idle]\n"
+	    "[-m status|checkout|hold|idle]\n"
 	    "\t[-u login -w password] [-l location] [-i institution]\n"
 	    "\t[-P patronfile | -b barcode[:pin],...] [-I item,...]\n"
 	    "\t[-d seconds] [-W warmup-seconds] [-n requests] "
 	    "[-t timeout-ms]\n"
-	    "\t[-e cr|crlf|lf] host:port\n");
+	    "\t[-e cr|crlf|lf] [-s pickup-location] host:port\n");
 	exit(2);
 }
 
@@ -153,7 +155,7 @@ tmpls_build(void)
 
 	if (S.mode == MODE_STATUS)
 		S.ntmpls = loadgen.npatrons;
-	else if (S.mode == MODE_CHECKOUT)
+	else if (S.mode == MODE_CHECKOUT || S.mode == MODE_HOLD)
 		S.ntmpls = 2 * loadgen.nitems;
 	else
 		return (0);
@@ -170,6 +172,24 @@ tmpls_build(void)
 			m = msg_make(SIP2_PATRON_STATUS, date);
 			if (m == NULL || msg_fields(m, kv) == -1)
 				goto fail;
+		} else if (S.mode == MODE_HOLD) {
+			const struct loadgen_patron *p;
+
+			i = k / 2;
+			p = &loadgen.patrons[i % loadgen.npatrons];
+			{
+				const char *kv[] = { "AO", ao,
+				    "AA", p->barcode, "AD", p->pin,
+				    "AB", loadgen.items[i], "AC", "",
+				    "BS", k % 2 == 0 ? S.pickup : NULL,
+				    NULL };
+
+				m = msg_make(SIP2_HOLD, date);
+				if (m == NULL || sip2_msg_set_fixed(m,
+				    SIP2_FX_HOLD_MODE, k % 2 == 0 ? "+" :
+				    "-") == -1 || msg_fields(m, kv) == -1)
+					goto fail;
+			}
 		} else if (k % 2 == 0) {
 			const struct loadgen_patron *p;
 
@@ -259,7 +279,7 @@ resp_refused(const char *msg, size_t len)
 {
 	size_t	 fixed = 2 + 14 + 3 + 18;	/* 24: status, language, date */
 
-	if (S.mode == MODE_CHECKOUT)
+	if (S.mode == MODE_CHECKOUT || S.mode == MODE_HOLD)
 		return (len > 2 && msg[2] != '1');
 	if (len <= fixed)
 		return (1);
@@ -463,7 +483,8 @@ args_check(void)
 		fprintf(stderr, "sip2load: give patrons with -P or -b\n");
 		usage();
 	}
-	if (S.mode == MODE_CHECKOUT && loadgen.nitems == 0) {
+	if ((S.mode == MODE_CHECKOUT || S.mode == MODE_HOLD) &&
+	    loadgen.nitems == 0) {
 		fprintf(stderr, "sip2load: give items with -I\n");
 		usage();
 	}
@@ -482,6 +503,7 @@ main(int argc, char *argv[])
 		[MODE_STATUS] = "status",
 		[MODE_CHECKOUT] = "checkout",
 		[MODE_IDLE] = "idle",
+		[MODE_HOLD] = "hold",
 	};
 	const char	*cafile = NULL;
 	int		 ch, tls = 0;
@@ -493,7 +515,7 @@ main(int argc, char *argv[])
 	S.wire.delim = '|';
 	S.wire.checksums = 1;
 
-	while ((ch = getopt(argc, argv, "TI:P:W:a:b:c:d:e:i:l:m:n:t:u:w:"))
+	while ((ch = getopt(argc, argv, "TI:P:W:a:b:c:d:e:i:l:m:n:s:t:u:w:"))
 	    != -1) {
 		switch (ch) {
 		case 'T':
@@ -525,8 +547,13 @@ main(int argc, char *argv[])
 				S.mode = MODE_CHECKOUT;
 			else if (strcmp(optarg, "idle") == 0)
 				S.mode = MODE_IDLE;
+			else if (strcmp(optarg, "hold") == 0)
+				S.mode = MODE_HOLD;
 			else
 				usage();
+			break;
+		case 's':
+			S.pickup = optarg;
 			break;
 		case 'u':
 			S.login = optarg;
@@ -554,7 +581,7 @@ main(int argc, char *argv[])
 		return (1);
 	}
 	loadgen.idle = S.mode == MODE_IDLE;
-	loadgen.paired = S.mode == MODE_CHECKOUT;
+	loadgen.paired = S.mode == MODE_CHECKOUT || S.mode == MODE_HOLD;
 	loadgen.nreqs = S.ntmpls;
 	S.conns = calloc((size_t)loadgen.nconns, sizeof(*S.conns));
 	if (S.conns == NULL) {
