@@ -138,7 +138,12 @@ circ_route_visit(const struct conf *conf, const struct circ_req *req,
 	    req->op->op != CIRC_HOLD) ||
 	    (*home = route_patron(conf, req->patron)) == NULL)
 		return (0);
-	/* A title is held at the institution asked (a kiosk's AO). */
+	/*
+	 * A title is held at the institution asked (a kiosk's AO).  XXX: a
+	 * title with no owner named is held at the caller's own partner;
+	 * choosing the owner by a search of the partners (search.c) is to be
+	 * wired in here.
+	 */
 	if ((*lender = route_item(conf, req->item)) == NULL &&
 	    req->item == NULL && req->op->op == CIRC_HOLD)
 		*lender = route_institution(conf, req->institution != NULL ?

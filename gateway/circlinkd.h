@@ -720,6 +720,8 @@ int		 serve_internal(const char *, const char *,
 		    const struct circ_req *, serve_done_cb, uint64_t);
 /* The tracker committed a visit's hold (1) or could not (0): answer. */
 void		 serve_resume(uint64_t, int);
+/* Make a result as it is before any answer: unknowns are -1. */
+void		 serve_res_init(struct circ_result *);
 
 /* ncip_front.c */
 /*

@@ -365,7 +365,7 @@ hold_by_account(const char *owner, const char *account, const char *title)
 	struct hold	*h, *only = NULL;
 	int		 n = 0;
 
-	if (account == NULL)
+	if (account == NULL || !hold_owner_waits(owner))
 		return (NULL);
 	TAILQ_FOREACH(h, &holds, entry) {
 		if (h->reserved || h->r.state != TRACKER_PLACED ||
@@ -476,12 +476,7 @@ hold_job_new(enum hold_kind kind, enum hold_front front, const char *at)
 	j->kind = kind;
 	j->front = front;
 	snprintf(j->at, sizeof(j->at), "%s", at);
-	memset(&j->res, 0, sizeof(j->res));
-	j->res.queue_position = -1;
-	j->res.item.hold_queue = -1;
-	j->res.patron.pin_ok = -1;
-	j->res.patron.fee_limit = -1;
-	j->res.desensitize = -1;
+	serve_res_init(&j->res);
 	TAILQ_INSERT_TAIL(&hold_jobs, j, entry);
 	return (j);
 }
@@ -794,6 +789,20 @@ hold_run_again(struct hold_job *j, struct hold *h,
 	hold_answer(j);
 }
 
+/* The cancel of a request's hold at the owner, for the linked account. */
+static void
+hold_owner_cancel(struct circ_req *req, const struct hold *h)
+{
+	hold_req(req, circ_op_sip2(SIP2_HOLD));
+	req->hold_mode = '-';
+	req->patron = h->r.account;
+	req->item = h->r.item[0] != '\0' ? h->r.item : NULL;
+	req->title = h->r.title[0] != '\0' ? h->r.title : NULL;
+	req->bib_id = h->r.bib[0] != '\0' ? h->r.bib : NULL;
+	req->request_id = h->r.owner_request[0] != '\0' ?
+	    h->r.owner_request : NULL;
+}
+
 /* Remove the temporary item made at the pickup partner. */
 static void
 hold_delete_temp(struct hold_job *j, struct hold *h)
@@ -879,14 +888,7 @@ hold_run_cancel(struct hold_job *j, struct hold *h,
 		    "longer be cancelled.", tracker_state_name(h->r.state));
 		return;
 	}
-	hold_req(&req, circ_op_sip2(SIP2_HOLD));
-	req.hold_mode = '-';
-	req.patron = h->r.account;
-	req.item = h->r.item[0] != '\0' ? h->r.item : NULL;
-	req.title = h->r.title[0] != '\0' ? h->r.title : NULL;
-	req.bib_id = h->r.bib[0] != '\0' ? h->r.bib : NULL;
-	req.request_id = h->r.owner_request[0] != '\0' ? h->r.owner_request :
-	    NULL;
+	hold_owner_cancel(&req, h);
 	hold_call(j, PH_OWNER_CANCEL, h->r.owner, &req);
 }
 
@@ -1034,13 +1036,7 @@ hold_run_checkin(struct hold_job *j, struct hold *h,
 			j->who = TRACKER_BY_OWNER;
 			snprintf(j->reason, sizeof(j->reason),
 			    "collection-withheld");
-			hold_req(&req, circ_op_sip2(SIP2_HOLD));
-			req.hold_mode = '-';
-			req.patron = h->r.account;
-			req.title = h->r.title[0] != '\0' ? h->r.title : NULL;
-			req.bib_id = h->r.bib[0] != '\0' ? h->r.bib : NULL;
-			req.request_id = h->r.owner_request[0] != '\0' ?
-			    h->r.owner_request : NULL;
+			hold_owner_cancel(&req, h);
 			hold_call(j, PH_OWNER_CANCEL, j->at, &req);
 			return;
 		}
@@ -1653,6 +1649,9 @@ hold_release(const struct tracker_req *r)
 /*
  * Put a reserved hold the owner has taken on record: 0 when the write is
  * under way, serve_resume(xid, ...) following; -1 when it cannot be.
+ * XXX: a daemon that dies between the owner's answer and this commit
+ * leaves a hold at the owner that nobody tracks (the patron is told
+ * nothing was placed); a write-ahead record would close that window.
  */
 int
 hold_place(uint64_t xid, const struct tracker_req *r)

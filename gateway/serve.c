@@ -146,7 +146,6 @@ static void		 serve_sip2_cb(uint64_t, uint32_t, struct sip2_msg *,
 			    struct sip2_msg *, const char *);
 static void		 serve_ncip_cb(uint64_t, uint32_t, struct ncip_msg *,
 			    const char *);
-static void		 serve_res_init(struct circ_result *);
 static struct serve_txn	*serve_sip2_begin(uint64_t, uint32_t,
 			    const struct sip2_msg *,
 			    const struct conf_partner *,
@@ -218,8 +217,8 @@ serve_call(struct serve_txn *t, const char *id)
 	serve_step(t);
 }
 
-/* A result before any answer: unknowns are -1. */
-static void
+/* Make a result as it is before any answer: unknowns are -1. */
+void
 serve_res_init(struct circ_result *res)
 {
 	memset(res, 0, sizeof(*res));
