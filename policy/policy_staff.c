@@ -11,7 +11,7 @@
 
 #include "policy.h"
 
-/* The permissions in the order of their bits, as the configuration names them. */
+/* The permissions in the order of their bits, named as in the configuration. */
 static const char *const staff_names[] = {
 	"circulation", "fines", "cataloging", "reports", "inventory"
 };
