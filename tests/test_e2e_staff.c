@@ -25,7 +25,7 @@
 #include "circlinkd.h"
 #include "e2e.h"
 
-#define METRO_ITEM	"31000000004"	/* Dune, on the shelf at MAIN */
+#define METRO_ITEM	"31000000014"	/* Kind of Blue, on the shelf */
 #define METRO_ITEM2	"31000000001"
 #define METRO_PATRON	"21000000001"
 #define METRO_PIN	"1111"
