@@ -31,6 +31,11 @@ static const struct {
 	    POLICY_STAFF_INVENTORY },
 	[POLICY_TASK_ITEM_UPDATE] = { "Item status updates",
 	    POLICY_STAFF_CATALOGING | POLICY_STAFF_INVENTORY },
+	/*
+	 * XXX No task needs POLICY_STAFF_REPORTS: the gateway serves no
+	 * reports yet, so that permission alone lets a staff member sign on
+	 * and do nothing.
+	 */
 };
 
 /* Return the staff permissions any one of which allows a task, or 0. */
