@@ -69,17 +69,16 @@ write_conf(struct e2e_env *e)
 	return (e2e_gw_write_partners(e, parts, 2));
 }
 
-static int
-group_setup(void **state)
+#define ALEX_AT_METRO	"\tpermissions metro circulation\n"
+
+/* The staff blocks, alex holding what alex_metro says at metro. */
+static void
+set_staff(const char *alex_metro)
 {
-	if ((alex_hash = auth_hash_password(ALEX_PW)) == NULL ||
-	    (casey_hash = auth_hash_password(CASEY_PW)) == NULL ||
-	    (sam_hash = auth_hash_password(SAM_PW)) == NULL)
-		return (-1);
 	snprintf(staff_block, sizeof(staff_block),
 	    "staff alex {\n"
 	    "\tpassword-hash \"%s\"\n"
-	    "\tpermissions metro circulation\n"
+	    "%s"
 	    "\tpermissions district cataloging\n"
 	    "}\n"
 	    "staff casey {\n"
@@ -90,7 +89,17 @@ group_setup(void **state)
 	    "staff sam {\n"
 	    "\tpassword-hash \"%s\"\n"
 	    "\tpermissions metro circulation\n"
-	    "}", alex_hash, casey_hash, sam_hash);
+	    "}", alex_hash, alex_metro, casey_hash, sam_hash);
+}
+
+static int
+group_setup(void **state)
+{
+	if ((alex_hash = auth_hash_password(ALEX_PW)) == NULL ||
+	    (casey_hash = auth_hash_password(CASEY_PW)) == NULL ||
+	    (sam_hash = auth_hash_password(SAM_PW)) == NULL)
+		return (-1);
+	set_staff(ALEX_AT_METRO);
 	if (e2e_env_init(&env) == -1 || e2e_ils_start_demo(&env, 0) == -1)
 		goto fail;
 	env.main_extra = staff_block;
@@ -428,6 +437,38 @@ test_login_where_no_permissions_refused(void **state)
 	    "permissions=circulation");
 }
 
+/*
+ * A reload: a staff session follows its account, and ends when the account
+ * holds nothing more at the desk's partner.
+ */
+static void
+test_reload_follows_staff_account(void **state)
+{
+	struct e2e_conn	*alex = desk("alex", ALEX_PW, "MAIN");
+	struct e2e_conn	*alex_district = desk("alex", ALEX_PW, "LINCOLN");
+	struct e2e_conn	*casey = desk("casey", CASEY_PW, "MAIN");
+	struct sip2_msg	*r;
+	off_t		 at = e2e_file_size(env.log);
+
+	set_staff("");
+	assert_int_equal(e2e_gw_reload(&env, write_conf), 0);
+	assert_int_equal(e2e_wait_closed(alex, 5000), 0);
+	logged(at, "staff account or desk removed");
+	r = checkout(casey, METRO_PATRON, METRO_ITEM, METRO_PIN);
+	assert_string_equal(e2e_fixed(r, SIP2_FX_OK), "1");
+	sip2_msg_free(r);
+	r = e2e_ask(alex_district, e2e_req(SIP2_ITEM_INFO, "AO", "DISTRICT",
+	    "AB", DISTRICT_ITEM, "AC", "", NULL));
+	assert_string_equal(e2e_field(r, "AJ"), DISTRICT_TITLE);
+	sip2_msg_free(r);
+	e2e_close(alex);
+	e2e_close(alex_district);
+	e2e_close(casey);
+
+	set_staff(ALEX_AT_METRO);
+	assert_int_equal(e2e_gw_reload(&env, write_conf), 0);
+}
+
 static void
 test_log_keeps_secrets(void **state)
 {
@@ -450,6 +491,7 @@ main(void)
 		T(test_at_district_desk_district_permissions_apply),
 		T(test_wrong_password_refused),
 		T(test_login_where_no_permissions_refused),
+		T(test_reload_follows_staff_account),
 		T(test_log_keeps_secrets),
 	};
 #undef T
