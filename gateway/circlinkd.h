@@ -86,6 +86,30 @@ struct conf_terminal {
 };
 TAILQ_HEAD(conf_terminals, conf_terminal);
 
+/* The permissions a staff account holds at one partner. */
+struct conf_grant {
+	int		 line;		/* where it was configured */
+	char		*partner_id;
+	struct conf_partner *partner;	/* resolved once every file is read */
+	int		 perms;		/* POLICY_STAFF_* */
+};
+
+/*
+ * A staff account (staff LOGIN { ... } in the main file): one login for
+ * any partner's desk, with permissions per partner.
+ */
+struct conf_staff {
+	TAILQ_ENTRY(conf_staff) entry;
+	char		*file;
+	int		 line;
+	char		*login;
+	char		*password_hash;	/* "pbkdf2-sha256$iter$salt$hash" */
+	struct sip2_wire wire;		/* the defaults: desks differ */
+	struct conf_grant *grants;
+	int		 ngrants;
+};
+TAILQ_HEAD(conf_staffs, conf_staff);
+
 enum backend_proto {
 	BACKEND_SIP2,
 	BACKEND_NCIP,
@@ -192,6 +216,7 @@ struct conf {
 	struct conf_listeners listeners;
 	struct conf_partners partners;
 	struct conf_terminals terminals;
+	struct conf_staffs staff;	/* staff accounts */
 };
 
 /* Where the daemon and its tools look for the main file by default. */
@@ -209,6 +234,8 @@ struct conf	*conf_load(const char *, char *, size_t);
 void		 conf_free(struct conf *);
 struct conf_partner *conf_partner_find(const struct conf *, const char *);
 struct conf_terminal *conf_terminal_find(const struct conf *, const char *);
+/* Return the staff account that logs in with this name, or NULL. */
+struct conf_staff *conf_staff_find(const struct conf *, const char *);
 /* Return a partner's terms toward the partner with this id, or NULL. */
 struct conf_agreement *conf_agreement_find(const struct conf_partner *,
 		    const char *);
@@ -658,6 +685,31 @@ int		 worker_submit(void (*)(void *), void (*)(void *), void *);
 typedef void	 (*login_cb)(uint64_t, uint32_t, const char *, int);
 void		 login_check(uint64_t, uint32_t, const struct conf_terminal *,
 		    const char *, login_cb);
+/*
+ * Check a password against the hash of the account login (a staff
+ * account's), as login_check() does a terminal's.
+ */
+void		 login_check_hash(uint64_t, uint32_t, const char *,
+		    const char *, const char *, login_cb);
+
+/* staff.c */
+/* Return the POLICY_STAFF_* a staff account holds at a partner. */
+int		 staff_perms_at(const struct conf_staff *,
+		    const struct conf_partner *);
+/*
+ * Return the partner whose desk a location code (SIP2 CP) is, or NULL
+ * when no partner, or more than one, lists it.
+ */
+struct conf_partner *staff_desk(const struct conf *, const char *);
+/*
+ * May a staff account send a request of this operation that acts on a
+ * partner?  A refusal is logged for the audit trail (session id, staff
+ * login, operation, partner, what is missing) and the decision's message
+ * says what is missing.  Returns the decision's allow.
+ */
+int		 staff_allows(uint64_t, const struct conf_staff *,
+		    const struct circ_op_info *, const struct conf_partner *,
+		    struct policy_decision *);
 
 /* listener.c */
 int		 listener_setup(struct conf *, char *, size_t);

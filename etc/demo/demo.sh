@@ -116,6 +116,11 @@ walk() {
 	    -w district-desk-pw -i DISTRICT \
 	    -f "$SRCDIR/etc/demo/walkthrough-partners-desk.sip2" \
 	    127.0.0.1:6002 || true
+	say ""
+	say "== Staff member jordan signs on at metro's MAIN desk (93 with CP) =="
+	say "   (one staff account; at metro it holds circulation only)"
+	"$CLIENT" -u jordan -w jordan-staff-pw -i METRO -l MAIN \
+	    -f "$SRCDIR/etc/demo/walkthrough-staff.sip2" 127.0.0.1:6001 || true
 	revocation
 	for f in lookup-user lookup-item; do
 		say ""
