@@ -1181,7 +1181,7 @@ test_card_found_by_asking_and_remembered(void **state)
 	    asked0 + 1);
 	assert_int_equal(e2e_ils_received(&env.district, SIP2_PATRON_INFO),
 	    info0 + 1);
-	/* Remembering is not promised to the kiosk: it may follow the answer. */
+	/* Remembering is not promised to the kiosk: it may come later. */
 	for (i = 0; i < 100 && ctl(NULL, out, sizeof(out), "link", "show",
 	    "district", "LCS-0042", NULL) != 0; i++)
 		usleep(20000);
