@@ -307,6 +307,7 @@ enum circ_op {
 	CIRC_UPDATE_USER,
 	CIRC_DELETE_ITEM,
 	CIRC_LOOKUP_VERSION,
+	CIRC_ITEM_SEARCH,	/* copies of a title, at the partners */
 };
 
 #define CIRC_F_LOCAL	0x01	/* answered by the gateway itself */
