@@ -521,7 +521,8 @@ struct ncip_holdings {
 
 /*
  * BibInformation: the answer for one title of a LookupItemSet, its
- * holdings or a Problem (Unknown Item for a title with no copy).
+ * holdings or Problems (Unknown Item for a title with no copy), which
+ * then stand instead of the holdings.
  */
 struct ncip_bib_info {
 	struct ncip_bibid	 bib_id;	/* as asked; value NULL: none */
@@ -529,7 +530,8 @@ struct ncip_bib_info {
 	struct ncip_bib		 bib;		/* BibliographicDescription */
 	struct ncip_holdings	*holdings;	/* HoldingsSet+ */
 	size_t			 nholdings;
-	struct ncip_problem	*problem;	/* NULL: none */
+	struct ncip_problem	*problems;	/* Problem+ instead */
+	size_t			 nproblems;
 };
 
 struct ncip_arena;	/* the codec's own: every string of a message */

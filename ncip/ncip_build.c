@@ -1135,10 +1135,13 @@ w_bib_info(struct wr *w, xmlNodePtr parent, const struct ncip_bib_info *bi)
 		return (-1);
 	if (bi->bib_id.value != NULL)
 		w_bibid(w, n, &bi->bib_id);
-	if (bi->problem != NULL || bi->nholdings == 0) {
-		if (w_need(w, bi->problem != NULL, "HoldingsSet") == -1)
+	if (bi->nproblems > 0 || bi->nholdings == 0) {
+		if (w_need(w, bi->nproblems > 0, "HoldingsSet") == -1)
 			return (-1);
-		return (w_problem(w, n, bi->problem));
+		for (i = 0; i < bi->nproblems; i++)
+			if (w_problem(w, n, &bi->problems[i]) == -1)
+				return (-1);
+		return (0);
 	}
 	if (bi->has_bib)
 		w_bib(w, n, &bi->bib);

@@ -1271,7 +1271,7 @@ body_add_fields(struct rd *r, xmlNodePtr n, void *base)
 
 /*
  * LookupItemSetResponse: each BibInformation with its HoldingsSets and
- * their copies; only the first Problem of an element is kept.
+ * their copies, or its Problems; a set or a copy keeps its first Problem.
  */
 static int
 rd_problem_one(struct rd *r, xmlNodePtr n, struct ncip_problem **out)
@@ -1347,6 +1347,7 @@ body_bib_info(struct rd *r, xmlNodePtr n, void *base)
 {
 	struct ncip_msg		*m = r->m;
 	struct ncip_bib_info	*bi;
+	struct ncip_problem	*pb;
 	struct ncip_bibid	*ids = NULL;
 	size_t			 nids = 0;
 	xmlNodePtr		 k;
@@ -1367,8 +1368,14 @@ body_bib_info(struct rd *r, xmlNodePtr n, void *base)
 			if (holdings_set(r, k, bi) == -1)
 				return (-1);
 		} else if (named(k, "Problem")) {
-			if (rd_problem_one(r, k, &bi->problem) == -1)
+			PUSH(r, bi->problems, bi->nproblems, pb);
+			if (pb == NULL)
+				return (rd_nomem(r));
+			if (rd_fields(r, k, problem_fields,
+			    nitems(problem_fields), pb) == -1)
 				return (-1);
+			pb->kind = ncip_problem_lookup(pb->type.value);
+			pb->value = NULL;
 		}
 	}
 	if (nids > 0)

@@ -243,7 +243,7 @@ test_parse_lookup_item_set(void **state)
 	S(bi->bib_id.value, "9780547773742");
 	assert_true(bi->has_bib);
 	S(bi->bib.title, "A Wizard of Earthsea");
-	assert_null(bi->problem);
+	assert_int_equal(bi->nproblems, 0);
 	assert_int_equal(bi->nholdings, 2);
 	h = &bi->holdings[0];
 	S(h->id, "METRO");
@@ -264,8 +264,9 @@ test_parse_lookup_item_set(void **state)
 	assert_int_equal(bi->bib_id.kind, NCIP_BIBID_RECORD);
 	S(bi->bib_id.value, "b7650012");
 	assert_int_equal(bi->nholdings, 0);
-	assert_non_null(bi->problem);
-	assert_int_equal(bi->problem->kind, NCIP_PT_UNKNOWN_ITEM);
+	assert_int_equal(bi->nproblems, 2);
+	assert_int_equal(bi->problems[0].kind, NCIP_PT_UNKNOWN_ITEM);
+	assert_int_equal(bi->problems[1].kind, NCIP_PT_UNSUPPORTED_SERVICE);
 	ncip_msg_free(m);
 }
 

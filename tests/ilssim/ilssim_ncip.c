@@ -925,7 +925,8 @@ item_set_title(struct nreq *q, struct ncip_msg *m, struct ncip_bib_info *bi,
 		    NCIP_LOOKUP_ITEM), ncip_problem_name(NCIP_PT_UNKNOWN_ITEM));
 		pb->element = "BibliographicId";
 		pb->detail = ilssim_data_strres(ILSSIM_E_NO_TITLE);
-		bi->problem = pb;
+		bi->problems = pb;
+		bi->nproblems = 1;
 		return;
 	}
 	bi->has_bib = 1;
