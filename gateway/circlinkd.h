@@ -175,6 +175,9 @@ struct conf_partner {
 	/* Accounts its ILS keeps for visitors, linked as they are needed. */
 	char		*visitors[CONF_VISITORS_MAX];
 	int		 nvisitors;
+	/* An NCIP endpoint of its ILS for searches only (search-backend). */
+	struct conf_backend search;
+	int		 has_search;
 };
 TAILQ_HEAD(conf_partners, conf_partner);
 
@@ -890,6 +893,12 @@ int		 search_start(const char *, const char *, const char *, int,
  */
 void		 search_ncip(uint64_t, const struct conf_partner *,
 		    struct ncip_msg *);
+/*
+ * A configuration is being put in force (NULL: the daemon stops): the
+ * search-backend pools made for the old one are retired, new ones are
+ * made as searches need them.
+ */
+void		 search_apply(const struct conf *);
 
 /* circlinkd.c */
 int		 gateway_apply(struct conf *, char *, size_t);

@@ -63,6 +63,15 @@ struct search_call {
 };
 TAILQ_HEAD(search_calls, search_call);
 
+/* A pool for a partner's search-backend, made at its first search. */
+struct search_pool {
+	TAILQ_ENTRY(search_pool) entry;
+	char			 id[CONF_NAME_MAX];
+	struct ncip_backend	*nb;
+};
+TAILQ_HEAD(search_pools, search_pool);
+
+static struct search_pools	 pools = TAILQ_HEAD_INITIALIZER(pools);
 static struct searches		 searches = TAILQ_HEAD_INITIALIZER(searches);
 static struct search_calls	 calls = TAILQ_HEAD_INITIALIZER(calls);
 static size_t			 nsearches;
@@ -109,6 +118,7 @@ search_find(uint64_t id)
 	return (NULL);
 }
 
+/* Start a search for the copies of a title; see circlinkd.h. */
 int
 search_start(const char *asker, const char *bib, const char *scheme,
     int flags, uint64_t cookie, search_cb cb, char *err, size_t errlen)
@@ -200,6 +210,58 @@ search_note(struct search *s, size_t i, enum search_state state,
 	    (unsigned long long)s->id, s->parts[i].id, note);
 }
 
+/* Retire the search-backend pools when a configuration changes. */
+void
+search_apply(const struct conf *conf)
+{
+	struct search_pool	*sp;
+
+	/* Calls on the wire finish or time out; their searches go on. */
+	while ((sp = TAILQ_FIRST(&pools)) != NULL) {
+		TAILQ_REMOVE(&pools, sp, entry);
+		ncip_backend_free(sp->nb, conf == NULL);
+		free(sp);
+	}
+}
+
+/*
+ * The NCIP backend that searches partner p's ILS, and its settings: the
+ * search-backend when it has one (made now if need be), else its own
+ * NCIP backend.  NULL when there is none to use.
+ */
+static struct ncip_backend *
+search_backend(const struct conf_partner *p, const struct conf_backend **b)
+{
+	struct search_pool	*sp;
+	struct conf_partner	 as;
+	char			 why[256];
+
+	if (!p->has_search) {
+		*b = &p->backend;
+		return (p->has_backend && p->backend.proto == BACKEND_NCIP ?
+		    route_ncip_backend(p->id) : NULL);
+	}
+	*b = &p->search;
+	TAILQ_FOREACH(sp, &pools, entry)
+		if (strcmp(sp->id, p->id) == 0)
+			return (sp->nb);
+	/* The backend copies what it needs of this. */
+	as = *p;
+	as.backend = p->search;
+	as.has_backend = 1;
+	if ((sp = calloc(1, sizeof(*sp))) == NULL)
+		return (NULL);
+	if ((sp->nb = ncip_backend_new(gw->base, &as, why,
+	    sizeof(why))) == NULL) {
+		log_warnx("partner %s: search-backend: %s", p->id, why);
+		free(sp);
+		return (NULL);
+	}
+	snprintf(sp->id, sizeof(sp->id), "%s", p->id);
+	TAILQ_INSERT_TAIL(&pools, sp, entry);
+	return (sp->nb);
+}
+
 /*
  * Ask partner i for the title with a LookupItemSet, if its ILS can be
  * asked that: SIP2 has no search by ISBN, NCIP version 1 no such service.
@@ -208,6 +270,7 @@ static void
 search_ask(struct search *s, size_t i)
 {
 	const struct conf_partner *p;
+	const struct conf_backend *b;
 	struct ncip_backend	*nb;
 	struct ncip_msg		*m = NULL;
 	struct ncip_bibid	*id;
@@ -216,23 +279,24 @@ search_ask(struct search *s, size_t i)
 	char			 note[200];
 
 	p = conf_partner_find(gw->conf, s->parts[i].id);
-	if (p == NULL || !p->has_backend) {
+	if (p == NULL || (!p->has_backend && !p->has_search)) {
 		search_note(s, i, SEARCH_SKIPPED, "no ILS is configured");
 		return;
 	}
-	if (p->backend.proto == BACKEND_SIP2) {
+	if (p->backend.proto == BACKEND_SIP2 && !p->has_search) {
 		snprintf(note, sizeof(note), "%s's ILS speaks SIP2, which "
 		    "cannot search by bibliographic identifier", p->name);
 		search_note(s, i, SEARCH_SKIPPED, note);
 		return;
 	}
-	if (p->backend.ncip.version == 1) {
+	nb = search_backend(p, &b);
+	if (b->ncip.version == 1) {
 		snprintf(note, sizeof(note), "%s's ILS speaks NCIP version 1, "
 		    "which has no LookupItemSet", p->name);
 		search_note(s, i, SEARCH_SKIPPED, note);
 		return;
 	}
-	if ((nb = route_ncip_backend(p->id)) == NULL ||
+	if (nb == NULL ||
 	    (m = ncip_msg_new(NCIP_LOOKUP_ITEM_SET)) == NULL ||
 	    (id = ncip_msg_calloc(m, 1, sizeof(*id))) == NULL ||
 	    (el = ncip_msg_calloc(m, 4, sizeof(*el))) == NULL) {
@@ -252,8 +316,8 @@ search_ask(struct search *s, size_t i)
 		if (*s->scheme != '\0')
 			id->code.value = s->scheme;
 		else
-			id->agency.value = p->backend.ncip.to_agency != NULL ?
-			    p->backend.ncip.to_agency : p->id;
+			id->agency.value = b->ncip.to_agency != NULL ?
+			    b->ncip.to_agency : p->id;
 	}
 	m->bib_ids = id;
 	m->nbib_ids = 1;
@@ -297,7 +361,7 @@ search_fan_out(struct search *s)
 	memset(&req, 0, sizeof(req));
 	req.op = circ_op_sip2(SIP2_ITEM_INFO);
 	TAILQ_FOREACH(p, &gw->conf->partners, entry) {
-		if (p == asker || !p->has_backend ||
+		if (p == asker || (!p->has_backend && !p->has_search) ||
 		    !agreement_route(&req, asker, p, &dec))
 			continue;
 		if (s->nparts == SEARCH_PARTNERS_MAX) {
@@ -556,6 +620,7 @@ search_refuse(uint64_t call, struct ncip_msg *req, enum ncip_problem_type kind,
 		ncip_front_answer(call, resp);
 }
 
+/* Answer a LookupItemSet from a partner's ILS with a search. */
 void
 search_ncip(uint64_t call, const struct conf_partner *caller,
     struct ncip_msg *req)

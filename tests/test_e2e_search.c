@@ -77,9 +77,14 @@ static const char south_data[] =
     "\thome=SMAIN call=\"R FIC HUXLEY\" collection=RESTRICTED media=book\n"
     "\tisbn=9780060850524 record=s1000004\n";
 
-/* A SIP2-only partner: it has Persuasion too, but cannot be searched. */
+/*
+ * A partner the gateway reaches over SIP2, so that it cannot search it,
+ * unless the configuration names the NCIP endpoint its ILS has besides
+ * (search-backend): it has Persuasion too.
+ */
 static const char east_data[] =
     "institution EAST \"East Library\" currency=USD\n"
+    "ncip version=2.02 namespace=default agency=EAST\n"
     "account circlink " EAST_ILS_PW " location=EMAIN\n"
     "location EMAIN \"East Main\"\n"
     "class ADULT loan-days=21 renewals=2 checkout-limit=50 hold-limit=20\n"
@@ -91,10 +96,12 @@ static const char east_data[] =
 static struct e2e_env	 env;
 static struct e2e_ils	 north_ils, south_ils, east_ils;
 static struct e2e_ils	*const ilses[] = { &north_ils, &south_ils, &east_ils };
+static int		 east_search;	/* its search-backend written */
 
 static int
 write_conf(struct e2e_env *e)
 {
+	static char			 extra[200];
 	const struct e2e_partner	 parts[] = {
 		{ .id = "north", .name = "North Library",
 		    .institution = "NORTH", .patrons = "2400*",
@@ -111,9 +118,12 @@ write_conf(struct e2e_env *e)
 		    .institution = "EAST", .patrons = "2600*",
 		    .items = "4300*", .loc1 = "EMAIN", .loc2 = "EWEST",
 		    .ils = &east_ils, .password = EAST_ILS_PW,
-		    .location = "EMAIN" },
+		    .location = "EMAIN", .extra = east_search ? extra : NULL },
 	};
 
+	snprintf(extra, sizeof(extra), "\tsearch-backend ncip 127.0.0.1 port "
+	    "%d {\n\t\tversion 2.02\n\t\tfrom-agency CIRCLINK\n"
+	    "\t\ttimeout 1000ms\n\t}", east_ils.ncip_port);
 	return (e2e_gw_write_partners(e, parts, 3));
 }
 
@@ -145,7 +155,7 @@ group_setup(void **state)
 	if (e2e_env_init(&env) == -1 ||
 	    start_ils(&north_ils, "north", north_data, 1) == -1 ||
 	    start_ils(&south_ils, "south", south_data, 1) == -1 ||
-	    start_ils(&east_ils, "east", east_data, 0) == -1)
+	    start_ils(&east_ils, "east", east_data, 1) == -1)
 		goto fail;
 	e2e_listeners_init(&env, 2);
 	env.listeners[L_NCIP].ncip = 1;
@@ -472,6 +482,36 @@ test_title_only_elsewhere_found_there(void **state)
 }
 
 static void
+test_sip2_partner_searched_through_its_search_backend(void **state)
+{
+	const struct ncip_bib_info	*bi;
+	const struct ncip_copy		*c;
+	struct ncip_msg			*a;
+	long				 e0;
+
+	east_search = 1;
+	assert_int_equal(e2e_gw_reload(&env, write_conf), 0);
+	e0 = ncip_count(&east_ils, "LookupItemSet");
+	a = search("9780141439686", NCIP_BIBID_ITEM);
+	bi = title_of(a);
+	c = need_copy(bi, "43000000001");
+	assert_string_equal(c->item_id.agency.value, "EAST");
+	assert_string_equal(c->item.circ_status.value, "Available On Shelf");
+	need_copy(bi, "42000000003");
+	assert_int_equal(need_holdings(bi, "EAST")->ncopies, 1);
+	ncip_msg_free(a);
+	assert_int_equal(ncip_count(&east_ils, "LookupItemSet"), e0 + 1);
+
+	/* Without it again, east is skipped, and says why. */
+	east_search = 0;
+	assert_int_equal(e2e_gw_reload(&env, write_conf), 0);
+	a = search("9780141439686", NCIP_BIBID_ITEM);
+	assert_null(copy_of(title_of(a), "43000000001"));
+	ncip_msg_free(a);
+	assert_int_equal(ncip_count(&east_ils, "LookupItemSet"), e0 + 1);
+}
+
+static void
 test_title_in_withheld_collection_not_listed(void **state)
 {
 	struct ncip_msg	*a;
@@ -635,6 +675,7 @@ main(void)
 		T(test_title_available_at_asker_is_not_searched_elsewhere),
 		T(test_title_on_loan_at_asker_is_found_elsewhere),
 		T(test_title_only_elsewhere_found_there),
+		T(test_sip2_partner_searched_through_its_search_backend),
 		T(test_title_in_withheld_collection_not_listed),
 		T(test_partner_down_noted_and_answer_still_comes),
 		T(test_isbn_found_nowhere_is_unknown_item),
