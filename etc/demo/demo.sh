@@ -127,6 +127,15 @@ walk() {
 		    sed 's/></>\n</g'
 		say ""
 	done
+	say ""
+	say "== NCIP from the district's catalogue: a title found elsewhere =="
+	say "   (LookupItemSet by ISBN, POST /ncip/district-ncip-token)"
+	sed -n '/<!--/,/-->/p' "$SRCDIR/etc/demo/ncip/lookup-item-set.xml"
+	curl -sS -H 'Content-Type: application/xml' \
+	    --data-binary @"$SRCDIR/etc/demo/ncip/lookup-item-set.xml" \
+	    http://127.0.0.1:8080/ncip/district-ncip-token |
+	    sed 's/></>\n</g'
+	say ""
 }
 
 # Either partner revokes alone, at once; local service goes on.
