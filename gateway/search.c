@@ -90,7 +90,8 @@ static void		 search_add(struct search *, size_t,
 static void		 search_settle(struct search *);
 static void		 search_later(evutil_socket_t, short, void *);
 static void		 search_finish(struct search *);
-static void		 search_front_cb(uint64_t, const struct search_result *);
+static void		 search_front_cb(uint64_t,
+			    const struct search_result *);
 
 /* Return 1 if an identifier may be searched for: short, printable ASCII. */
 int
@@ -192,7 +193,8 @@ search_item_scheme(const char *scheme, const char *bib)
 	for (i = 0; bib[i] != '\0'; i++) {
 		if (bib[i] >= '0' && bib[i] <= '9')
 			digits++;
-		else if (bib[i] != '-' && !(bib[i] == 'X' && bib[i + 1] == '\0'))
+		else if (bib[i] != '-' &&
+		    !(bib[i] == 'X' && bib[i + 1] == '\0'))
 			return (0);
 	}
 	return (digits == 10 || digits == 13 || (digits == 9 &&
