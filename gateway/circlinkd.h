@@ -199,6 +199,9 @@ struct conf_partner {
 	/* Accounts its ILS keeps for visitors, linked as they are needed. */
 	char		*visitors[CONF_VISITORS_MAX];
 	int		 nvisitors;
+	/* An NCIP endpoint of its ILS for searches only (search-backend). */
+	struct conf_backend search;
+	int		 has_search;
 };
 TAILQ_HEAD(conf_partners, conf_partner);
 
@@ -334,6 +337,7 @@ enum circ_op {
 	CIRC_UPDATE_USER,
 	CIRC_DELETE_ITEM,
 	CIRC_LOOKUP_VERSION,
+	CIRC_ITEM_SEARCH,	/* copies of a title, at the partners */
 };
 
 #define CIRC_F_LOCAL	0x01	/* answered by the gateway itself */
@@ -868,6 +872,85 @@ void		 agreement_filter(const struct circ_req *, struct circ_result *,
  */
 int		 agreement_change(const char *, const char *, int,
 		    const char *, agreement_cb, void *, char *, size_t);
+
+/* search.c */
+#define SEARCH_BIBID_MAX	64	/* longest identifier searched for */
+#define SEARCH_COPIES_MAX	64	/* copies one search lists */
+#define SEARCH_PARTNERS_MAX	16	/* partners one search asks */
+#define SEARCH_OWN_FIRST	0x01	/* others only if none available here */
+
+/* What became of one partner in a search. */
+enum search_state {
+	SEARCH_NONE,		/* not asked yet, or it has no copy */
+	SEARCH_ASKED,		/* its answer is awaited */
+	SEARCH_FOUND,		/* it listed copies */
+	SEARCH_SKIPPED,		/* its ILS cannot be searched so */
+	SEARCH_DOWN,		/* it did not answer, or failed */
+};
+
+/* A partner asked, with why it is absent from the answer if it is. */
+struct search_partner {
+	char		 id[CONF_NAME_MAX];
+	enum search_state state;
+	const char	*note;		/* SKIPPED, DOWN: for people */
+	size_t		 ncopies;	/* listed */
+	size_t		 withheld;	/* left out by its terms */
+	int		 more;		/* more than the answer could list */
+};
+
+/* One copy of the title: at whose ILS, where, in what state. */
+struct search_copy {
+	const char	*partner;	/* the owning partner's id */
+	const char	*agency;	/* its agency (institution) id */
+	const char	*item;		/* the item's id at its owner */
+	const char	*location;	/* the owner's branch or NULL */
+	const char	*call_number;	/* or NULL */
+	const char	*status;	/* NCIP CirculationStatus or NULL */
+	int		 available;	/* on the shelf now */
+};
+
+/* A search's answer: valid only while the callback runs. */
+struct search_result {
+	const char	*bib;
+	const char	*title;		/* as a partner named it, or NULL */
+	const struct search_copy *copies;
+	size_t		 ncopies;
+	const struct search_partner *partners;	/* every one asked */
+	size_t		 npartners;
+};
+
+/* Called once, on the loop, when a search ends; never from its start. */
+typedef void	 (*search_cb)(uint64_t, const struct search_result *);
+/* Return 1 if an identifier may be searched for: printable, short. */
+int		 search_bibid_valid(const char *);
+/*
+ * Find the copies of the title with this identifier (scheme ISBN, ISSN,
+ * a record id's code, or NULL to guess from its shape) for the patrons
+ * of partner asker: with SEARCH_OWN_FIRST its own ILS first and the
+ * others only when that has none available, else the others only; every
+ * partner with an agreement in force that lets asker's requests cross is
+ * asked at once, each within its backend's deadline, and a copy its
+ * owner withholds from asker is left out.  SIP2 and NCIP 1 partners
+ * cannot be searched and are noted as skipped.  Returns 0 when under
+ * way (cb then runs once, later, with cookie), or -1 with a message in
+ * err (unknown partner, an identifier that is no such, too many
+ * searches, no memory); cb is then not called.
+ */
+int		 search_start(const char *, const char *, const char *, int,
+		    uint64_t, search_cb, char *, size_t);
+/*
+ * Answer an NCIP LookupItemSet by BibliographicId from partner caller's
+ * ILS (takes req; caller valid only during the call) through
+ * ncip_front_answer().
+ */
+void		 search_ncip(uint64_t, const struct conf_partner *,
+		    struct ncip_msg *);
+/*
+ * A configuration is being put in force (NULL: the daemon stops): the
+ * search-backend pools made for the old one are retired, new ones are
+ * made as searches need them.
+ */
+void		 search_apply(const struct conf *);
 
 /* circlinkd.c */
 int		 gateway_apply(struct conf *, char *, size_t);

@@ -203,6 +203,8 @@ static int	 kw_include(struct parser *, void *, const struct keyword *,
 		    int);
 static int	 kw_partner(struct parser *, void *, const struct keyword *,
 		    int);
+static int	 kw_search_backend(struct parser *, void *,
+		    const struct keyword *, int);
 static int	 kw_backend(struct parser *, void *, const struct keyword *,
 		    int);
 static int	 kw_terminal(struct parser *, void *, const struct keyword *,
@@ -299,6 +301,7 @@ static const struct keyword partner_keywords[] = {
 	    offsetof(struct conf_partner, nlocations), KW_MULTI | KW_NAME,
 	    0, 32 },
 	{ "backend", kw_backend, 0, 0, 0, 0, 0 },
+	{ "search-backend", kw_search_backend, 0, 0, 0, 0, 0 },
 	{ "terminal", kw_terminal, 0, 0, KW_MULTI, 0, 0 },
 	{ "ncip-token", kw_ncip_token, offsetof(struct conf_partner,
 	    ncip_token), 0, KW_SECRET, 0, 0 },
@@ -1995,6 +1998,31 @@ kw_backend(struct parser *p, void *obj, const struct keyword *k, int line)
 	return (end_statement(p, k));
 }
 
+/*
+ * search-backend ncip ADDRESS port N [{ ... }]: the NCIP endpoint a
+ * partner's ILS offers beside its SIP2 one, asked only for searches by
+ * bibliographic id; read as a backend ncip is.
+ */
+static int
+kw_search_backend(struct parser *p, void *obj, const struct keyword *k,
+    int line)
+{
+	struct conf_partner	*pa = obj;
+	struct conf_backend	 own = pa->backend;
+	int			 had = pa->has_backend, rc;
+
+	memset(&pa->backend, 0, sizeof(pa->backend));
+	rc = kw_backend(p, obj, k, line);
+	pa->search = pa->backend;
+	pa->has_search = 1;
+	pa->backend = own;
+	pa->has_backend = had;
+	if (rc == 0 && pa->search.proto != BACKEND_NCIP)
+		return (conf_err(p, line, "\"search-backend\": only ncip can "
+		    "search by bibliographic id"));
+	return (rc);
+}
+
 /* What a backend's settings must agree on, checked after its block. */
 static int
 backend_check(struct parser *p, struct conf_backend *b, int line,
@@ -2561,6 +2589,9 @@ conf_free(struct conf *conf)
 		}
 		free(pa->backend.location);
 		ncip_profile_free(&pa->backend.ncip);
+		free(pa->search.address);
+		tls_free(&pa->search.tls);
+		ncip_profile_free(&pa->search.ncip);
 		if (pa->ncip_token != NULL) {
 			OPENSSL_cleanse(pa->ncip_token,
 			    strlen(pa->ncip_token));

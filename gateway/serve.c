@@ -321,6 +321,11 @@ serve_ncip(uint64_t call, struct conf_partner *caller, struct ncip_msg *req)
 	struct ncip_msg		*resp;
 	struct policy_decision	 dec;
 
+	/* A title's copies at the partners: searched, not routed. */
+	if (req->service == NCIP_LOOKUP_ITEM_SET) {
+		search_ncip(call, caller, req);
+		return;
+	}
 	if ((t = serve_new(SERVE_NCIP, call, 0)) == NULL) {
 		resp = ncip_reply_problem(req, NCIP_PT_TEMPORARY_FAILURE,
 		    NULL, "The gateway is short of memory.");

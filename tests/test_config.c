@@ -1027,6 +1027,14 @@ test_unknown_backend_protocol(void **state)
 }
 
 static void
+test_search_backend_must_be_ncip(void **state)
+{
+	expect_error("bad/search-backend-sip2.conf",
+	    "@/bad/search-backend-sip2.conf:5: \"search-backend\": only ncip "
+	    "can search by bibliographic id");
+}
+
+static void
 test_bad_delimiter(void **state)
 {
 	expect_error("bad/bad-delimiter.conf", "@/bad/bad-delimiter.conf:5: "
@@ -1948,6 +1956,7 @@ main(void)
 		T(test_backend_tls_setting_without_tls),
 		T(test_partner_without_block),
 		T(test_unknown_backend_protocol),
+		T(test_search_backend_must_be_ncip),
 		T(test_bad_delimiter),
 		T(test_password_without_login),
 		T(test_unexpected_close),

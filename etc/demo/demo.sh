@@ -125,13 +125,22 @@ walk() {
 	for f in lookup-user lookup-item; do
 		say ""
 		say "== NCIP from metro's ILS: $f (POST /ncip/metro-ncip-token) =="
-		sed -n '/<!--/,/-->/p' "$SRCDIR/etc/demo/ncip/$f.xml"
-		curl -sS -H 'Content-Type: application/xml' \
-		    --data-binary @"$SRCDIR/etc/demo/ncip/$f.xml" \
-		    http://127.0.0.1:8080/ncip/metro-ncip-token |
-		    sed 's/></>\n</g'
-		say ""
+		ncip_post "$f" metro-ncip-token
 	done
+	say ""
+	say "== NCIP from the district's catalogue: a title found elsewhere =="
+	say "   (LookupItemSet by ISBN, POST /ncip/district-ncip-token)"
+	ncip_post lookup-item-set district-ncip-token
+}
+
+# Show an example's comment, post it with a caller's token, show the answer.
+ncip_post() {
+	sed -n '/<!--/,/-->/p' "$SRCDIR/etc/demo/ncip/$1.xml"
+	curl -sS -H 'Content-Type: application/xml' \
+	    --data-binary @"$SRCDIR/etc/demo/ncip/$1.xml" \
+	    "http://127.0.0.1:8080/ncip/$2" |
+	    sed 's/></>\n</g'
+	say ""
 }
 
 # Either partner revokes alone, at once; local service goes on.
