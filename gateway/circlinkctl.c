@@ -635,9 +635,16 @@ ctl_ask(int argc, char **argv, const char *secret)
 int
 main(int argc, char *argv[])
 {
-	int	 ch, i;
+	int	 ch, i, n;
 
-	while ((ch = getopt(argc, argv, "f:hs:")) != -1) {
+	/* Options end at the command word: "link import -n" keeps its own. */
+	for (n = 1; n < argc && argv[n][0] == '-'; n++)
+		if (strcmp(argv[n], "--") == 0 || ((argv[n][1] == 'f' ||
+		    argv[n][1] == 's') && argv[n][2] == '\0' && ++n >= argc))
+			break;
+	if (n < argc && strcmp(argv[n], "--") == 0)
+		n++;
+	while ((ch = getopt(n < argc ? n : argc, argv, "f:hs:")) != -1) {
 		switch (ch) {
 		case 'f':
 			ctl_conf_path = optarg;

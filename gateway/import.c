@@ -895,19 +895,23 @@ static void
 import_finish(void)
 {
 	struct timespec	 now;
-	long		*n = imp->counts, ms;
-	char		 counts[256];
+	long		 ms;
+	char		 words[256], pairs[256];
+	size_t		 i, w = 0, p = 0;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	ms = (now.tv_sec - imp->started.tv_sec) * 1000L +
 	    (now.tv_nsec - imp->started.tv_nsec) / 1000000L;
-	snprintf(counts, sizeof(counts), "%s %ld already-linked %ld "
-	    "not-found %ld conflicting %ld excluded %ld error %ld",
-	    imp->dry_run ? "would-link" : "linked", n[IMPORT_LINKED],
-	    n[IMPORT_ALREADY], n[IMPORT_NOTFOUND], n[IMPORT_CONFLICTING],
-	    n[IMPORT_EXCLUDED], n[IMPORT_ERROR]);
-	log_info("import event=end dry-run=%s lines=%ld %s ms=%ld",
-	    imp->dry_run ? "yes" : "no", imp->line, counts, ms);
+	for (i = 0; i < IMPORT_NOUTCOMES; i++) {
+		w += (size_t)snprintf(words + w, sizeof(words) - w, " %s %ld",
+		    i == IMPORT_LINKED && imp->dry_run ? "would-link" :
+		    import_words[i], imp->counts[i]);
+		p += (size_t)snprintf(pairs + p, sizeof(pairs) - p, " %s=%ld",
+		    i == IMPORT_LINKED && imp->dry_run ? "would-link" :
+		    import_words[i], imp->counts[i]);
+	}
+	log_info("import event=end dry-run=%s lines=%ld%s ms=%ld",
+	    imp->dry_run ? "yes" : "no", imp->line, pairs, ms);
 	imp->ended = 1;
 	if (imp->bev == NULL) {
 		import_free();
@@ -915,7 +919,7 @@ import_finish(void)
 	}
 	if (imp->header)
 		evbuffer_add_printf(bufferevent_get_output(imp->bev),
-		    "summary lines %ld %s ms %ld\n", imp->line, counts, ms);
+		    "summary lines %ld%s ms %ld\n", imp->line, words, ms);
 	bufferevent_disable(imp->bev, EV_READ);
 	if (evbuffer_get_length(bufferevent_get_output(imp->bev)) == 0)
 		import_free();
