@@ -723,7 +723,7 @@ struct serve_patron {
 	int		 found;
 	enum circ_error	 error;		/* CIRC_E_OFFLINE, _TIMEOUT... */
 	const char	*pclass;	/* NULL: not told */
-	const char	*key;		/* the ILS's own patron id; NULL: none */
+	const char	*key;		/* the ILS's own patron id, or NULL */
 };
 /* A lookup's answer, valid during the call, for the id it was asked. */
 typedef void	 (*serve_lookup_cb)(uint64_t, const struct serve_patron *);

@@ -59,7 +59,7 @@ struct import_cell {
 	int			 asked, answered;
 	int			 found;
 	enum circ_error		 error;
-	int			 excluded;
+	int			 excluded;	/* 1 class, 2 agreement */
 	char			 key[IDSTORE_VALUE_MAX + 1];	/* "": none */
 	int			 known;		/* the store has it */
 	int			 alias;		/* known by key, not barcode */
@@ -296,6 +296,12 @@ import_write_cb(struct bufferevent *bev, void *arg)
 static void
 import_event_cb(struct bufferevent *bev, short what, void *arg)
 {
+	/* Rows waiting on a slow ILS: we are the silent side, not it. */
+	if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_READING) &&
+	    (imp->nrows > 0 || imp->eof)) {
+		bufferevent_enable(bev, EV_READ);
+		return;
+	}
 	bufferevent_free(imp->bev);
 	imp->bev = NULL;
 	if (imp->ended) {
@@ -579,7 +585,8 @@ import_answer_cb(uint64_t id, const struct serve_patron *sp)
 			if (j != i && !policy_visible(ags, n,
 			    imp->cols[c->col], sp->pclass,
 			    imp->cols[r->cells[j].col], &dec))
-				c->excluded = 1;
+				c->excluded = dec.reason ==
+				    POLICY_E_CLASS_EXCLUDED ? 1 : 2;
 	}
 	if (--r->waiting == 0 && !imp->in_pump)
 		import_judge(r);
@@ -630,7 +637,9 @@ import_judge(struct import_row *r)
 		}
 	for (i = 0; i < r->ncells; i++)
 		if (r->cells[i].excluded) {
-			import_end_row(r, IMPORT_EXCLUDED, "excluded-class",
+			import_end_row(r, IMPORT_EXCLUDED,
+			    r->cells[i].excluded == 1 ? "excluded-class" :
+			    "no-agreement-in-force",
 			    imp->cols[r->cells[i].col]);
 			return;
 		}

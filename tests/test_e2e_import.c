@@ -32,7 +32,7 @@
 
 #define L_PLAIN		0
 #define CTL_WAIT_MS	30000
-#define SLOW_ROWS	40	/* rows of the import kiosks are served during */
+#define SLOW_ROWS	40	/* rows of the import during kiosk traffic */
 
 static struct e2e_env	 env;
 static const char	*ctl_path;
@@ -58,7 +58,7 @@ static const char mixed_csv[] =
     "21000000001,22000000002\n"				/* 3 linked */
     "\"21000000002\" , 22000000001\n"			/* 4 linked */
     "21000000003,22000000003\n"				/* 5 excluded metro */
-    "21000000004,22000000009\n"				/* 6 excluded district */
+    "21000000004,22000000009\n"				/* 6 excluded there */
     "21000000009,22999999999\n"				/* 7 not found */
     "\n"						/* 8 skipped */
     "21000000006,22000000004\n"				/* 9 already */
