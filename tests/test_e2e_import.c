@@ -38,6 +38,7 @@ static struct e2e_env	 env;
 static const char	*ctl_path;
 static char		 sock_path[E2E_PATH_MAX];
 static char		 out_path[E2E_PATH_MAX];
+static int		 district_ncip;	/* its backend speaks NCIP 1 */
 
 /* The demo agreement's halves: metro keeps JUVENILE, district STAFF. */
 #define METRO_TERMS \
@@ -97,6 +98,8 @@ write_conf(struct e2e_env *e)
 		    .institution = "DISTRICT", .patrons = "2200*",
 		    .items = "3200*", .loc1 = "LINCOLN", .loc2 = "WESTHIGH",
 		    .ils = &e->district, .password = "district-ils-pw",
+		    .ncip = district_ncip, .version = "1.0",
+		    .ils_token = "district-ncip-token",
 		    .terms = DISTRICT_TERMS },
 	};
 
@@ -112,7 +115,7 @@ group_setup(void **state)
 		fprintf(stderr, "e2e: need %s (set CIRCLINKCTL)\n", ctl_path);
 		return (-1);
 	}
-	if (e2e_env_init(&env) == -1 || e2e_ils_start_demo(&env, 0) == -1)
+	if (e2e_env_init(&env) == -1 || e2e_ils_start_demo(&env, 1) == -1)
 		goto fail;
 	snprintf(sock_path, sizeof(sock_path), "%s/state/circlinkd.sock",
 	    env.dir);
@@ -335,6 +338,69 @@ test_partner_down_during_import(void **state)
 	free(out);
 }
 
+/* How many LookupUser requests the district's NCIP responder has had. */
+static long
+district_lookups(void)
+{
+	char		 ans[512];
+	const char	*s;
+
+	assert_int_equal(e2e_ils_ctl(&env.district, "ncip-stats", ans,
+	    sizeof(ans)), 0);
+	if ((s = strstr(ans, "LookupUser=")) == NULL)
+		return (0);
+	return (strtol(s + strlen("LookupUser="), NULL, 10));
+}
+
+/*
+ * An NCIP ILS names its patrons by its own UserId: the account is keyed
+ * on it, the card kept as its barcode, and a second run finds both.
+ */
+static void
+test_ncip_partner_keys_the_account(void **state)
+{
+	const char	*path;
+	char		 before[256], after[256], *out;
+	long		 asked;
+
+	/* The pair linked over SIP2 above, undone to be linked again. */
+	assert_int_equal(ctl(&out, "unlink", "district", "22000000003",
+	    NULL), 0);
+	free(out);
+	assert_int_equal(ctl(&out, "unlink", "metro", "21000000004", NULL),
+	    0);
+	free(out);
+	district_ncip = 1;
+	assert_int_equal(e2e_gw_reload(&env, write_conf), 0);
+	assert_int_equal(e2e_partners_online(&env, L_PLAIN, 10000), 0);
+
+	path = csv("ncip.csv", "district,metro\n22000000003,21000000004\n"
+	    "22999999998,21000000004\n");
+	asked = district_lookups();
+	assert_int_equal(ctl(&out, "link", "import", path, NULL), 1);
+	assert_int_equal(district_lookups(), asked + 2);
+	assert_contains(out, "line 2 linked new-person");
+	assert_contains(out, "line 3 not-found no-such-account district");
+	free(out);
+	assert_int_equal(ctl(&out, "link", "show", "metro", "21000000004",
+	    NULL), 0);
+	assert_contains(out, "account district home barcodes 2200******* "
+	    "key 2200*******");
+	assert_contains(out, "account metro linked barcodes 2100******* "
+	    "key -");
+	free(out);
+
+	store_counts(before, sizeof(before));
+	assert_int_equal(ctl(&out, "link", "import", path, NULL), 1);
+	assert_contains(out, "line 2 already-linked same-person");
+	free(out);
+	store_counts(after, sizeof(after));
+	assert_string_equal(before, after);
+
+	district_ncip = 0;
+	assert_int_equal(e2e_gw_reload(&env, write_conf), 0);
+}
+
 /* Files that will not do are refused with their line, never half-read. */
 static void
 test_bad_files_refused(void **state)
@@ -475,6 +541,7 @@ main(void)
 		T(test_import_reports_every_outcome),
 		T(test_import_run_twice),
 		T(test_partner_down_during_import),
+		T(test_ncip_partner_keys_the_account),
 		T(test_bad_files_refused),
 		T(test_kiosks_served_during_import),
 		T(test_log_holds_counts_only),
