@@ -48,6 +48,7 @@ static int		 district_ncip;	/* its backend speaks NCIP 1 */
 #define DISTRICT_TERMS \
 	"\t\taccept yes\n\t\texclude-class STAFF\n" \
 	"\t\twithhold address phone birth-date\n\t\thistory counts"
+static const char	*district_terms = DISTRICT_TERMS;
 
 /*
  * A file with every outcome, against two persons linked beforehand:
@@ -100,7 +101,7 @@ write_conf(struct e2e_env *e)
 		    .ils = &e->district, .password = "district-ils-pw",
 		    .ncip = district_ncip, .version = "1.0",
 		    .ils_token = "district-ncip-token",
-		    .terms = DISTRICT_TERMS },
+		    .terms = district_terms },
 	};
 
 	return (e2e_gw_write_partners(e, parts, 2));
@@ -401,6 +402,26 @@ test_ncip_partner_keys_the_account(void **state)
 	assert_int_equal(e2e_gw_reload(&env, write_conf), 0);
 }
 
+/* With the agreement not in force no row is linked, and no ILS asked. */
+static void
+test_no_agreement_no_link(void **state)
+{
+	char	*out;
+	long	 before;
+
+	district_terms = "\t\taccept no";
+	assert_int_equal(e2e_gw_reload(&env, write_conf), 0);
+	before = e2e_ils_received(&env.metro, SIP2_PATRON_INFO);
+	assert_int_equal(ctl(&out, "link", "import", csv("off.csv",
+	    "metro,district\n21090000003,22000000003\n"), NULL), 1);
+	assert_contains(out, "line 2 excluded no-agreement-in-force district");
+	free(out);
+	assert_int_equal(e2e_ils_received(&env.metro, SIP2_PATRON_INFO),
+	    before);
+	district_terms = DISTRICT_TERMS;
+	assert_int_equal(e2e_gw_reload(&env, write_conf), 0);
+}
+
 /* Files that will not do are refused with their line, never half-read. */
 static void
 test_bad_files_refused(void **state)
@@ -542,6 +563,7 @@ main(void)
 		T(test_import_run_twice),
 		T(test_partner_down_during_import),
 		T(test_ncip_partner_keys_the_account),
+		T(test_no_agreement_no_link),
 		T(test_bad_files_refused),
 		T(test_kiosks_served_during_import),
 		T(test_log_holds_counts_only),
