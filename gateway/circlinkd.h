@@ -655,8 +655,6 @@ void		 worker_stop(void);
 int		 worker_submit(void (*)(void *), void (*)(void *), void *);
 
 /* import.c */
-/* Return 1 while a link import runs: one at a time. */
-int		 import_running(void);
 /*
  * Take over a control connection whose command was "link import" (the
  * int set: a dry run that writes nothing): its further lines are the

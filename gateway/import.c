@@ -202,12 +202,6 @@ import_unprintable(const char *s)
 	return (0);
 }
 
-int
-import_running(void)
-{
-	return (imp != NULL);
-}
-
 /*
  * Take over a control connection whose command was link import: from now
  * on its lines are the file's, and the report goes back on it.
@@ -278,15 +272,14 @@ import_read_cb(struct bufferevent *bev, void *arg)
 	import_pump();
 }
 
-/* The report drained: room for more rows, or the end. */
+/* The report drained: room for more rows, or, once all is out, the end. */
 static void
 import_write_cb(struct bufferevent *bev, void *arg)
 {
-	if (imp->ended) {
+	if (!imp->ended)
+		import_pump();
+	else if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
 		import_free();
-		return;
-	}
-	import_pump();
 }
 
 /*
@@ -347,11 +340,9 @@ import_pump(void)
 			import_take(line);
 			free(line);
 		}
-		if (imp != NULL && !imp->ended)
+		if (!imp->ended)
 			import_ask();
-	} while (imp != NULL && imp->again);
-	if (imp == NULL)
-		return;
+	} while (imp->again);
 	imp->in_pump = 0;
 	if (imp->eof && imp->nrows == 0 && !imp->ended)
 		import_finish();
@@ -381,7 +372,7 @@ import_take(char *line)
 		imp->eof = 1;
 		return (-1);
 	}
-	if (line[0] == '.') {
+	if (strcmp(line, IMPORT_END) == 0) {
 		if (!imp->header) {
 			evbuffer_add_printf(bufferevent_get_output(imp->bev),
 			    CONTROL_ERROR "the file has no header row\n");

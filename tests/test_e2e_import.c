@@ -471,6 +471,22 @@ test_bad_files_refused(void **state)
 	free(out);
 }
 
+/* An import while another may write out_path: output elsewhere. */
+static int
+ctl2(char **out, const char *path)
+{
+	char		 other[E2E_PATH_MAX + 8];
+	const char	*argv[] = { ctl_path, "-s", sock_path, "link", "import",
+			    path, NULL };
+	int		 rc;
+
+	snprintf(other, sizeof(other), "%s.2", out_path);
+	rc = e2e_run(argv, other, CTL_WAIT_MS);
+	assert_true(rc >= 0);
+	assert_non_null(*out = e2e_file_read(other, 0));
+	return (rc);
+}
+
 /* Start circlinkctl without waiting for it; its output to out_path. */
 static pid_t
 ctl_spawn(const char *path)
@@ -503,6 +519,7 @@ test_kiosks_served_during_import(void **state)
 {
 	char		 text[SLOW_ROWS * 32 + 32], *out;
 	struct sip2_msg	*r;
+	off_t		 logged = e2e_file_size(env.log);
 	size_t		 off;
 	pid_t		 pid;
 	int		 i, status;
@@ -511,8 +528,10 @@ test_kiosks_served_during_import(void **state)
 	for (i = 0; i < SLOW_ROWS; i++)
 		off += (size_t)snprintf(text + off, sizeof(text) - off,
 		    "21000000003,22%09d\n", 100 + i);
-	e2e_ctl(&env.district, "delay 100", NULL, 0);
+	e2e_ctl(&env.district, "delay 200", NULL, 0);
 	pid = ctl_spawn(csv("slow.csv", text));
+	assert_int_equal(e2e_file_wait(env.log, logged, "import event=start",
+	    CTL_WAIT_MS), 0);
 	for (i = 0; i < 5; i++) {
 		r = e2e_session_ask(&env, L_PLAIN, "metro-kiosk",
 		    "metro-kiosk-pw", e2e_req(SIP2_PATRON_STATUS, "AO",
@@ -522,6 +541,11 @@ test_kiosks_served_during_import(void **state)
 		assert_string_equal(e2e_field(r, "BL"), "Y");
 		sip2_msg_free(r);
 	}
+	/* One import at a time (the slow one has seconds to go). */
+	assert_int_equal(ctl2(&out, csv("small.csv",
+	    "metro,district\n21000000003,22000000003\n")), 1);
+	assert_contains(out, "another import is running");
+	free(out);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 1);
