@@ -727,8 +727,9 @@ struct serve_patron {
 typedef void	 (*serve_lookup_cb)(uint64_t, const struct serve_patron *);
 /*
  * Ask a partner's ILS about a card by barcode alone (never a PIN): found,
- * class, patron key.  Returns 0, and the callback runs once later on the
- * loop, or -1 (no memory) and it does not.
+ * class, patron key.  Returns 0, and the callback runs once on the loop
+ * (before the return when the partner is offline), or -1 (no memory) and
+ * it does not.
  */
 int		 serve_lookup(const char *, const char *, serve_lookup_cb,
 		    uint64_t);

@@ -1471,8 +1471,9 @@ discover_remembered(int result, const struct idstore_write *w, void *arg)
 /*
  * Ask partner's ILS about a card by barcode alone, never with a PIN, as a
  * visit asks the home: SIP2 63 without lists, or NCIP LookupUser, with
- * the class.  The answer goes to cb with id, later, exactly once, when 0
- * is returned; -1 (no memory) means no call and no callback.
+ * the class.  The answer goes to cb with id exactly once when 0 is
+ * returned, before the return already when the partner is offline; -1
+ * (no memory) means no call and no callback.
  */
 int
 serve_lookup(const char *partner, const char *barcode, serve_lookup_cb cb,
