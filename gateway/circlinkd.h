@@ -685,6 +685,18 @@ int		 worker_start(struct event_base *);
 void		 worker_stop(void);
 int		 worker_submit(void (*)(void *), void (*)(void *), void *);
 
+/* import.c */
+/*
+ * Take over a control connection whose command was "link import" (the
+ * int set: a dry run that writes nothing): its further lines are the
+ * file's (control.h), the report goes back on it, and the import frees
+ * it at the end.  Returns -1 with a message in err, the connection still
+ * the caller's.
+ */
+int		 import_start(struct bufferevent *, int, char *, size_t);
+/* End an import under way and free it, at exit. */
+void		 import_close(void);
+
 /* login.c */
 typedef void	 (*login_cb)(uint64_t, uint32_t, const char *, int);
 void		 login_check(uint64_t, uint32_t, const struct conf_terminal *,
@@ -760,6 +772,23 @@ int		 serve_combines(const struct conf_partner *, const char *);
 int		 serve_discovers(const struct conf_partner *,
 		    const struct circ_req *);
 int		 serve_partner_up(const struct conf_partner *);
+/* What a partner's ILS said of a card asked about by serve_lookup(). */
+struct serve_patron {
+	int		 found;
+	enum circ_error	 error;		/* CIRC_E_OFFLINE, _TIMEOUT... */
+	const char	*pclass;	/* NULL: not told */
+	const char	*key;		/* the ILS's own patron id, or NULL */
+};
+/* A lookup's answer, valid during the call, for the id it was asked. */
+typedef void	 (*serve_lookup_cb)(uint64_t, const struct serve_patron *);
+/*
+ * Ask a partner's ILS about a card by barcode alone (never a PIN): found,
+ * class, patron key.  Returns 0, and the callback runs once on the loop
+ * (before the return when the partner is offline), or -1 (no memory) and
+ * it does not.
+ */
+int		 serve_lookup(const char *, const char *, serve_lookup_cb,
+		    uint64_t);
 
 /* ncip_front.c */
 /*
