@@ -116,18 +116,32 @@ walk() {
 	    -w district-desk-pw -i DISTRICT \
 	    -f "$SRCDIR/etc/demo/walkthrough-partners-desk.sip2" \
 	    127.0.0.1:6002 || true
+	say ""
+	say "== Staff member jordan signs on at metro's MAIN desk (93 with CP) =="
+	say "   (one staff account; at metro it holds circulation only)"
+	"$CLIENT" -u jordan -w jordan-staff-pw -i METRO -l MAIN \
+	    -f "$SRCDIR/etc/demo/walkthrough-staff.sip2" 127.0.0.1:6001 || true
 	revocation
 	holds
 	for f in lookup-user lookup-item; do
 		say ""
 		say "== NCIP from metro's ILS: $f (POST /ncip/metro-ncip-token) =="
-		sed -n '/<!--/,/-->/p' "$SRCDIR/etc/demo/ncip/$f.xml"
-		curl -sS -H 'Content-Type: application/xml' \
-		    --data-binary @"$SRCDIR/etc/demo/ncip/$f.xml" \
-		    http://127.0.0.1:8080/ncip/metro-ncip-token |
-		    sed 's/></>\n</g'
-		say ""
+		ncip_post "$f" metro-ncip-token
 	done
+	say ""
+	say "== NCIP from the district's catalogue: a title found elsewhere =="
+	say "   (LookupItemSet by ISBN, POST /ncip/district-ncip-token)"
+	ncip_post lookup-item-set district-ncip-token
+}
+
+# Show an example's comment, post it with a caller's token, show the answer.
+ncip_post() {
+	sed -n '/<!--/,/-->/p' "$SRCDIR/etc/demo/ncip/$1.xml"
+	curl -sS -H 'Content-Type: application/xml' \
+	    --data-binary @"$SRCDIR/etc/demo/ncip/$1.xml" \
+	    "http://127.0.0.1:8080/ncip/$2" |
+	    sed 's/></>\n</g'
+	say ""
 }
 
 # Scenario 4: a district student's hold on a metro title, picked up at
