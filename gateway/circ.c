@@ -140,9 +140,10 @@ circ_route_visit(const struct conf *conf, const struct circ_req *req,
 		return (0);
 	/*
 	 * A title is held at the institution asked (a kiosk's AO).  XXX: a
-	 * title with no owner named is held at the caller's own partner;
-	 * choosing the owner by a search of the partners (search.c) is to be
-	 * wired in here.
+	 * title with no owner named (an NCIP RequestItem by BibliographicId
+	 * names none) is held at the caller's own partner; the owner is to
+	 * be chosen by search_start() of the partners, then a copy found
+	 * given to the visit as its item (hold_plan takes owner and item).
 	 */
 	if ((*lender = route_item(conf, req->item)) == NULL &&
 	    req->item == NULL && req->op->op == CIRC_HOLD)
