@@ -754,6 +754,29 @@ test_expiry_cancels(void **state)
 	e2e_ils_has(&env.metro, "item", "31000000011", "holds=0");
 }
 
+/* A title too long to track: refused before metro hears of it. */
+static void
+test_title_too_long_refused(void **state)
+{
+	struct sip2_msg	*r;
+	char		 title[201], before[CTL_OUT_MAX], after[CTL_OUT_MAX];
+	long		 holds0;
+
+	memset(title, 'x', sizeof(title) - 1);
+	title[sizeof(title) - 1] = '\0';
+	assert_int_equal(ctl(before, sizeof(before), "request", "list",
+	    NULL), 0);
+	holds0 = e2e_ils_received(&env.metro, SIP2_HOLD);
+	r = kiosk_hold('+', STUDENT, STUDENT_PIN, NULL, title, "LINCOLN");
+	assert_ok(r, SIP2_HOLD_RESP, "0");
+	assert_contains(e2e_field(r, "AF"), "too long");
+	sip2_msg_free(r);
+	assert_int_equal(e2e_ils_received(&env.metro, SIP2_HOLD), holds0);
+	assert_int_equal(ctl(after, sizeof(after), "request", "list", NULL),
+	    0);
+	assert_string_equal(before, after);
+}
+
 /* Nothing of this suite's patrons or secrets reached the log. */
 static void
 test_log_holds_no_secrets(void **state)
@@ -790,6 +813,8 @@ main(void)
 		    ready, still_alive),
 		cmocka_unit_test_setup_teardown(test_expiry_cancels, ready,
 		    still_alive),
+		cmocka_unit_test_setup_teardown(test_title_too_long_refused,
+		    ready, still_alive),
 		cmocka_unit_test_setup_teardown(test_log_holds_no_secrets,
 		    ready, still_alive),
 	};
