@@ -61,6 +61,9 @@ static const struct {
 	{ "link", ctl_daemon },
 	{ "unlink", ctl_daemon },
 	{ "backup", ctl_backup },
+	{ "register", ctl_daemon },
+	{ "prefs", ctl_daemon },
+	{ "outbox", ctl_daemon },
 	{ NULL, NULL }
 };
 
@@ -84,7 +87,17 @@ usage(FILE *fp)
 	    "                 that person's linked accounts, masked\n"
 	    "  unlink PARTNER BARCODE\n"
 	    "                 the account leaves its person\n"
-	    "  backup PATH    a consistent copy of the identity store\n");
+	    "  backup PATH    a consistent copy of the identity store\n"
+	    "  register PARTNER BARCODE\n"
+	    "                 linked accounts for that patron wherever the\n"
+	    "                 agreements allow\n"
+	    "  prefs set PARTNER BARCODE key=value...\n"
+	    "                 channels=, events=, pickup=, kept on the\n"
+	    "                 person and pushed to its linked accounts\n"
+	    "  prefs show PARTNER BARCODE\n"
+	    "  outbox [retry|drop ID]\n"
+	    "                 the calls owed to partners, or one of them\n"
+	    "                 tried now or forgotten\n");
 }
 
 /* Put the terminal back as it was when a signal ends us mid-prompt. */

@@ -105,6 +105,11 @@ static void	 ctl_unlink(struct ctl_conn *, int, char **, const char *);
 static void	 ctl_backup(struct ctl_conn *, int, char **, const char *);
 static void	 ctl_backup_run(void *);
 static void	 ctl_backup_done(void *);
+static void	 ctl_register(struct ctl_conn *, int, char **, const char *);
+static void	 ctl_prefs(struct ctl_conn *, int, char **, const char *);
+static void	 ctl_outbox(struct ctl_conn *, int, char **, const char *);
+static void	 ctl_later(int, const char *, void *);
+static void	 ctl_line(const char *, void *);
 
 static const struct ctl_command ctl_commands[] = {
 	{ "status", 0, 0, 0, ctl_status, "status" },
@@ -115,6 +120,10 @@ static const struct ctl_command ctl_commands[] = {
 	    "| link show PARTNER BARCODE" },
 	{ "unlink", 2, 2, 0, ctl_unlink, "unlink PARTNER BARCODE" },
 	{ "backup", 1, 1, 0, ctl_backup, "backup ABSOLUTE-PATH" },
+	{ "register", 2, 2, 0, ctl_register, "register PARTNER BARCODE" },
+	{ "prefs", 3, 6, 0, ctl_prefs, "prefs set PARTNER BARCODE "
+	    "key=value... | prefs show PARTNER BARCODE" },
+	{ "outbox", 0, 2, 0, ctl_outbox, "outbox [retry|drop ID]" },
 	{ NULL, 0, 0, 0, NULL, NULL }
 };
 
@@ -426,6 +435,8 @@ ctl_status(struct ctl_conn *c, int argc, char **argv, const char *secret)
 		ctl_reply(c, "store persons %zu accounts %zu barcodes %zu "
 		    "map %zu used %zu", st.persons, st.accounts, st.aliases,
 		    st.map_size, st.used_bytes);
+	outbox_count(&n, &i);
+	ctl_reply(c, "outbox owed %zu failed %zu", n, i);
 	ctl_done(c);
 }
 
@@ -838,4 +849,81 @@ ctl_backup_done(void *arg)
 		ctl_done(c);
 	}
 	free(job);
+}
+
+/* --- registration, preferences, the outbox --------------------------- */
+
+/* register PARTNER BARCODE: linked accounts where agreements allow. */
+static void
+ctl_register(struct ctl_conn *c, int argc, char **argv, const char *secret)
+{
+	char	 err[256];
+
+	if (register_staff(argv[0], argv[1], ctl_later,
+	    (void *)(uintptr_t)c->id, err, sizeof(err)) == -1) {
+		ctl_reply(c, CONTROL_ERROR "%s", err);
+		ctl_done(c);
+	}
+}
+
+/* prefs set|show PARTNER BARCODE [key=value...] */
+static void
+ctl_prefs(struct ctl_conn *c, int argc, char **argv, const char *secret)
+{
+	char	 err[256];
+
+	if (prefs_staff(argc, argv, ctl_later, (void *)(uintptr_t)c->id, err,
+	    sizeof(err)) == -1) {
+		ctl_reply(c, CONTROL_ERROR "%s", err);
+		ctl_done(c);
+	}
+}
+
+/* outbox: the calls owed; outbox retry|drop ID: an administrator's word. */
+static void
+ctl_outbox(struct ctl_conn *c, int argc, char **argv, const char *secret)
+{
+	char	 err[256];
+
+	if (argc == 0) {
+		ctl_reply(c, CONTROL_OK);
+		outbox_list(ctl_line, c);
+	} else if (argc != 2)
+		ctl_reply(c, CONTROL_ERROR "usage: outbox [retry|drop ID]");
+	else if (outbox_admin(argv[0], argv[1], err, sizeof(err)) == -1)
+		ctl_reply(c, CONTROL_ERROR "%s", err);
+	else
+		ctl_reply(c, CONTROL_OK);
+	ctl_done(c);
+}
+
+static void
+ctl_line(const char *line, void *arg)
+{
+	ctl_reply(arg, "%s", line);
+}
+
+/*
+ * The end of a command answered later: ok and the lines of text, or the
+ * error; the client may have gone.
+ */
+static void
+ctl_later(int ok, const char *text, void *arg)
+{
+	struct ctl_conn	*c;
+	const char	*nl;
+
+	if ((c = ctl_conn_find((uintptr_t)arg)) == NULL)
+		return;
+	if (!ok)
+		ctl_reply(c, CONTROL_ERROR "%.*s", (int)strcspn(text, "\n"),
+		    text);
+	else {
+		ctl_reply(c, CONTROL_OK);
+		for (; *text != '\0'; text = nl + (*nl != '\0')) {
+			nl = text + strcspn(text, "\n");
+			ctl_reply(c, "%.*s", (int)(nl - text), text);
+		}
+	}
+	ctl_done(c);
 }
