@@ -928,6 +928,46 @@ void		 register_ncip(uint64_t, const struct conf_partner *,
 int		 register_staff(const char *, const char *,
 		    void (*)(int, const char *, void *), void *, char *,
 		    size_t);
+/*
+ * Who waits for a registration or a change of preferences: an NCIP call
+ * (call, req and its decoded form, answered in its dialect) or a staff
+ * command (cb with ok and lines of text).
+ */
+struct reg_caller {
+	int			 staff;
+	uint64_t		 call;
+	struct ncip_msg		*req;
+	struct circ_arena	*arena;
+	struct circ_req		 creq;
+	void			(*cb)(int, const char *, void *);
+	void			*arg;
+};
+/*
+ * Start a caller: an NCIP one when req is not NULL (taken; decoded into
+ * creq), else a staff one with cb and arg.  -1 on no memory or an
+ * undecodable request, after answering it (req freed).
+ */
+int		 register_caller(struct reg_caller *, uint64_t,
+		    struct ncip_msg *, void (*)(int, const char *, void *),
+		    void *);
+/* Answer a caller with a Problem (staff: the detail) and free it. */
+void		 register_refuse(struct reg_caller *, enum ncip_problem_type,
+		    const char *, const char *);
+/*
+ * Answer a caller with success: the response echoing user_id (staff:
+ * the text), and free it.
+ */
+void		 register_answer(struct reg_caller *, const char *,
+		    const char *);
+/*
+ * Find the person of an account at partner home by its key (NULL: none)
+ * or barcode, or record one with it as home: cb(result, person, arg)
+ * then runs, perhaps before this returns.  -1 (cb not called) when the
+ * write cannot be queued.
+ */
+int		 register_person(const char *, const char *, const char *,
+		    const char *, void (*)(int, const uint8_t *, void *),
+		    void *);
 /* The outbox handler of OUTBOX_LINK. */
 int		 register_send(const uint8_t *, const char *, const void *,
 		    size_t, uint64_t);

@@ -83,13 +83,7 @@ struct prefs_target {
 
 /* One change of preferences, from its request to its answer. */
 struct prefs_job {
-	int			 staff;
-	uint64_t		 call;
-	struct ncip_msg		*req;
-	struct circ_arena	*arena;
-	struct circ_req		 creq;
-	void			(*cb)(int, const char *, void *);
-	void			*arg;
+	struct reg_caller	 c;
 	char			 home[CONF_NAME_MAX];	/* the caller's */
 	char			 phome[CONF_NAME_MAX];	/* the person's */
 	char			 barcode[IDSTORE_VALUE_MAX + 1];
@@ -111,10 +105,9 @@ struct prefs_call {
 static int	 prefs_parse(struct prefs_rec *, char *, char *, size_t);
 static void	 prefs_text(const struct prefs_rec *, char *, size_t);
 static int	 prefs_load(const uint8_t *, struct prefs_rec *);
-static struct prefs_job *prefs_new(const char *);
-static void	 prefs_free(struct prefs_job *);
-static void	 prefs_person(struct prefs_job *);
-static void	 prefs_created(int, const struct idstore_write *, void *);
+static struct prefs_job *prefs_new(const char *, uint64_t, struct ncip_msg *,
+		    void (*)(int, const char *, void *), void *);
+static void	 prefs_found(int, const uint8_t *, void *);
 static void	 prefs_store(struct prefs_job *);
 static void	 prefs_stored(int, const struct idstore_write *, void *);
 static const char *prefs_target(struct prefs_job *,
@@ -289,28 +282,28 @@ prefs_pickup(const uint8_t *person, char *buf, size_t len)
 
 /* --- changes ----------------------------------------------------------- */
 
+/* A change for a caller (NCIP when req is given); NULL once answered. */
 static struct prefs_job *
-prefs_new(const char *home)
+prefs_new(const char *home, uint64_t call, struct ncip_msg *req,
+    void (*cb)(int, const char *, void *), void *arg)
 {
 	struct prefs_job	*job;
+	struct ncip_msg		*nm;
 
-	if ((job = calloc(1, sizeof(*job))) == NULL)
+	if ((job = calloc(1, sizeof(*job))) == NULL) {
+		if (req != NULL && (nm = ncip_reply_problem(req,
+		    NCIP_PT_TEMPORARY_FAILURE, NULL, "The gateway is short of "
+		    "memory.")) != NULL)
+			ncip_front_answer(call, nm);
+		ncip_msg_free(req);
 		return (NULL);
-	if ((job->arena = circ_arena_new()) == NULL) {
+	}
+	if (register_caller(&job->c, call, req, cb, arg) == -1) {
 		free(job);
 		return (NULL);
 	}
 	snprintf(job->home, sizeof(job->home), "%s", home);
 	return (job);
-}
-
-static void
-prefs_free(struct prefs_job *job)
-{
-	ncip_msg_free(job->req);
-	circ_arena_free(job->arena);
-	OPENSSL_cleanse(job, sizeof(*job));
-	free(job);
 }
 
 /* Is this address the preferences' carrier? */
@@ -369,24 +362,15 @@ prefs_ncip(uint64_t call, const struct conf_partner *caller,
 {
 	struct prefs_job		*job;
 	const struct ncip_address	*a;
-	struct ncip_msg			*nm;
 	char				 err[200];
 
-	if ((job = prefs_new(caller->id)) == NULL) {
-		if ((nm = ncip_reply_problem(req, NCIP_PT_TEMPORARY_FAILURE,
-		    NULL, "The gateway is short of memory.")) != NULL)
-			ncip_front_answer(call, nm);
-		ncip_msg_free(req);
+	if ((job = prefs_new(caller->id, call, req, NULL, NULL)) == NULL)
 		return;
-	}
-	job->call = call;
-	job->req = req;
-	if (xlate_ncip_req(&job->creq, req, job->arena) == -1 ||
-	    job->creq.patron == NULL || *job->creq.patron == '\0') {
+	if (job->c.creq.patron == NULL || *job->c.creq.patron == '\0') {
 		prefs_fail(job, NCIP_PT_NEEDED_DATA_MISSING, "UserId", NULL);
 		return;
 	}
-	if (strlen(job->creq.patron) > IDSTORE_VALUE_MAX ||
+	if (strlen(job->c.creq.patron) > IDSTORE_VALUE_MAX ||
 	    (req->user_id.value != NULL &&
 	    strlen(req->user_id.value) > IDSTORE_VALUE_MAX)) {
 		prefs_fail(job, NCIP_PT_UNKNOWN_VALUE, "UserIdentifierValue",
@@ -407,7 +391,7 @@ prefs_ncip(uint64_t call, const struct conf_partner *caller,
 		return;
 	}
 	snprintf(job->words, sizeof(job->words), "%s", a->electronic);
-	snprintf(job->barcode, sizeof(job->barcode), "%s", job->creq.patron);
+	snprintf(job->barcode, sizeof(job->barcode), "%s", job->c.creq.patron);
 	if (req->user_id.value != NULL)
 		snprintf(job->key, sizeof(job->key), "%s", req->user_id.value);
 	/* Checked now, so that a mistake is answered as one. */
@@ -417,7 +401,10 @@ prefs_ncip(uint64_t call, const struct conf_partner *caller,
 		return;
 	}
 	snprintf(job->words, sizeof(job->words), "%s", a->electronic);
-	prefs_person(job);
+	if (register_person(job->home, job->key[0] != '\0' ? job->key : NULL,
+	    job->barcode, "preferences", prefs_found, job) == -1)
+		prefs_fail(job, NCIP_PT_TEMPORARY_FAILURE, NULL, "The gateway "
+		    "cannot record the patron now.");
 }
 
 /*
@@ -467,19 +454,17 @@ prefs_staff(int argc, char **argv, void (*cb)(int, const char *, void *),
 		cb(1, text, arg);
 		return (0);
 	}
-	if ((job = prefs_new(argv[1])) == NULL) {
+	if ((job = prefs_new(argv[1], 0, NULL, cb, arg)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return (-1);
 	}
-	job->staff = 1;
-	job->cb = cb;
-	job->arg = arg;
 	snprintf(job->barcode, sizeof(job->barcode), "%s", argv[2]);
 	for (i = 3; i < argc; i++) {
 		len += snprintf(job->words + len, sizeof(job->words) - len,
 		    "%s%s", i > 3 ? " " : "", argv[i]);
 		if (len >= sizeof(job->words)) {
-			prefs_free(job);
+			circ_arena_free(job->c.arena);
+			free(job);
 			snprintf(err, errlen, "too many words");
 			return (-1);
 		}
@@ -489,52 +474,18 @@ prefs_staff(int argc, char **argv, void (*cb)(int, const char *, void *),
 	return (0);
 }
 
-/* Find the person of the caller's patron, or make one with it as home. */
+/* The person of the caller's patron is known, or the store failed. */
 static void
-prefs_person(struct prefs_job *job)
-{
-	struct idstore_write	 w;
-	struct idstore_ref	 r;
-	int			 rc = IDSTORE_NOTFOUND;
-
-	if (job->key[0] != '\0')
-		rc = idstore_find_key(gw->store, job->home, job->key, &r);
-	if (rc == IDSTORE_NOTFOUND)
-		rc = idstore_find_barcode(gw->store, job->home, job->barcode,
-		    &r);
-	if (rc == IDSTORE_OK) {
-		memcpy(job->person, r.person, IDSTORE_ID_LEN);
-		prefs_store(job);
-		return;
-	}
-	if (rc != IDSTORE_NOTFOUND) {
-		prefs_fail(job, NCIP_PT_TEMPORARY_FAILURE, NULL, "The gateway "
-		    "cannot read its records now.");
-		return;
-	}
-	memset(&w, 0, sizeof(w));
-	w.op = IDSTORE_CREATE;
-	w.partner = job->home;
-	w.patron_key = job->key[0] != '\0' ? job->key : NULL;
-	w.barcode = job->barcode;
-	w.creator = "preferences";
-	w.reason = "preferences";
-	if (idstore_submit(gw->store, &w, prefs_created, job) == -1)
-		prefs_fail(job, NCIP_PT_TEMPORARY_FAILURE, NULL, "The gateway "
-		    "cannot record the patron now.");
-}
-
-static void
-prefs_created(int result, const struct idstore_write *w, void *arg)
+prefs_found(int result, const uint8_t *person, void *arg)
 {
 	struct prefs_job	*job = arg;
 
-	if (result != IDSTORE_OK && result != IDSTORE_EXISTS) {
+	if (result != IDSTORE_OK) {
 		prefs_fail(job, NCIP_PT_TEMPORARY_FAILURE, NULL, "The gateway "
 		    "cannot record the patron now.");
 		return;
 	}
-	memcpy(job->person, w->person, IDSTORE_ID_LEN);
+	memcpy(job->person, person, IDSTORE_ID_LEN);
 	prefs_store(job);
 }
 
@@ -677,23 +628,15 @@ static void
 prefs_fail(struct prefs_job *job, enum ncip_problem_type kind,
     const char *element, const char *detail)
 {
-	struct ncip_msg	*nm;
-
-	if (job->staff)
-		job->cb(0, detail != NULL ? detail : "the change failed",
-		    job->arg);
-	else if ((nm = ncip_reply_problem(job->req, kind, element,
-	    detail)) != NULL)
-		ncip_front_answer(job->call, nm);
-	prefs_free(job);
+	register_refuse(&job->c, kind, element, detail);
+	OPENSSL_cleanse(job, sizeof(*job));
+	free(job);
 }
 
 /* Answer once every push owed is committed and has had its first try. */
 static void
 prefs_finish(struct prefs_job *job)
 {
-	struct circ_result	 res;
-	struct ncip_msg		*nm;
 	char			 text[PREFS_ANSWER_MAX];
 	size_t			 i, len, unsaved = 0;
 
@@ -709,7 +652,7 @@ prefs_finish(struct prefs_job *job)
 	}
 	text[len] = '\0';
 	log_info("prefs event=set via=%s home=%s accounts=%zu unsaved=%zu",
-	    job->staff ? "circlinkctl" : "ncip", job->home, job->ntargets,
+	    job->c.staff ? "circlinkctl" : "ncip", job->home, job->ntargets,
 	    unsaved);
 	if (unsaved > 0) {
 		prefs_fail(job, NCIP_PT_TEMPORARY_FAILURE, NULL, "The "
@@ -717,21 +660,9 @@ prefs_finish(struct prefs_job *job)
 		    "recorded; please send them again.");
 		return;
 	}
-	if (job->staff) {
-		job->cb(1, text, job->arg);
-		prefs_free(job);
-		return;
-	}
-	memset(&res, 0, sizeof(res));
-	res.ok = 1;
-	res.patron.found = 1;
-	res.user_id = job->creq.patron;
-	if ((nm = xlate_ncip_reply(&job->creq, &res)) == NULL)
-		nm = ncip_reply_problem(job->req, NCIP_PT_TEMPORARY_FAILURE,
-		    NULL, "The answer could not be encoded.");
-	if (nm != NULL)
-		ncip_front_answer(job->call, nm);
-	prefs_free(job);
+	register_answer(&job->c, job->c.creq.patron, text);
+	OPENSSL_cleanse(job, sizeof(*job));
+	free(job);
 }
 
 /* --- the outbox's calls of this kind --------------------------------- */

@@ -64,13 +64,7 @@ struct reg_target {
 
 /* One registration, from its request to its answer. */
 struct reg_job {
-	int			 staff;		/* else an NCIP CreateUser */
-	uint64_t		 call;
-	struct ncip_msg		*req;
-	struct circ_arena	*arena;
-	struct circ_req		 creq;
-	void			(*cb)(int, const char *, void *);
-	void			*arg;
+	struct reg_caller	 c;
 	char			 home[CONF_NAME_MAX];
 	char			 barcode[IDSTORE_VALUE_MAX + 1];
 	char			 key[IDSTORE_VALUE_MAX + 1];	/* "": none */
@@ -81,45 +75,182 @@ struct reg_job {
 	size_t			 ntargets, nwait;
 };
 
-static struct reg_job	*reg_new(const char *);
-static void		 reg_free(struct reg_job *);
+static struct reg_job	*reg_new(const char *, uint64_t, struct ncip_msg *,
+			    void (*)(int, const char *, void *), void *);
 static int		 reg_fields(struct reg_job *, const struct circ_patron *,
 			    const char **);
 static void		 reg_looked_up(const struct circ_result *, void *);
-static void		 reg_person(struct reg_job *);
-static void		 reg_created(int, const struct idstore_write *, void *);
+static void		 reg_home_said(const struct circ_result *, void *);
+static void		 reg_found(int, const uint8_t *, void *);
+static void		 reg_person_made(int, const struct idstore_write *,
+			    void *);
 static void		 reg_plan(struct reg_job *);
 static const char	*reg_target(struct reg_job *, const struct conf_partner *,
 			    const struct idstore_person *);
 static void		 reg_owed(enum outbox_status, const uint8_t *, void *);
 static void		 reg_fail(struct reg_job *, enum ncip_problem_type,
 			    const char *, const char *);
+static void		 reg_person(struct reg_job *);
 static void		 reg_finish(struct reg_job *);
 static void		 reg_linked(enum circ_error, const char *, const char *,
 			    void *);
 
+/* --- callers, shared with prefs.c ------------------------------------ */
+
+/* Start a caller: NCIP when req is given, else staff. */
+int
+register_caller(struct reg_caller *c, uint64_t call, struct ncip_msg *req,
+    void (*cb)(int, const char *, void *), void *arg)
+{
+	memset(c, 0, sizeof(*c));
+	c->staff = req == NULL;
+	c->call = call;
+	c->req = req;
+	c->cb = cb;
+	c->arg = arg;
+	if ((c->arena = circ_arena_new()) == NULL) {
+		register_refuse(c, NCIP_PT_TEMPORARY_FAILURE, NULL, "The "
+		    "gateway is short of memory.");
+		return (-1);
+	}
+	if (req != NULL && xlate_ncip_req(&c->creq, req, c->arena) == -1) {
+		register_refuse(c, NCIP_PT_NEEDED_DATA_MISSING, "UserId",
+		    NULL);
+		return (-1);
+	}
+	return (0);
+}
+
+static void
+register_caller_free(struct reg_caller *c)
+{
+	ncip_msg_free(c->req);
+	circ_arena_free(c->arena);
+	memset(c, 0, sizeof(*c));
+}
+
+/* Answer with a Problem, or the staff with the detail. */
+void
+register_refuse(struct reg_caller *c, enum ncip_problem_type kind,
+    const char *element, const char *detail)
+{
+	struct ncip_msg	*nm;
+
+	if (c->staff)
+		c->cb(0, detail != NULL ? detail : "it failed", c->arg);
+	else if ((nm = ncip_reply_problem(c->req, kind, element,
+	    detail)) != NULL)
+		ncip_front_answer(c->call, nm);
+	register_caller_free(c);
+}
+
+/* Answer with success: the response echoing user_id, or the text. */
+void
+register_answer(struct reg_caller *c, const char *user_id, const char *text)
+{
+	struct circ_result	 res;
+	struct ncip_msg		*nm;
+
+	if (c->staff) {
+		c->cb(1, text, c->arg);
+		register_caller_free(c);
+		return;
+	}
+	memset(&res, 0, sizeof(res));
+	res.ok = 1;
+	res.patron.found = 1;
+	res.user_id = user_id;
+	if ((nm = xlate_ncip_reply(&c->creq, &res)) == NULL)
+		nm = ncip_reply_problem(c->req, NCIP_PT_TEMPORARY_FAILURE,
+		    NULL, "The answer could not be encoded.");
+	if (nm != NULL)
+		ncip_front_answer(c->call, nm);
+	register_caller_free(c);
+}
+
+/* A person being recorded for register_person(). */
+struct reg_person_job {
+	void		(*cb)(int, const uint8_t *, void *);
+	void		*arg;
+};
+
+/* Find the person of an account, or record one with it as home. */
+int
+register_person(const char *home, const char *key, const char *barcode,
+    const char *creator, void (*cb)(int, const uint8_t *, void *), void *arg)
+{
+	struct reg_person_job	*pj;
+	struct idstore_write	 w;
+	struct idstore_ref	 r;
+	int			 rc = IDSTORE_NOTFOUND;
+
+	if (key != NULL)
+		rc = idstore_find_key(gw->store, home, key, &r);
+	if (rc == IDSTORE_NOTFOUND)
+		rc = idstore_find_barcode(gw->store, home, barcode, &r);
+	if (rc != IDSTORE_NOTFOUND) {
+		if (rc != IDSTORE_OK)
+			log_warnx("%s event=find home=%s store=\"%s\"",
+			    creator, home, idstore_strerror(rc));
+		cb(rc, r.person, arg);
+		return (0);
+	}
+	if ((pj = calloc(1, sizeof(*pj))) == NULL)
+		return (-1);
+	pj->cb = cb;
+	pj->arg = arg;
+	memset(&w, 0, sizeof(w));
+	w.op = IDSTORE_CREATE;
+	w.partner = home;
+	w.patron_key = key;
+	w.barcode = barcode;
+	w.creator = creator;
+	w.reason = creator;
+	if (idstore_submit(gw->store, &w, reg_person_made, pj) == -1) {
+		free(pj);
+		return (-1);
+	}
+	return (0);
+}
+
+/* The person is on record (or was already, by a race). */
+static void
+reg_person_made(int result, const struct idstore_write *w, void *arg)
+{
+	struct reg_person_job	*pj = arg;
+
+	if (result != IDSTORE_OK && result != IDSTORE_EXISTS)
+		log_warnx("%s event=create home=%s store=\"%s\"", w->creator,
+		    w->partner, idstore_strerror(result));
+	pj->cb(result == IDSTORE_EXISTS ? IDSTORE_OK : result, w->person,
+	    pj->arg);
+	free(pj);
+}
+
+/* --- registrations ------------------------------------------------------ */
+
 static struct reg_job *
-reg_new(const char *home)
+reg_new(const char *home, uint64_t call, struct ncip_msg *req,
+    void (*cb)(int, const char *, void *), void *arg)
 {
 	struct reg_job	*job;
+	struct ncip_msg	*nm;
 
-	if ((job = calloc(1, sizeof(*job))) == NULL)
+	if ((job = calloc(1, sizeof(*job))) == NULL) {
+		/* The staff's command hears of it from the caller. */
+		if (req != NULL && (nm = ncip_reply_problem(req,
+		    NCIP_PT_TEMPORARY_FAILURE, NULL, "The gateway is short of "
+		    "memory.")) != NULL)
+			ncip_front_answer(call, nm);
+		ncip_msg_free(req);
 		return (NULL);
-	if ((job->arena = circ_arena_new()) == NULL) {
+	}
+	if (register_caller(&job->c, call, req, cb, arg) == -1) {
 		free(job);
 		return (NULL);
 	}
 	snprintf(job->home, sizeof(job->home), "%s", home);
 	return (job);
-}
-
-static void
-reg_free(struct reg_job *job)
-{
-	ncip_msg_free(job->req);
-	circ_arena_free(job->arena);
-	OPENSSL_cleanse(job, sizeof(*job));
-	free(job);
 }
 
 /*
@@ -161,7 +292,7 @@ reg_fields(struct reg_job *job, const struct circ_patron *pt,
 			*bad = f[i].element;
 			return (-1);
 		}
-		if ((*dst[i] = circ_strdup(job->arena, v)) == NULL) {
+		if ((*dst[i] = circ_strdup(job->c.arena, v)) == NULL) {
 			*bad = NULL;
 			return (-1);
 		}
@@ -180,23 +311,11 @@ register_ncip(uint64_t call, const struct conf_partner *caller,
 {
 	struct reg_job		*job;
 	struct circ_patron	 pt;
-	struct ncip_msg		*nm;
 	const char		*id = NULL, *bad = NULL;
 	size_t			 i;
 
-	if ((job = reg_new(caller->id)) == NULL) {
-		if ((nm = ncip_reply_problem(req, NCIP_PT_TEMPORARY_FAILURE,
-		    NULL, "The gateway is short of memory.")) != NULL)
-			ncip_front_answer(call, nm);
-		ncip_msg_free(req);
+	if ((job = reg_new(caller->id, call, req, NULL, NULL)) == NULL)
 		return;
-	}
-	job->call = call;
-	job->req = req;
-	if (xlate_ncip_req(&job->creq, req, job->arena) == -1) {
-		reg_fail(job, NCIP_PT_NEEDED_DATA_MISSING, NULL, NULL);
-		return;
-	}
 	for (i = 0; i < req->nauth; i++)
 		if (ncip_auth_kind(&req->auth[i]) == NCIP_AUTH_BARCODE &&
 		    id == NULL)
@@ -218,7 +337,7 @@ register_ncip(uint64_t call, const struct conf_partner *caller,
 	}
 	snprintf(job->barcode, sizeof(job->barcode), "%s", id);
 	memset(&pt, 0, sizeof(pt));
-	if (xlate_ncip_user(job->arena, &pt, &req->user) == -1 ||
+	if (xlate_ncip_user(job->c.arena, &pt, &req->user) == -1 ||
 	    reg_fields(job, &pt, &bad) == -1) {
 		if (bad != NULL)
 			reg_fail(job, NCIP_PT_UNKNOWN_VALUE, bad, "too long");
@@ -232,7 +351,37 @@ register_ncip(uint64_t call, const struct conf_partner *caller,
 		    NULL);
 		return;
 	}
-	reg_person(job);
+	/*
+	 * The home's own ILS is told too, as before there was a gateway to
+	 * keep it: one that has the patron already says Duplicate User,
+	 * which confirms the card is its.
+	 */
+	if (serve_inner(job->home, &job->c.creq, reg_home_said, job) == -1)
+		reg_fail(job, NCIP_PT_TEMPORARY_FAILURE, NULL, "The gateway "
+		    "is short of memory.");
+}
+
+/* The home's ILS made the patron, or has it: now the partners. */
+static void
+reg_home_said(const struct circ_result *res, void *arg)
+{
+	struct reg_job			*job = arg;
+	const struct conf_partner	*p;
+	char				 screen[200];
+
+	if (res->ok || res->error == CIRC_E_DUPLICATE) {
+		reg_person(job);
+		return;
+	}
+	/* The words a forwarded request would have had, naming the ILS. */
+	p = conf_partner_find(gw->conf, job->home);
+	if (res->screen != NULL)
+		snprintf(screen, sizeof(screen), "%s", res->screen);
+	else
+		xlate_sip2_screen(&job->c.creq, res->error, p != NULL ?
+		    p->name : NULL, screen, sizeof(screen));
+	reg_fail(job, xlate_ncip_problem(res->error, CIRC_CREATE_USER), NULL,
+	    screen);
 }
 
 /*
@@ -262,13 +411,10 @@ register_staff(const char *home, const char *barcode,
 		snprintf(err, errlen, "no identity store");
 		return (-1);
 	}
-	if ((job = reg_new(p->id)) == NULL) {
+	if ((job = reg_new(p->id, 0, NULL, cb, arg)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return (-1);
 	}
-	job->staff = 1;
-	job->cb = cb;
-	job->arg = arg;
 	snprintf(job->barcode, sizeof(job->barcode), "%s", barcode);
 	memset(&req, 0, sizeof(req));
 	req.op = circ_op_sip2(SIP2_PATRON_INFO);
@@ -276,7 +422,8 @@ register_staff(const char *home, const char *barcode,
 	req.summary = -1;
 	req.want_class = 1;
 	if (serve_inner(p->id, &req, reg_looked_up, job) == -1) {
-		reg_free(job);
+		circ_arena_free(job->c.arena);
+		free(job);
 		snprintf(err, errlen, "out of memory");
 		return (-1);
 	}
@@ -296,8 +443,7 @@ reg_looked_up(const struct circ_result *res, void *arg)
 		    res->error == CIRC_E_NONE ||
 		    res->error == CIRC_E_UNKNOWN_PATRON ? "does not know this "
 		    "patron" : "could not be asked; try again later");
-		job->cb(0, text, job->arg);
-		reg_free(job);
+		reg_fail(job, NCIP_PT_UNKNOWN_USER, NULL, text);
 		return;
 	}
 	if (res->user_id != NULL && *res->user_id != '\0' &&
@@ -306,8 +452,7 @@ reg_looked_up(const struct circ_result *res, void *arg)
 	if (reg_fields(job, &res->patron, &bad) == -1) {
 		snprintf(text, sizeof(text), "the patron's %s is too long to "
 		    "carry", bad != NULL ? bad : "record");
-		job->cb(0, text, job->arg);
-		reg_free(job);
+		reg_fail(job, NCIP_PT_UNKNOWN_VALUE, NULL, text);
 		return;
 	}
 	reg_person(job);
@@ -317,53 +462,24 @@ reg_looked_up(const struct circ_result *res, void *arg)
 static void
 reg_person(struct reg_job *job)
 {
-	struct idstore_write	 w;
-	struct idstore_ref	 r;
-	int			 rc = IDSTORE_NOTFOUND;
-
-	if (job->key[0] != '\0')
-		rc = idstore_find_key(gw->store, job->home, job->key, &r);
-	if (rc == IDSTORE_NOTFOUND)
-		rc = idstore_find_barcode(gw->store, job->home, job->barcode,
-		    &r);
-	if (rc == IDSTORE_OK) {
-		memcpy(job->person, r.person, IDSTORE_ID_LEN);
-		reg_plan(job);
-		return;
-	}
-	if (rc != IDSTORE_NOTFOUND) {
-		log_warnx("register event=find home=%s store=\"%s\"",
-		    job->home, idstore_strerror(rc));
-		reg_fail(job, NCIP_PT_TEMPORARY_FAILURE, NULL, "The gateway "
-		    "cannot read its records now.");
-		return;
-	}
-	memset(&w, 0, sizeof(w));
-	w.op = IDSTORE_CREATE;
-	w.partner = job->home;
-	w.patron_key = job->key[0] != '\0' ? job->key : NULL;
-	w.barcode = job->barcode;
-	w.creator = job->staff ? "circlinkctl" : "registration";
-	w.reason = "registered";
-	if (idstore_submit(gw->store, &w, reg_created, job) == -1)
+	if (register_person(job->home, job->key[0] != '\0' ? job->key : NULL,
+	    job->barcode, "registration", reg_found, job) == -1)
 		reg_fail(job, NCIP_PT_TEMPORARY_FAILURE, NULL, "The gateway "
 		    "cannot record the patron now.");
 }
 
-/* The person is on record (or was already, by a race). */
+/* The person is known, or the store could not say. */
 static void
-reg_created(int result, const struct idstore_write *w, void *arg)
+reg_found(int result, const uint8_t *person, void *arg)
 {
 	struct reg_job	*job = arg;
 
-	if (result != IDSTORE_OK && result != IDSTORE_EXISTS) {
-		log_warnx("register event=create home=%s store=\"%s\"",
-		    job->home, idstore_strerror(result));
+	if (result != IDSTORE_OK) {
 		reg_fail(job, NCIP_PT_TEMPORARY_FAILURE, NULL, "The gateway "
 		    "cannot record the patron now.");
 		return;
 	}
-	memcpy(job->person, w->person, IDSTORE_ID_LEN);
+	memcpy(job->person, person, IDSTORE_ID_LEN);
 	reg_plan(job);
 }
 
@@ -507,15 +623,9 @@ static void
 reg_fail(struct reg_job *job, enum ncip_problem_type kind,
     const char *element, const char *detail)
 {
-	struct ncip_msg	*nm;
-
-	if (job->staff)
-		job->cb(0, detail != NULL ? detail : "the registration failed",
-		    job->arg);
-	else if ((nm = ncip_reply_problem(job->req, kind, element,
-	    detail)) != NULL)
-		ncip_front_answer(job->call, nm);
-	reg_free(job);
+	register_refuse(&job->c, kind, element, detail);
+	OPENSSL_cleanse(job, sizeof(*job));
+	free(job);
 }
 
 /*
@@ -526,8 +636,6 @@ reg_fail(struct reg_job *job, enum ncip_problem_type kind,
 static void
 reg_finish(struct reg_job *job)
 {
-	struct circ_result	 res;
-	struct ncip_msg		*nm;
 	char			 text[REG_TEXT_MAX];
 	size_t			 i, len = 0, now = 0, later = 0, unsaved = 0;
 
@@ -543,7 +651,7 @@ reg_finish(struct reg_job *job)
 	}
 	text[len] = '\0';
 	log_info("register event=done via=%s home=%s linked=%zu pending=%zu "
-	    "unsaved=%zu", job->staff ? "circlinkctl" : "ncip", job->home, now,
+	    "unsaved=%zu", job->c.staff ? "circlinkctl" : "ncip", job->home, now,
 	    later, unsaved);
 	if (unsaved > 0) {
 		reg_fail(job, NCIP_PT_TEMPORARY_FAILURE, NULL, "Not every "
@@ -551,21 +659,10 @@ reg_finish(struct reg_job *job)
 		    "again.");
 		return;
 	}
-	if (job->staff) {
-		job->cb(1, text, job->arg);
-		reg_free(job);
-		return;
-	}
-	memset(&res, 0, sizeof(res));
-	res.ok = 1;
-	res.patron.found = 1;
-	res.user_id = job->key[0] != '\0' ? job->key : job->barcode;
-	if ((nm = xlate_ncip_reply(&job->creq, &res)) == NULL)
-		nm = ncip_reply_problem(job->req, NCIP_PT_TEMPORARY_FAILURE,
-		    NULL, "The answer could not be encoded.");
-	if (nm != NULL)
-		ncip_front_answer(job->call, nm);
-	reg_free(job);
+	register_answer(&job->c, job->key[0] != '\0' ? job->key :
+	    job->barcode, text);
+	OPENSSL_cleanse(job, sizeof(*job));
+	free(job);
 }
 
 /* --- the outbox's calls of this kind --------------------------------- */
