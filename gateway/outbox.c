@@ -468,6 +468,8 @@ outbox_count(size_t *owed, size_t *failed)
 
 	*owed = *failed = 0;
 	TAILQ_FOREACH(it, &outbox_items, entry) {
+		if (it->state == OB_DELETING)
+			continue;	/* done; its record is going */
 		if (it->rec.failed)
 			(*failed)++;
 		else

@@ -77,15 +77,16 @@ struct reg_job {
 
 static struct reg_job	*reg_new(const char *, uint64_t, struct ncip_msg *,
 			    void (*)(int, const char *, void *), void *);
-static int		 reg_fields(struct reg_job *, const struct circ_patron *,
-			    const char **);
+static int		 reg_fields(struct reg_job *,
+			    const struct circ_patron *, const char **);
 static void		 reg_looked_up(const struct circ_result *, void *);
 static void		 reg_home_said(const struct circ_result *, void *);
 static void		 reg_found(int, const uint8_t *, void *);
 static void		 reg_person_made(int, const struct idstore_write *,
 			    void *);
 static void		 reg_plan(struct reg_job *);
-static const char	*reg_target(struct reg_job *, const struct conf_partner *,
+static const char	*reg_target(struct reg_job *,
+			    const struct conf_partner *,
 			    const struct idstore_person *);
 static void		 reg_owed(enum outbox_status, const uint8_t *, void *);
 static void		 reg_fail(struct reg_job *, enum ncip_problem_type,
@@ -651,8 +652,8 @@ reg_finish(struct reg_job *job)
 	}
 	text[len] = '\0';
 	log_info("register event=done via=%s home=%s linked=%zu pending=%zu "
-	    "unsaved=%zu", job->c.staff ? "circlinkctl" : "ncip", job->home, now,
-	    later, unsaved);
+	    "unsaved=%zu", job->c.staff ? "circlinkctl" : "ncip", job->home,
+	    now, later, unsaved);
 	if (unsaved > 0) {
 		reg_fail(job, NCIP_PT_TEMPORARY_FAILURE, NULL, "Not every "
 		    "partner's account could be recorded; please send it "

@@ -127,6 +127,45 @@ walk() {
 		    sed 's/></>\n</g'
 		say ""
 	done
+	registration
+}
+
+# POST a file of etc/demo/ncip as the district's ILS; print the answer.
+district_ncip() {
+	sed -n '/<!--/,/-->/p' "$SRCDIR/etc/demo/ncip/$1.xml"
+	curl -sS -H 'Content-Type: application/xml' \
+	    --data-binary @"$SRCDIR/etc/demo/ncip/$1.xml" \
+	    http://127.0.0.1:8080/ncip/district-ncip-token | sed 's/></>\n</g'
+	say ""
+}
+
+# One control command to a simulated ILS (tests and demos only).
+ils_ctl() {
+	exec 3<>"/dev/tcp/127.0.0.1/$1"
+	printf '%s\n' "$2" >&3
+	head -n 1 <&3
+	exec 3<&-
+}
+
+# One registration reaching both partners; preferences set once.
+registration() {
+	say ""
+	say "== NCIP from the district's ILS: CreateUser (a new student) =="
+	district_ncip create-user
+	say "\$ circlinkctl link show district 22000000100"
+	"$CTL" -f "$RUN/circlinkd.conf" link show district 22000000100 || true
+	say "-- the district's ILS has the student (metro's account is a visitor's):"
+	ils_ctl 7102 "patron 22000000100" || true
+	say ""
+	say "== NCIP from the district's ILS: UpdateUser (notice preferences) =="
+	district_ncip update-prefs
+	say "-- the district's ILS got the push:"
+	ils_ctl 7102 "patron 22000000100" || true
+	say "\$ circlinkctl prefs set district 22000000100 channels=email,sms"
+	"$CTL" -f "$RUN/circlinkd.conf" prefs set district 22000000100 \
+	    channels=email,sms || true
+	say "\$ circlinkctl status | grep outbox"
+	"$CTL" -f "$RUN/circlinkd.conf" status | grep '^outbox' || true
 }
 
 # Either partner revokes alone, at once; local service goes on.
