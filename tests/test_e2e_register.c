@@ -40,6 +40,7 @@
 #define DOWN_STUDENT	"22000000002"	/* registered while metro is down */
 #define STAFF		"22000000009"	/* a class the district excludes */
 #define REGISTERED	"LCS-0042"	/* registered by staff */
+#define SLOW_STUDENT	"22000000001"	/* metro slower than the deadline */
 
 #define WAIT_DELIVERY_MS 40000	/* the outbox's backoff is 30 s at most */
 
@@ -427,6 +428,9 @@ test_excluded_class_not_propagated(void **state)
 	    requests);
 	gw_ok("link show district " STAFF, ans, sizeof(ans));
 	assert_contains(ans, "accounts 1");
+	/* Not even owed: nothing of the patron is kept for metro. */
+	gw_ok("status", ans, sizeof(ans));
+	assert_contains(ans, "outbox owed 0 failed 0");
 }
 
 /*
@@ -467,6 +471,44 @@ test_registration_while_partner_down(void **state)
 	newest_at_metro(barcode, sizeof(barcode), ans, sizeof(ans));
 	assert_memory_equal(barcode, "CL", 2);
 	assert_contains(ans, "fields=name,email,phone ");
+}
+
+/*
+ * Metro makes the account but its answer comes after the gateway's
+ * deadline: the call stays owed, its retry is answered Duplicate User
+ * for the UserId the gateway chose, and that is taken as done.  One
+ * account at metro, linked, however many tries it took.
+ */
+static void
+test_lost_answer_makes_one_account(void **state)
+{
+	struct ncip_msg	*a;
+	char		 ans[E2E_ANSWER_MAX], barcode[64], line[128];
+	long		 creates, patrons;
+
+	creates = ncip_count(&env.metro, "CreateUser");
+	e2e_ctl(&env.metro, "counts", ans, sizeof(ans));
+	patrons = strtol(strstr(ans, "patrons=") + 8, NULL, 10);
+	/* Past the backend's deadline (1 s in the harness). */
+	e2e_ctl(&env.metro, "delay 1500", NULL, 0);
+	a = create_user(SLOW_STUDENT, "Alvarez, Sam", "STUDENT");
+	assert_no_problem(a);
+	ncip_msg_free(a);
+	e2e_sleep_ms(1000);
+	e2e_ctl(&env.metro, "normal", NULL, 0);
+	assert_true(linked_at_metro(SLOW_STUDENT, WAIT_DELIVERY_MS));
+
+	assert_true(ncip_count(&env.metro, "CreateUser") >= creates + 2);
+	e2e_ctl(&env.metro, "counts", ans, sizeof(ans));
+	assert_int_equal(strtol(strstr(ans, "patrons=") + 8, NULL, 10),
+	    patrons + 1);
+	/* The one account made is the one linked: the store knows it. */
+	newest_at_metro(barcode, sizeof(barcode), ans, sizeof(ans));
+	assert_memory_equal(barcode, "CL", 2);
+	snprintf(line, sizeof(line), "prefs show metro %s", barcode);
+	gw_ok(line, ans, sizeof(ans));
+	gw_ok("status", ans, sizeof(ans));
+	assert_contains(ans, "outbox owed 0 failed 0");
 }
 
 /* Staff register a patron the district's ILS has: looked up there. */
@@ -663,6 +705,7 @@ main(void)
 		T(test_retried_create_user_makes_nothing_twice),
 		T(test_excluded_class_not_propagated),
 		T(test_registration_while_partner_down),
+		T(test_lost_answer_makes_one_account),
 		T(test_register_by_circlinkctl),
 		T(test_preferences_once_by_update_user),
 		T(test_preferences_once_by_circlinkctl),
