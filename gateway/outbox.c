@@ -295,8 +295,11 @@ outbox_written(int result, const struct idstore_write *w, void *arg)
 		}
 		it->stored = 1;
 		it->state = OB_IDLE;
-		if (it->rec.attempts == 0)
+		/* Stopping: kept on record for the next start. */
+		if (it->rec.attempts == 0 && !gw->stopping)
 			outbox_try(it);
+		else if (it->rec.attempts == 0)
+			outbox_tell(it, OUTBOX_PENDING);
 		return;
 	case OB_DELETING:
 		if (result != IDSTORE_OK && result != IDSTORE_NOTFOUND) {
@@ -407,6 +410,8 @@ outbox_tick(evutil_socket_t fd, short what, void *arg)
 	time_t			 now = time(NULL);
 	int			 n = 0;
 
+	if (gw->stopping)
+		return;
 	for (it = TAILQ_FIRST(&outbox_items); it != NULL && n < OUTBOX_BURST;
 	    it = next) {
 		next = TAILQ_NEXT(it, entry);

@@ -355,7 +355,9 @@ register_ncip(uint64_t call, const struct conf_partner *caller,
 	/*
 	 * The home's own ILS is told too, as before there was a gateway to
 	 * keep it: one that has the patron already says Duplicate User,
-	 * which confirms the card is its.
+	 * which confirms the card is its.  XXX: a home reached over SIP2
+	 * cannot take it, so its ILS cannot register this way (Unsupported
+	 * Service); its staff use circlinkctl register.
 	 */
 	if (serve_inner(job->home, &job->c.creq, reg_home_said, job) == -1)
 		reg_fail(job, NCIP_PT_TEMPORARY_FAILURE, NULL, "The gateway "
