@@ -154,7 +154,7 @@ registration() {
 	district_ncip create-user
 	say "\$ circlinkctl link show district 22000000100"
 	"$CTL" -f "$RUN/circlinkd.conf" link show district 22000000100 || true
-	say "-- the district's ILS has the student (metro's account is a visitor's):"
+	say "-- the district's ILS has the student (metro gave a visitor account):"
 	ils_ctl 7102 "patron 22000000100" || true
 	say ""
 	say "== NCIP from the district's ILS: UpdateUser (notice preferences) =="

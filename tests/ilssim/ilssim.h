@@ -218,7 +218,7 @@ struct ilssim_patron {
 	char			*address;
 	char			*email;
 	char			*phone;
-	char			*notices;	/* data of a local (x-) address */
+	char			*notices;	/* a local (x-) address */
 	char			*birth;		/* YYYYMMDD, or NULL */
 	const char		*home;		/* a location's code */
 	char			 language[4];	/* 3-digit SIP2 language */
