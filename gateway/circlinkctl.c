@@ -12,6 +12,8 @@
 #include <sys/un.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +48,11 @@ static int	 ctl_backup(int, char **);
 static int	 ctl_ask(int, char **, const char *);
 static int	 ctl_connect(void);
 static int	 ctl_send(int, const char *);
+static int	 ctl_link(int, char **);
+static int	 ctl_import(int, char **);
+static int	 ctl_import_run(int, FILE *, const char *);
+static int	 ctl_import_lines(char *, size_t *, int *, long *);
+static long	 ctl_import_bad(char *);
 
 static const char	*ctl_conf_path = CIRCLINKD_CONF;
 static const char	*ctl_socket_path;
@@ -58,7 +65,7 @@ static const struct {
 	{ "status", ctl_daemon },
 	{ "reload", ctl_daemon },
 	{ "agreement", ctl_agreement },
-	{ "link", ctl_daemon },
+	{ "link", ctl_link },
 	{ "unlink", ctl_daemon },
 	{ "backup", ctl_backup },
 	{ "register", ctl_daemon },
@@ -85,6 +92,9 @@ usage(FILE *fp)
 	    "                 the two accounts are one person's\n"
 	    "  link show PARTNER BARCODE\n"
 	    "                 that person's linked accounts, masked\n"
+	    "  link import [-n] FILE\n"
+	    "                 link the accounts of each row of a CSV file\n"
+	    "                 (-n: only say what would be done)\n"
 	    "  unlink PARTNER BARCODE\n"
 	    "                 the account leaves its person\n"
 	    "  backup PATH    a consistent copy of the identity store\n"
@@ -374,6 +384,205 @@ ctl_backup(int argc, char **argv)
 	return (ctl_ask(2, words, NULL));
 }
 
+/* link: an import streams a file; the other link commands are words. */
+static int
+ctl_link(int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[1], "import") == 0)
+		return (ctl_import(argc, argv));
+	return (ctl_ask(argc, argv, NULL));
+}
+
+/*
+ * link import [-n] FILE: the file ("-" for standard input) goes to the
+ * daemon line by line, since the daemon's user need not be able to read
+ * it; the report comes back meanwhile and goes to standard output.
+ */
+static int
+ctl_import(int argc, char **argv)
+{
+	FILE		*fp;
+	const char	*path;
+	int		 dry = 0, fd, rc;
+
+	if (argc == 4 && strcmp(argv[2], "-n") == 0)
+		dry = 1;
+	else if (argc != 3 || (argv[2][0] == '-' && argv[2][1] != '\0')) {
+		usage(stderr);
+		return (CTL_EXIT_USAGE);
+	}
+	path = argv[argc - 1];
+	if (strcmp(path, "-") == 0)
+		fp = stdin;
+	else if ((fp = fopen(path, "r")) == NULL) {
+		fprintf(stderr, "circlinkctl: %s: %s\n", path,
+		    strerror(errno));
+		return (CTL_EXIT_FAILED);
+	}
+	if ((fd = ctl_connect()) == -1) {
+		if (fp != stdin)
+			fclose(fp);
+		return (CTL_EXIT_NO_DAEMON);
+	}
+	/* The daemon may refuse the header and close while we write. */
+	signal(SIGPIPE, SIG_IGN);
+	rc = ctl_send(fd, dry ? "link import dry-run" : "link import");
+	if (rc == 0)
+		rc = ctl_import_run(fd, fp, path);
+	else
+		rc = CTL_EXIT_FAILED;
+	close(fd);
+	if (fp != stdin)
+		fclose(fp);
+	return (rc);
+}
+
+/*
+ * Send the file's lines while reading the daemon's answer, so that
+ * neither side waits on the other.  Returns an exit status: 0 when every
+ * row was linked or already linked.
+ */
+static int
+ctl_import_run(int fd, FILE *fp, const char *path)
+{
+	struct pollfd	 pfd;
+	char		*line = NULL, out[IMPORT_LINE_MAX + 64];
+	char		 in[8192];
+	size_t		 cap = 0, olen = 0, ooff = 0, ilen = 0;
+	ssize_t		 n, len;
+	long		 bad = -1;
+	int		 first = 1, sent = 0, status = CTL_EXIT_FAILED;
+
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == -1)
+		return (CTL_EXIT_FAILED);
+	for (;;) {
+		/* The next line to send, when the last is out. */
+		if (!sent && ooff == olen) {
+			ooff = 0;
+			if ((len = getline(&line, &cap, fp)) == -1) {
+				if (ferror(fp)) {
+					fprintf(stderr, "circlinkctl: %s: "
+					    "%s\n", path, strerror(errno));
+					break;
+				}
+				olen = (size_t)snprintf(out, sizeof(out),
+				    "%s\n", IMPORT_END);
+				sent = 1;
+			} else {
+				if (len > 0 && line[len - 1] == '\n')
+					line[--len] = '\0';
+				if (memchr(line, '\0', (size_t)len) != NULL)
+					olen = (size_t)snprintf(out,
+					    sizeof(out), "%cnul-byte\n",
+					    IMPORT_BAD);
+				else if (len > IMPORT_LINE_MAX)
+					olen = (size_t)snprintf(out,
+					    sizeof(out), "%cline-too-long\n",
+					    IMPORT_BAD);
+				else
+					olen = (size_t)snprintf(out,
+					    sizeof(out), "%c%s\n", IMPORT_ROW,
+					    line);
+			}
+		}
+		pfd.fd = fd;
+		pfd.events = POLLIN | (ooff < olen ? POLLOUT : 0);
+		if (poll(&pfd, 1, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if ((pfd.revents & POLLOUT) && ooff < olen) {
+			n = write(fd, out + ooff, olen - ooff);
+			if (n == -1 && errno != EAGAIN && errno != EINTR)
+				olen = ooff = 0, sent = 1;
+			else if (n > 0)
+				ooff += (size_t)n;
+		}
+		if (!(pfd.revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
+		n = read(fd, in + ilen, sizeof(in) - 1 - ilen);
+		if (n == -1 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (n <= 0)
+			break;
+		ilen += (size_t)n;
+		if (ctl_import_lines(in, &ilen, &first, &bad) == -1)
+			break;
+		/* A line too long for our buffer is no answer of ours. */
+		if (ilen == sizeof(in) - 1)
+			break;
+	}
+	free(line);
+	if (first)
+		fprintf(stderr, "circlinkctl: the daemon closed without an "
+		    "answer\n");
+	else if (bad == -1)
+		fprintf(stderr, "circlinkctl: link import: the import ended "
+		    "before its summary\n");
+	else
+		status = bad > 0 ? CTL_EXIT_FAILED : CTL_EXIT_OK;
+	if (fflush(stdout) == EOF)
+		status = CTL_EXIT_FAILED;
+	return (status);
+}
+
+/*
+ * The rows of a summary's "word count" pairs that came to no link: not
+ * found, conflicting, excluded, in error.
+ */
+static long
+ctl_import_bad(char *s)
+{
+	static const char *const trouble[] = { "not-found", "conflicting",
+	    "excluded", "error", NULL };
+	char	*word, *count;
+	long	 sum = 0;
+	int	 i;
+
+	while ((word = strsep(&s, " ")) != NULL &&
+	    (count = strsep(&s, " ")) != NULL)
+		for (i = 0; trouble[i] != NULL; i++)
+			if (strcmp(word, trouble[i]) == 0)
+				sum += strtol(count, NULL, 10);
+	return (sum);
+}
+
+/*
+ * The whole lines of the answer in buf: the first says ok or why not,
+ * the report goes to standard output, and the summary sets *bad to the
+ * rows neither linked nor already linked.  -1 after an error answer.
+ */
+static int
+ctl_import_lines(char *buf, size_t *len, int *first, long *bad)
+{
+	char	*nl, *p = buf;
+	int	 ok = 1;
+
+	buf[*len] = '\0';
+	while ((nl = strchr(p, '\n')) != NULL) {
+		*nl = '\0';
+		if (*first) {
+			*first = 0;
+			if (strcmp(p, CONTROL_OK) != 0) {
+				fprintf(stderr, "circlinkctl: link import: "
+				    "%s\n", strncmp(p, CONTROL_ERROR,
+				    strlen(CONTROL_ERROR)) == 0 ? p +
+				    strlen(CONTROL_ERROR) : "the daemon "
+				    "answered nonsense");
+				ok = 0;
+			}
+		} else
+			printf("%s\n", p);
+		if (strncmp(p, "summary ", 8) == 0)
+			*bad = ctl_import_bad(p + 8);
+		p = nl + 1;
+	}
+	*len = strlen(p);
+	memmove(buf, p, *len + 1);
+	return (ok ? 0 : -1);
+}
+
 /*
  * Send a command's words as one line, and a credential on the next when
  * there is one; print the answer's detail on standard output and an error
@@ -439,9 +648,16 @@ ctl_ask(int argc, char **argv, const char *secret)
 int
 main(int argc, char *argv[])
 {
-	int	 ch, i;
+	int	 ch, i, n;
 
-	while ((ch = getopt(argc, argv, "f:hs:")) != -1) {
+	/* Options end at the command word: "link import -n" keeps its own. */
+	for (n = 1; n < argc && argv[n][0] == '-'; n++)
+		if (strcmp(argv[n], "--") == 0 || ((argv[n][1] == 'f' ||
+		    argv[n][1] == 's') && argv[n][2] == '\0' && ++n >= argc))
+			break;
+	if (n < argc && strcmp(argv[n], "--") == 0)
+		n++;
+	while ((ch = getopt(n < argc ? n : argc, argv, "f:hs:")) != -1) {
 		switch (ch) {
 		case 'f':
 			ctl_conf_path = optarg;

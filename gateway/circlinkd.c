@@ -215,6 +215,7 @@ gateway_apply(struct conf *conf, char *err, size_t errlen)
 	}
 
 	session_reload(conf != NULL ? conf : &none);
+	search_apply(conf);
 	if (gw->conf != NULL)
 		conf_free(gw->conf);
 	gw->conf = conf;

@@ -86,6 +86,30 @@ struct conf_terminal {
 };
 TAILQ_HEAD(conf_terminals, conf_terminal);
 
+/* The permissions a staff account holds at one partner. */
+struct conf_grant {
+	int		 line;		/* where it was configured */
+	char		*partner_id;
+	struct conf_partner *partner;	/* resolved once every file is read */
+	int		 perms;		/* POLICY_STAFF_* */
+};
+
+/*
+ * A staff account (staff LOGIN { ... } in the main file): one login for
+ * any partner's desk, with permissions per partner.
+ */
+struct conf_staff {
+	TAILQ_ENTRY(conf_staff) entry;
+	char		*file;
+	int		 line;
+	char		*login;
+	char		*password_hash;	/* "pbkdf2-sha256$iter$salt$hash" */
+	struct sip2_wire wire;		/* the defaults: desks differ */
+	struct conf_grant *grants;
+	int		 ngrants;
+};
+TAILQ_HEAD(conf_staffs, conf_staff);
+
 enum backend_proto {
 	BACKEND_SIP2,
 	BACKEND_NCIP,
@@ -175,6 +199,9 @@ struct conf_partner {
 	/* Accounts its ILS keeps for visitors, linked as they are needed. */
 	char		*visitors[CONF_VISITORS_MAX];
 	int		 nvisitors;
+	/* An NCIP endpoint of its ILS for searches only (search-backend). */
+	struct conf_backend search;
+	int		 has_search;
 };
 TAILQ_HEAD(conf_partners, conf_partner);
 
@@ -192,6 +219,7 @@ struct conf {
 	struct conf_listeners listeners;
 	struct conf_partners partners;
 	struct conf_terminals terminals;
+	struct conf_staffs staff;	/* staff accounts */
 };
 
 /* Where the daemon and its tools look for the main file by default. */
@@ -209,6 +237,8 @@ struct conf	*conf_load(const char *, char *, size_t);
 void		 conf_free(struct conf *);
 struct conf_partner *conf_partner_find(const struct conf *, const char *);
 struct conf_terminal *conf_terminal_find(const struct conf *, const char *);
+/* Return the staff account that logs in with this name, or NULL. */
+struct conf_staff *conf_staff_find(const struct conf *, const char *);
 /* Return a partner's terms toward the partner with this id, or NULL. */
 struct conf_agreement *conf_agreement_find(const struct conf_partner *,
 		    const char *);
@@ -307,6 +337,7 @@ enum circ_op {
 	CIRC_UPDATE_USER,
 	CIRC_DELETE_ITEM,
 	CIRC_LOOKUP_VERSION,
+	CIRC_ITEM_SEARCH,	/* copies of a title, at the partners */
 };
 
 #define CIRC_F_LOCAL	0x01	/* answered by the gateway itself */
@@ -662,10 +693,47 @@ int		 worker_start(struct event_base *);
 void		 worker_stop(void);
 int		 worker_submit(void (*)(void *), void (*)(void *), void *);
 
+/* import.c */
+/*
+ * Take over a control connection whose command was "link import" (the
+ * int set: a dry run that writes nothing): its further lines are the
+ * file's (control.h), the report goes back on it, and the import frees
+ * it at the end.  Returns -1 with a message in err, the connection still
+ * the caller's.
+ */
+int		 import_start(struct bufferevent *, int, char *, size_t);
+/* End an import under way and free it, at exit. */
+void		 import_close(void);
+
 /* login.c */
 typedef void	 (*login_cb)(uint64_t, uint32_t, const char *, int);
 void		 login_check(uint64_t, uint32_t, const struct conf_terminal *,
 		    const char *, login_cb);
+/*
+ * Check a password against the hash of the account login (a staff
+ * account's), as login_check() does a terminal's.
+ */
+void		 login_check_hash(uint64_t, uint32_t, const char *,
+		    const char *, const char *, login_cb);
+
+/* staff.c */
+/* Return the POLICY_STAFF_* a staff account holds at a partner. */
+int		 staff_perms_at(const struct conf_staff *,
+		    const struct conf_partner *);
+/*
+ * Return the partner whose desk a location code (SIP2 CP) is, or NULL
+ * when no partner, or more than one, lists it.
+ */
+struct conf_partner *staff_desk(const struct conf *, const char *);
+/*
+ * May a staff account send a request of this operation that acts on a
+ * partner?  A refusal is logged for the audit trail (session id, staff
+ * login, operation, partner, what is missing) and the decision's message
+ * says what is missing.  Returns the decision's allow.
+ */
+int		 staff_allows(uint64_t, const struct conf_staff *,
+		    const struct circ_op_info *, const struct conf_partner *,
+		    struct policy_decision *);
 
 /* listener.c */
 int		 listener_setup(struct conf *, char *, size_t);
@@ -746,6 +814,23 @@ typedef void	 (*serve_link_cb)(enum circ_error, const char *,
  * taken as an earlier try's.  -1 on no memory, cb then not called.
  */
 int		 serve_link(const struct serve_link *, serve_link_cb, void *);
+/* What a partner's ILS said of a card asked about by serve_lookup(). */
+struct serve_patron {
+	int		 found;
+	enum circ_error	 error;		/* CIRC_E_OFFLINE, _TIMEOUT... */
+	const char	*pclass;	/* NULL: not told */
+	const char	*key;		/* the ILS's own patron id, or NULL */
+};
+/* A lookup's answer, valid during the call, for the id it was asked. */
+typedef void	 (*serve_lookup_cb)(uint64_t, const struct serve_patron *);
+/*
+ * Ask a partner's ILS about a card by barcode alone (never a PIN): found,
+ * class, patron key.  Returns 0, and the callback runs once on the loop
+ * (before the return when the partner is offline), or -1 (no memory) and
+ * it does not.
+ */
+int		 serve_lookup(const char *, const char *, serve_lookup_cb,
+		    uint64_t);
 
 /* ncip_front.c */
 /*
@@ -1003,6 +1088,84 @@ int		 prefs_staff(int, char **, void (*)(int, const char *, void *),
 /* The outbox handler of OUTBOX_UPDATE_USER. */
 int		 prefs_send(const uint8_t *, const char *, const void *,
 		    size_t, uint64_t);
+/* search.c */
+#define SEARCH_BIBID_MAX	64	/* longest identifier searched for */
+#define SEARCH_COPIES_MAX	64	/* copies one search lists */
+#define SEARCH_PARTNERS_MAX	16	/* partners one search asks */
+#define SEARCH_OWN_FIRST	0x01	/* others only if none available here */
+
+/* What became of one partner in a search. */
+enum search_state {
+	SEARCH_NONE,		/* not asked yet, or it has no copy */
+	SEARCH_ASKED,		/* its answer is awaited */
+	SEARCH_FOUND,		/* it listed copies */
+	SEARCH_SKIPPED,		/* its ILS cannot be searched so */
+	SEARCH_DOWN,		/* it did not answer, or failed */
+};
+
+/* A partner asked, with why it is absent from the answer if it is. */
+struct search_partner {
+	char		 id[CONF_NAME_MAX];
+	enum search_state state;
+	const char	*note;		/* SKIPPED, DOWN: for people */
+	size_t		 ncopies;	/* listed */
+	size_t		 withheld;	/* left out by its terms */
+	int		 more;		/* more than the answer could list */
+};
+
+/* One copy of the title: at whose ILS, where, in what state. */
+struct search_copy {
+	const char	*partner;	/* the owning partner's id */
+	const char	*agency;	/* its agency (institution) id */
+	const char	*item;		/* the item's id at its owner */
+	const char	*location;	/* the owner's branch or NULL */
+	const char	*call_number;	/* or NULL */
+	const char	*status;	/* NCIP CirculationStatus or NULL */
+	int		 available;	/* on the shelf now */
+};
+
+/* A search's answer: valid only while the callback runs. */
+struct search_result {
+	const char	*bib;
+	const char	*title;		/* as a partner named it, or NULL */
+	const struct search_copy *copies;
+	size_t		 ncopies;
+	const struct search_partner *partners;	/* every one asked */
+	size_t		 npartners;
+};
+
+/* Called once, on the loop, when a search ends; never from its start. */
+typedef void	 (*search_cb)(uint64_t, const struct search_result *);
+/* Return 1 if an identifier may be searched for: printable, short. */
+int		 search_bibid_valid(const char *);
+/*
+ * Find the copies of the title with this identifier (scheme ISBN, ISSN,
+ * a record id's code, or NULL to guess from its shape) for the patrons
+ * of partner asker: with SEARCH_OWN_FIRST its own ILS first and the
+ * others only when that has none available, else the others only; every
+ * partner with an agreement in force that lets asker's requests cross is
+ * asked at once, each within its backend's deadline, and a copy its
+ * owner withholds from asker is left out.  SIP2 and NCIP 1 partners
+ * cannot be searched and are noted as skipped.  Returns 0 when under
+ * way (cb then runs once, later, with cookie), or -1 with a message in
+ * err (unknown partner, an identifier that is no such, too many
+ * searches, no memory); cb is then not called.
+ */
+int		 search_start(const char *, const char *, const char *, int,
+		    uint64_t, search_cb, char *, size_t);
+/*
+ * Answer an NCIP LookupItemSet by BibliographicId from partner caller's
+ * ILS (takes req; caller valid only during the call) through
+ * ncip_front_answer().
+ */
+void		 search_ncip(uint64_t, const struct conf_partner *,
+		    struct ncip_msg *);
+/*
+ * A configuration is being put in force (NULL: the daemon stops): the
+ * search-backend pools made for the old one are retired, new ones are
+ * made as searches need them.
+ */
+void		 search_apply(const struct conf *);
 
 /* circlinkd.c */
 int		 gateway_apply(struct conf *, char *, size_t);

@@ -203,6 +203,8 @@ static int	 kw_include(struct parser *, void *, const struct keyword *,
 		    int);
 static int	 kw_partner(struct parser *, void *, const struct keyword *,
 		    int);
+static int	 kw_search_backend(struct parser *, void *,
+		    const struct keyword *, int);
 static int	 kw_backend(struct parser *, void *, const struct keyword *,
 		    int);
 static int	 kw_terminal(struct parser *, void *, const struct keyword *,
@@ -217,6 +219,11 @@ static int	 kw_history(struct parser *, void *, const struct keyword *,
 		    int);
 static int	 kw_limit(struct parser *, void *, const struct keyword *,
 		    int);
+static int	 kw_staff(struct parser *, void *, const struct keyword *,
+		    int);
+static int	 kw_grant(struct parser *, void *, const struct keyword *,
+		    int);
+static int	 staffs_check(struct parser *);
 static int	 agreement_check(struct parser *, struct conf_agreement *,
 		    const int *);
 static int	 agreements_check(struct parser *);
@@ -244,6 +251,15 @@ static const struct keyword top_keywords[] = {
 	{ "listen", kw_listen, 0, 0, KW_MAIN | KW_MULTI, 0, 0 },
 	{ "include", kw_include, 0, 0, KW_MULTI, 0, 0 },
 	{ "partner", kw_partner, 0, 0, KW_MULTI, 0, 0 },
+	{ "staff", kw_staff, 0, 0, KW_MAIN | KW_MULTI, 0, 0 },
+	{ NULL, NULL, 0, 0, 0, 0, 0 }
+};
+
+/* staff LOGIN { ... }: one account for every partner's desk. */
+static const struct keyword staff_keywords[] = {
+	{ "password-hash", kw_password_hash,
+	    offsetof(struct conf_staff, password_hash), 0, 0, 0, 0 },
+	{ "permissions", kw_grant, 0, 0, KW_MULTI, 0, 0 },
 	{ NULL, NULL, 0, 0, 0, 0, 0 }
 };
 
@@ -285,6 +301,7 @@ static const struct keyword partner_keywords[] = {
 	    offsetof(struct conf_partner, nlocations), KW_MULTI | KW_NAME,
 	    0, 32 },
 	{ "backend", kw_backend, 0, 0, 0, 0, 0 },
+	{ "search-backend", kw_search_backend, 0, 0, 0, 0, 0 },
 	{ "terminal", kw_terminal, 0, 0, KW_MULTI, 0, 0 },
 	{ "ncip-token", kw_ncip_token, offsetof(struct conf_partner,
 	    ncip_token), 0, KW_SECRET, 0, 0 },
@@ -451,6 +468,14 @@ static const struct name_bits perm_names[] = {
 	{ "item", PERM_ITEM },
 	{ "cataloging", PERM_CATALOGING },
 	{ "all", PERM_ALL },
+	{ NULL, 0 }
+}, staff_perm_names[] = {
+	{ "circulation", POLICY_STAFF_CIRCULATION },
+	{ "fines", POLICY_STAFF_FINES },
+	{ "cataloging", POLICY_STAFF_CATALOGING },
+	{ "reports", POLICY_STAFF_REPORTS },
+	{ "inventory", POLICY_STAFF_INVENTORY },
+	{ "all", POLICY_STAFF_ALL },
 	{ NULL, 0 }
 }, trace_names[] = {
 	{ "sip2", TRACE_SIP2 },
@@ -1973,6 +1998,31 @@ kw_backend(struct parser *p, void *obj, const struct keyword *k, int line)
 	return (end_statement(p, k));
 }
 
+/*
+ * search-backend ncip ADDRESS port N [{ ... }]: the NCIP endpoint a
+ * partner's ILS offers beside its SIP2 one, asked only for searches by
+ * bibliographic id; read as a backend ncip is.
+ */
+static int
+kw_search_backend(struct parser *p, void *obj, const struct keyword *k,
+    int line)
+{
+	struct conf_partner	*pa = obj;
+	struct conf_backend	 own = pa->backend;
+	int			 had = pa->has_backend, rc;
+
+	memset(&pa->backend, 0, sizeof(pa->backend));
+	rc = kw_backend(p, obj, k, line);
+	pa->search = pa->backend;
+	pa->has_search = 1;
+	pa->backend = own;
+	pa->has_backend = had;
+	if (rc == 0 && pa->search.proto != BACKEND_NCIP)
+		return (conf_err(p, line, "\"search-backend\": only ncip can "
+		    "search by bibliographic id"));
+	return (rc);
+}
+
 /* What a backend's settings must agree on, checked after its block. */
 static int
 backend_check(struct parser *p, struct conf_backend *b, int line,
@@ -2258,6 +2308,130 @@ kw_limit(struct parser *p, void *obj, const struct keyword *k, int line)
 	return (0);
 }
 
+/* staff LOGIN { ... }: a staff account, in the main file only. */
+static int
+kw_staff(struct parser *p, void *obj, const struct keyword *k, int line)
+{
+	struct conf_staff	*st, *other;
+	int			 seen[CONF_KW_MAX];
+	char			 buf[64];
+
+	if (get_value(p, k) == -1)
+		return (-1);
+	if (check_name(p, k, p->tok.text) == -1)
+		return (-1);
+	if ((other = conf_staff_find(p->conf, p->tok.text)) != NULL)
+		return (conf_err(p, line, "staff \"%s\" is already defined "
+		    "at %s:%d", other->login, other->file, other->line));
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		return (conf_err(p, line, "out of memory"));
+	TAILQ_INSERT_TAIL(&p->conf->staff, st, entry);
+	if ((st->file = strdup(p->file->name)) == NULL ||
+	    (st->login = strdup(p->tok.text)) == NULL)
+		return (conf_err(p, line, "out of memory"));
+	st->line = line;
+	wire_defaults(&st->wire);
+	/* As for terminals: a trailer when the desk sends one. */
+	st->wire.checksums = 0;
+
+	if (next(p) == -1)
+		return (-1);
+	if (p->tok.type != TOK_OPEN)
+		return (conf_err(p, p->tok.line, "expected \"{\" after "
+		    "staff \"%s\", not %s", st->login,
+		    tok_describe(&p->tok, buf, sizeof(buf))));
+	if (parse_body(p, staff_keywords, st, line, seen) == -1)
+		return (-1);
+	if (st->password_hash == NULL)
+		return (conf_err(p, line, "staff \"%s\" has no "
+		    "\"password-hash\"", st->login));
+	if (st->ngrants == 0)
+		return (conf_err(p, line, "staff \"%s\" has no "
+		    "\"permissions\"", st->login));
+	return (end_statement(p, k));
+}
+
+/*
+ * permissions PARTNER NAME ...: what the account may do at one partner.
+ * The partner may be defined in a file read later; staffs_check() looks.
+ */
+static int
+kw_grant(struct parser *p, void *obj, const struct keyword *k, int line)
+{
+	struct conf_staff	*st = obj;
+	struct conf_grant	*g, *grants;
+	int			 i, more, n = 0;
+
+	if (get_value(p, k) == -1)
+		return (-1);
+	if (check_name(p, k, p->tok.text) == -1)
+		return (-1);
+	for (i = 0; i < st->ngrants; i++)
+		if (strcmp(st->grants[i].partner_id, p->tok.text) == 0)
+			return (conf_err(p, line, "\"permissions\": partner "
+			    "\"%s\" is already given at line %d",
+			    p->tok.text, st->grants[i].line));
+	if ((grants = reallocarray(st->grants, st->ngrants + 1,
+	    sizeof(*grants))) == NULL)
+		return (conf_err(p, line, "out of memory"));
+	st->grants = grants;
+	g = &st->grants[st->ngrants];
+	memset(g, 0, sizeof(*g));
+	if ((g->partner_id = strdup(p->tok.text)) == NULL)
+		return (conf_err(p, line, "out of memory"));
+	g->line = line;
+	st->ngrants++;
+
+	while ((more = next_value(p)) != 0) {
+		if (more == -1)
+			return (-1);
+		for (i = 0; staff_perm_names[i].name != NULL; i++)
+			if (strcmp(staff_perm_names[i].name,
+			    p->tok.text) == 0)
+				break;
+		if (staff_perm_names[i].name == NULL)
+			return (conf_err(p, p->tok.line, "\"permissions\": "
+			    "unknown permission \"%.40s\" (expected "
+			    "circulation, fines, cataloging, reports, "
+			    "inventory or all)", p->tok.text));
+		g->perms |= staff_perm_names[i].bits;
+		n++;
+	}
+	if (n == 0)
+		return (conf_err(p, line, "\"permissions\" needs a partner "
+		    "and one or more permissions"));
+	return (0);
+}
+
+/*
+ * Once every file is read: each partner a staff account names exists,
+ * and no staff login is also a terminal's, whichever came first.
+ */
+static int
+staffs_check(struct parser *p)
+{
+	struct conf_staff	*st;
+	struct conf_terminal	*t;
+	struct conf_grant	*g;
+	int			 i;
+
+	TAILQ_FOREACH(st, &p->conf->staff, entry) {
+		if ((t = conf_terminal_find(p->conf, st->login)) != NULL)
+			return (conf_err_at(p, st->file, st->line, "staff "
+			    "\"%s\" has the login of a terminal (%s:%d)",
+			    st->login, t->file, t->line));
+		for (i = 0; i < st->ngrants; i++) {
+			g = &st->grants[i];
+			if ((g->partner = conf_partner_find(p->conf,
+			    g->partner_id)) == NULL)
+				return (conf_err_at(p, st->file, g->line,
+				    "\"permissions\": no partner \"%s\" is "
+				    "defined", g->partner_id));
+		}
+	}
+	return (0);
+}
+
 /*
  * Read the main file at path and the files it includes.  Returns the
  * configuration, or NULL with a message "file:line: what" in err.
@@ -2285,6 +2459,7 @@ conf_load(const char *path, char *err, size_t errlen)
 	TAILQ_INIT(&conf->listeners);
 	TAILQ_INIT(&conf->partners);
 	TAILQ_INIT(&conf->terminals);
+	TAILQ_INIT(&conf->staff);
 	conf->log_level = LOG_INFO;
 	conf->max_sessions = DEFAULT_MAX_SESSIONS;
 	if ((conf->store_key = strdup(SYSCONFDIR "/circlink/store.key")) ==
@@ -2307,7 +2482,7 @@ conf_load(const char *path, char *err, size_t errlen)
 		goto fail;
 	}
 	if (parse_body(&p, top_keywords, conf, 0, seen) == -1 ||
-	    agreements_check(&p) == -1)
+	    agreements_check(&p) == -1 || staffs_check(&p) == -1)
 		goto fail;
 
 	cfile_close(f);
@@ -2361,10 +2536,21 @@ conf_free(struct conf *conf)
 	struct conf_terminal	*t;
 	struct conf_partner	*pa;
 	struct conf_agreement	*a;
+	struct conf_staff	*st;
 	int			 i;
 
 	if (conf == NULL)
 		return;
+	while ((st = TAILQ_FIRST(&conf->staff)) != NULL) {
+		TAILQ_REMOVE(&conf->staff, st, entry);
+		for (i = 0; i < st->ngrants; i++)
+			free(st->grants[i].partner_id);
+		free(st->grants);
+		free(st->file);
+		free(st->login);
+		free(st->password_hash);
+		free(st);
+	}
 	while ((l = TAILQ_FIRST(&conf->listeners)) != NULL) {
 		TAILQ_REMOVE(&conf->listeners, l, entry);
 		free(l->file);
@@ -2403,6 +2589,9 @@ conf_free(struct conf *conf)
 		}
 		free(pa->backend.location);
 		ncip_profile_free(&pa->backend.ncip);
+		free(pa->search.address);
+		tls_free(&pa->search.tls);
+		ncip_profile_free(&pa->search.ncip);
 		if (pa->ncip_token != NULL) {
 			OPENSSL_cleanse(pa->ncip_token,
 			    strlen(pa->ncip_token));
@@ -2455,6 +2644,18 @@ conf_terminal_find(const struct conf *conf, const char *login)
 	TAILQ_FOREACH(t, &conf->terminals, entry)
 		if (t->login != NULL && strcmp(t->login, login) == 0)
 			return (t);
+	return (NULL);
+}
+
+/* Return the staff account that logs in with this name, or NULL. */
+struct conf_staff *
+conf_staff_find(const struct conf *conf, const char *login)
+{
+	struct conf_staff	*st;
+
+	TAILQ_FOREACH(st, &conf->staff, entry)
+		if (st->login != NULL && strcmp(st->login, login) == 0)
+			return (st);
 	return (NULL);
 }
 

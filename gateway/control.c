@@ -49,6 +49,7 @@ struct ctl_conn {
 	uid_t			 uid;
 	int			 answered; /* close once written */
 	int			 pending;	/* an answer comes later */
+	int			 import;	/* 1, 2 dry run: hand over */
 	/* A command waiting for the line with its credential. */
 	const struct ctl_command *cmd;
 	char			*line;
@@ -110,14 +111,15 @@ static void	 ctl_prefs(struct ctl_conn *, int, char **, const char *);
 static void	 ctl_outbox(struct ctl_conn *, int, char **, const char *);
 static void	 ctl_later(int, const char *, void *);
 static void	 ctl_line(const char *, void *);
+static void	 ctl_import(struct ctl_conn *);
 
 static const struct ctl_command ctl_commands[] = {
 	{ "status", 0, 0, 0, ctl_status, "status" },
 	{ "reload", 0, 0, 0, ctl_reload, "reload" },
 	{ "agreement", 3, 3, 1, ctl_agreement,
 	    "agreement accept|revoke PARTNER OTHER, credential on line 2" },
-	{ "link", 3, 5, 0, ctl_link, "link add PARTNER BARCODE OTHER BARCODE "
-	    "| link show PARTNER BARCODE" },
+	{ "link", 1, 5, 0, ctl_link, "link add PARTNER BARCODE OTHER BARCODE "
+	    "| link show PARTNER BARCODE | link import [dry-run]" },
 	{ "unlink", 2, 2, 0, ctl_unlink, "unlink PARTNER BARCODE" },
 	{ "backup", 1, 1, 0, ctl_backup, "backup ABSOLUTE-PATH" },
 	{ "register", 2, 2, 0, ctl_register, "register PARTNER BARCODE" },
@@ -203,6 +205,7 @@ control_close(void)
 
 	while ((c = TAILQ_FIRST(&ctl_conns)) != NULL)
 		ctl_free(c);
+	import_close();
 	if (ctl_listener != NULL)
 		evconnlistener_free(ctl_listener);
 	ctl_listener = NULL;
@@ -274,7 +277,8 @@ ctl_free(struct ctl_conn *c)
 {
 	TAILQ_REMOVE(&ctl_conns, c, entry);
 	ctl_nconns--;
-	bufferevent_free(c->bev);
+	if (c->bev != NULL)
+		bufferevent_free(c->bev);
 	free(c->line);
 	free(c);
 }
@@ -298,6 +302,10 @@ ctl_read_cb(struct bufferevent *bev, void *arg)
 			return;
 		}
 		ctl_run(c, line);
+		if (c->import) {
+			ctl_import(c);
+			return;
+		}
 	}
 }
 
@@ -524,9 +532,13 @@ ctl_link(struct ctl_conn *c, int argc, char **argv, const char *secret)
 		ctl_link_add(c, argv + 1);
 	else if (strcmp(argv[0], "show") == 0 && argc == 3)
 		ctl_link_show(c, argv[1], argv[2]);
+	else if (strcmp(argv[0], "import") == 0 && (argc == 1 ||
+	    (argc == 2 && strcmp(argv[1], "dry-run") == 0)))
+		c->import = argc;	/* after this line: ctl_import() */
 	else {
 		ctl_reply(c, CONTROL_ERROR "usage: link add PARTNER BARCODE "
-		    "OTHER BARCODE | link show PARTNER BARCODE");
+		    "OTHER BARCODE | link show PARTNER BARCODE | link import "
+		    "[dry-run]");
 		ctl_done(c);
 	}
 }
@@ -787,6 +799,25 @@ done:
 		OPENSSL_cleanse(p, sizeof(*p));
 	free(p);
 	ctl_done(c);
+}
+
+/*
+ * link import [dry-run]: the rest of the connection is the file's, and
+ * import.c has it from here; this one goes without closing it.
+ */
+static void
+ctl_import(struct ctl_conn *c)
+{
+	char	 err[256];
+
+	if (import_start(c->bev, c->import == 2, err, sizeof(err)) == -1) {
+		c->import = 0;
+		ctl_reply(c, CONTROL_ERROR "%s", err);
+		ctl_done(c);
+		return;
+	}
+	c->bev = NULL;
+	ctl_free(c);
 }
 
 /* A backup under way on the worker. */

@@ -22,6 +22,20 @@
 #define CONTROL_OK		"ok"
 #define CONTROL_ERROR		"error: "
 
+/*
+ * link import [dry-run]: after the command the client sends its file one
+ * line at a time, each as IMPORT_ROW and the line (at most IMPORT_LINE_MAX
+ * bytes), or IMPORT_BAD and why it could not ("line-too-long",
+ * "nul-byte"), then IMPORT_END on a line of its own.  The answer, once
+ * the header row is read, is "ok" and one line per row, "line N OUTCOME
+ * REASON [PARTNER]", in the order rows are decided, then "summary ..."
+ * with the counts; or an error.
+ */
+#define IMPORT_LINE_MAX		1024
+#define IMPORT_ROW		'>'
+#define IMPORT_BAD		'!'
+#define IMPORT_END		"."
+
 struct event_base;
 
 /*

@@ -78,14 +78,22 @@ void
 login_check(uint64_t sid, uint32_t txn, const struct conf_terminal *t,
     const char *password, login_cb cb)
 {
-	struct login_seen	*seen = login_slot(t->login);
+	login_check_hash(sid, txn, t->login, t->password_hash, password, cb);
+}
+
+/* Check a password against an account's hash, as login_check() does. */
+void
+login_check_hash(uint64_t sid, uint32_t txn, const char *login,
+    const char *hash, const char *password, login_cb cb)
+{
+	struct login_seen	*seen = login_slot(login);
 	struct login_job	*j;
 	uint8_t			 mac[32];
 
 	login_mac(password, mac);
-	if (seen->login != NULL && strcmp(seen->login, t->login) == 0 &&
-	    strcmp(seen->hash, t->password_hash) == 0) {
-		cb(sid, txn, t->login, auth_memcmp(mac, seen->mac,
+	if (seen->login != NULL && strcmp(seen->login, login) == 0 &&
+	    strcmp(seen->hash, hash) == 0) {
+		cb(sid, txn, login, auth_memcmp(mac, seen->mac,
 		    sizeof(mac)) == 0);
 		return;
 	}
@@ -94,9 +102,9 @@ login_check(uint64_t sid, uint32_t txn, const struct conf_terminal *t,
 	j->sid = sid;
 	j->txn = txn;
 	j->cb = cb;
-	j->login = strdup(t->login);
+	j->login = strdup(login);
 	j->password = strdup(password);
-	j->hash = strdup(t->password_hash);
+	j->hash = strdup(hash);
 	if (j->login == NULL || j->password == NULL || j->hash == NULL ||
 	    worker_submit(login_run, login_done, j) == -1) {
 		login_done(j);
@@ -105,7 +113,7 @@ login_check(uint64_t sid, uint32_t txn, const struct conf_terminal *t,
 	return;
 
 fail:
-	cb(sid, txn, t->login, 0);
+	cb(sid, txn, login, 0);
 }
 
 static void

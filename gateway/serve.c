@@ -30,6 +30,7 @@ enum serve_front {
 	SERVE_SIP2,		/* a terminal's SIP2 session */
 	SERVE_NCIP,		/* an ILS's NCIP call */
 	SERVE_INNER,		/* the gateway's own: a callback answers */
+	SERVE_LOOKUP,		/* the gateway's own question (serve_lookup) */
 };
 
 /* The calls of a visiting patron's checkout or renewal, in order. */
@@ -127,6 +128,7 @@ struct serve_txn {
 	serve_inner_cb		 inner_cb;
 	serve_link_cb		 link_cb;
 	void			*inner_arg;
+	serve_lookup_cb		 lookup_cb;	/* SERVE_LOOKUP's answer */
 };
 
 static struct serve_txn	*serve_hash[SERVE_HASH];
@@ -180,6 +182,7 @@ static void		 combine_add(struct serve_txn *, struct circ_result *);
 static void		 inner_done(struct serve_txn *);
 static int		 link_taken(struct serve_txn *, int,
 			    const struct idstore_write *);
+static void		 lookup_finish(struct serve_txn *);
 
 static struct serve_txn *
 serve_new(enum serve_front front, uint64_t caller, uint32_t caller_txn)
@@ -333,6 +336,11 @@ serve_ncip(uint64_t call, struct conf_partner *caller, struct ncip_msg *req)
 	struct ncip_msg		*resp;
 	struct policy_decision	 dec;
 
+	/* A title's copies at the partners: searched, not routed. */
+	if (req->service == NCIP_LOOKUP_ITEM_SET) {
+		search_ncip(call, caller, req);
+		return;
+	}
 	if ((t = serve_new(SERVE_NCIP, call, 0)) == NULL) {
 		resp = ncip_reply_problem(req, NCIP_PT_TEMPORARY_FAILURE,
 		    NULL, "The gateway is short of memory.");
@@ -589,6 +597,10 @@ serve_finish(struct serve_txn *t)
 	/* The gateway's own call: no caller to encode anything for. */
 	if (t->front == SERVE_INNER) {
 		inner_done(t);
+		return;
+	}
+	if (t->front == SERVE_LOOKUP) {
+		lookup_finish(t);
 		return;
 	}
 
@@ -1642,4 +1654,51 @@ discover_remembered(int result, const struct idstore_write *w, void *arg)
 	if (result != IDSTORE_OK && result != IDSTORE_EXISTS)
 		log_warnx("discover event=remember result=\"%s\"",
 		    idstore_strerror(result));
+}
+
+/* --- a card asked about for the gateway itself ----------------------- */
+
+/*
+ * Ask partner's ILS about a card by barcode alone, never with a PIN, as a
+ * visit asks the home: SIP2 63 without lists, or NCIP LookupUser, with
+ * the class.  The answer goes to cb with id exactly once when 0 is
+ * returned, before the return already when the partner is offline; -1
+ * (no memory) means no call and no callback.
+ */
+int
+serve_lookup(const char *partner, const char *barcode, serve_lookup_cb cb,
+    uint64_t id)
+{
+	struct serve_txn	*t;
+
+	if ((t = serve_new(SERVE_LOOKUP, id, 0)) == NULL)
+		return (-1);
+	if ((t->req.patron = circ_strdup(t->arena, barcode)) == NULL) {
+		serve_free(t);
+		return (-1);
+	}
+	t->lookup_cb = cb;
+	t->req.op = circ_op_sip2(SIP2_PATRON_STATUS);
+	t->req.summary = -1;
+	t->req.want_class = 1;
+	/* Asked by the gateway at the ILS's own partner: nothing to filter. */
+	snprintf(t->partner, sizeof(t->partner), "%s", partner);
+	snprintf(t->serving, sizeof(t->serving), "%s", partner);
+	serve_step(t);
+	return (0);
+}
+
+/* Hand a lookup's answer to whoever asked, and end it. */
+static void
+lookup_finish(struct serve_txn *t)
+{
+	struct serve_patron	 sp;
+
+	memset(&sp, 0, sizeof(sp));
+	sp.found = t->res.patron.found;
+	sp.error = t->res.error;
+	sp.pclass = t->res.patron.pclass;
+	sp.key = t->res.user_id;
+	t->lookup_cb(t->caller, &sp);
+	serve_free(t);
 }

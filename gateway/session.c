@@ -42,6 +42,9 @@ struct session {
 	int			 plain;
 	char			 peer[64];
 	struct conf_terminal	*term;	/* NULL until logged in */
+	struct conf_staff	*staff;	/* a staff member signed on */
+	struct conf_terminal	 desk;	/* staff: the desk they sit at */
+	char			 desk_location[CONF_NAME_MAX];
 	struct sip2_wire	 wire;
 	struct sip2_framer	 framer;
 	int			 login_failures;
@@ -98,6 +101,12 @@ static void		 session_login(struct session *, struct sip2_msg *);
 static void		 session_login_cb(uint64_t, uint32_t, const char *,
 			    int);
 static void		 session_status(struct session *, struct sip2_msg *);
+static struct conf_terminal *session_staff_desk(struct session *,
+			    const char *);
+static int		 session_staff_reload(struct session *,
+			    const struct conf *);
+static int		 session_staff_refused(struct session *,
+			    const struct circ_req *, struct conf_partner *);
 static void		 session_forward(struct session *,
 			    struct circ_req *);
 static void		 session_backend_cb(uint64_t, uint32_t,
@@ -653,11 +662,19 @@ static void
 session_login(struct session *s, struct sip2_msg *m)
 {
 	struct conf_terminal	*t;
+	struct conf_staff	*st;
 	const char		*cn, *co;
 
 	cn = sip2_msg_field(m, "CN");
 	co = sip2_msg_field(m, "CO");
 	t = cn != NULL ? conf_terminal_find(gw->conf, cn) : NULL;
+	/* A staff member: the desk is decided once the password is right. */
+	if (t == NULL && cn != NULL && co != NULL &&
+	    (st = conf_staff_find(gw->conf, cn)) != NULL) {
+		login_check_hash(s->id, s->txn, st->login, st->password_hash,
+		    co, session_login_cb);
+		return;
+	}
 	if (t == NULL || co == NULL) {
 		session_login_cb(s->id, s->txn, NULL, 0);
 		return;
@@ -680,7 +697,11 @@ session_login_cb(uint64_t sid, uint32_t txn, const char *login, int ok)
 		return;
 	if (ok && login != NULL)
 		t = conf_terminal_find(gw->conf, login);
+	if (ok && login != NULL && t == NULL)
+		t = session_staff_desk(s, login);
 	if (t != NULL) {
+		if (t != &s->desk)
+			s->staff = NULL;
 		s->term = t;
 		s->wire = t->wire;
 		s->login_failures = 0;
@@ -724,6 +745,99 @@ session_delay_cb(evutil_socket_t fd, short ev, void *arg)
 			return;
 	}
 	session_done(s, "refused");
+}
+
+/*
+ * A staff member whose password is right signs on at the desk their 93
+ * names by its location (CP): the partner listing that location, where
+ * they must hold some permission.  Returns the session's desk, or NULL
+ * after logging why not.
+ */
+static struct conf_terminal *
+session_staff_desk(struct session *s, const char *login)
+{
+	struct conf_staff	*st;
+	struct conf_partner	*p = NULL;
+	const char		*cp, *why = NULL;
+	char			 perms[64];
+
+	if ((st = conf_staff_find(gw->conf, login)) == NULL)
+		return (NULL);
+	cp = sip2_msg_field(s->req, "CP");
+	if (cp == NULL || *cp == '\0')
+		why = "no desk location (CP) in the login";
+	else if (strlen(cp) >= sizeof(s->desk_location) ||
+	    (p = staff_desk(gw->conf, cp)) == NULL)
+		why = "the location is not one partner's desk";
+	else if (staff_perms_at(st, p) == 0)
+		why = "no permissions at this partner";
+	if (why != NULL) {
+		log_warnx("sid=%016llx event=staff-login-refused staff=%s "
+		    "partner=%s peer=%s why=\"%s\"", (unsigned long long)s->id,
+		    st->login, p != NULL ? p->id : "-", s->peer, why);
+		return (NULL);
+	}
+
+	memset(&s->desk, 0, sizeof(s->desk));
+	snprintf(s->desk_location, sizeof(s->desk_location), "%s", cp);
+	s->desk.file = st->file;
+	s->desk.line = st->line;
+	s->desk.login = st->login;
+	s->desk.partner = p;
+	s->desk.location = s->desk_location;
+	s->desk.wire = st->wire;
+	s->desk.wire.term = s->wire.term;	/* as the desk sent 93 */
+	/* Each request is checked where it acts: session_staff_refused. */
+	s->desk.perms = PERM_ALL;
+	s->staff = st;
+	log_info("sid=%016llx event=staff-login staff=%s partner=%s "
+	    "permissions=%s", (unsigned long long)s->id, st->login, p->id,
+	    policy_staff_names(staff_perms_at(st, p), ",", perms,
+	    sizeof(perms)));
+	return (&s->desk);
+}
+
+/*
+ * After a reload: a staff session follows its account and its desk's
+ * partner into the new configuration.  -1 when either has gone or the
+ * account holds nothing there any more.
+ */
+static int
+session_staff_reload(struct session *s, const struct conf *conf)
+{
+	struct conf_staff	*st;
+	struct conf_partner	*p;
+
+	st = conf_staff_find(conf, s->staff->login);
+	p = conf_partner_find(conf, s->desk.partner->id);
+	if (st == NULL || p == NULL || staff_perms_at(st, p) == 0 ||
+	    staff_desk(conf, s->desk_location) != p)
+		return (-1);
+	s->staff = st;
+	s->desk.file = st->file;
+	s->desk.line = st->line;
+	s->desk.login = st->login;
+	s->desk.partner = p;
+	return (0);
+}
+
+/*
+ * A staff member's request acts on partner p: refuse it, before anything
+ * is sent anywhere, unless they hold a permission for it there.  Returns
+ * 1 when refused.
+ */
+static int
+session_staff_refused(struct session *s, const struct circ_req *req,
+    struct conf_partner *p)
+{
+	struct policy_decision	 dec;
+
+	if (s->staff == NULL || staff_allows(s->id, s->staff, req->op, p,
+	    &dec))
+		return (0);
+	s->partner = p->id;
+	session_refuse(s, dec.message);
+	return (1);
 }
 
 /* Answer 99 with the state of the terminal's partner. */
@@ -795,6 +909,9 @@ session_visit(struct session *s, struct circ_req *req)
 		session_refuse(s, dec.message);
 		return (1);
 	}
+	/* The loan or the hold is the lender's: staff need it there. */
+	if (session_staff_refused(s, req, lender))
+		return (1);
 	s->partner = lender->id;
 	if (lender == home)
 		serve_sip2(s->id, s->txn, s->req, at, home);
@@ -819,6 +936,8 @@ session_forward(struct session *s, struct circ_req *req)
 		session_refuse(s, dec.message);
 		return;
 	}
+	if (session_staff_refused(s, req, p))
+		return;
 	s->partner = p->id;
 	if ((p->has_backend && p->backend.proto != BACKEND_SIP2) ||
 	    p != s->term->partner || (req->op->op == CIRC_PATRON_INFO &&
@@ -937,6 +1056,12 @@ session_reload(const struct conf *conf)
 		next = TAILQ_NEXT(s, entry);
 		if (s->term == NULL)
 			continue;
+		if (s->staff != NULL) {
+			if (session_staff_reload(s, conf) == -1)
+				session_close(s, "staff account or desk "
+				    "removed");
+			continue;
+		}
 		s->term = conf_terminal_find(conf, s->term->login);
 		if (s->term == NULL) {
 			session_close(s, "terminal account removed");

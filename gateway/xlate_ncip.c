@@ -87,6 +87,10 @@ static const struct circ_op_info ncip_ops[] = {
 	{ NCIP_DELETE_ITEM, CIRC_DELETE_ITEM, "delete-item", PERM_CATALOGING,
 	    CIRC_F_RETRY },
 	{ NCIP_DELETE_ITEM_RESP, CIRC_NONE, "delete-item-response", 0, 0 },
+	{ NCIP_LOOKUP_ITEM_SET, CIRC_ITEM_SEARCH, "lookup-item-set", PERM_ITEM,
+	    CIRC_F_LOCAL },
+	{ NCIP_LOOKUP_ITEM_SET_RESP, CIRC_NONE, "lookup-item-set-response", 0,
+	    0 },
 	{ NCIP_PROBLEM, CIRC_NONE, "problem", 0, 0 },
 };
 _Static_assert(NITEMS(ncip_ops) == NCIP_SVC__COUNT - 1,

@@ -76,6 +76,8 @@ enum ncip_service {
 	NCIP_UPDATE_USER_RESP,
 	NCIP_DELETE_ITEM,
 	NCIP_DELETE_ITEM_RESP,
+	NCIP_LOOKUP_ITEM_SET,		/* version 2 only */
+	NCIP_LOOKUP_ITEM_SET_RESP,
 	NCIP_PROBLEM,
 	NCIP_SVC__COUNT
 };
@@ -497,6 +499,41 @@ struct ncip_routing {
 	struct ncip_name	 name;
 };
 
+/* One copy in a LookupItemSetResponse: an ItemInformation. */
+struct ncip_copy {
+	struct ncip_id		 item_id;
+	struct ncip_item_fields	 item;		/* ItemOptionalFields */
+	struct ncip_problem	*problem;	/* NULL: none */
+};
+
+/*
+ * HoldingsSet: copies of a title held together (at one agency, say), or
+ * a Problem saying why they cannot be listed.  Reading gives a copy
+ * without a CallNumber of its own the set's.
+ */
+struct ncip_holdings {
+	const char		*id;		/* HoldingsSetId; NULL: none */
+	const char		*call_number;
+	struct ncip_copy	*copies;	/* ItemInformation+ */
+	size_t			 ncopies;
+	struct ncip_problem	*problem;	/* NULL: none */
+};
+
+/*
+ * BibInformation: the answer for one title of a LookupItemSet, its
+ * holdings or Problems (Unknown Item for a title with no copy), which
+ * then stand instead of the holdings.
+ */
+struct ncip_bib_info {
+	struct ncip_bibid	 bib_id;	/* as asked; value NULL: none */
+	int			 has_bib;
+	struct ncip_bib		 bib;		/* BibliographicDescription */
+	struct ncip_holdings	*holdings;	/* HoldingsSet+ */
+	size_t			 nholdings;
+	struct ncip_problem	*problems;	/* Problem+ instead */
+	size_t			 nproblems;
+};
+
 struct ncip_arena;	/* the codec's own: every string of a message */
 
 /*
@@ -572,6 +609,10 @@ struct ncip_msg {
 	struct ncip_hold	*holds;		/* RequestedItem* */
 	size_t			 nholds;
 	struct ncip_item_fields	 item;		/* ItemOptionalFields */
+	/* LookupItemSet: how many items at most; its answer, per title. */
+	long			 max_items;	/* -1: absent */
+	struct ncip_bib_info	*bib_infos;	/* BibInformation* */
+	size_t			 nbib_infos;
 
 	struct ncip_arena	*arena;
 };

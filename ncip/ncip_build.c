@@ -1032,6 +1032,20 @@ w_request(struct wr *w, xmlNodePtr n, const struct ncip_msg *m)
 	case NCIP_DELETE_ITEM:
 		w_id(w, n, ID_ITEM, &m->item_id);
 		break;
+	case NCIP_LOOKUP_ITEM_SET:
+		if (w->v1)
+			return (w_fail(w, NCIP_PT_UNSUPPORTED_SERVICE,
+			    "LookupItemSet", "not in version 1"));
+		if (m->nbib_ids > 0) {
+			for (i = 0; i < m->nbib_ids; i++)
+				w_bibid(w, n, &m->bib_ids[i]);
+		} else
+			w_items(w, n, m);
+		w_codes(w, n, "ItemElementType", m->item_elements,
+		    m->nitem_elements);
+		if (m->max_items > 0)
+			w_long(w, n, "MaximumItemsCount", m->max_items);
+		break;
 	default:
 		return (w_fail(w, NCIP_PT_UNSUPPORTED_SERVICE,
 		    ncip_service_name(m->service), "not a request"));
@@ -1076,6 +1090,80 @@ w_lookup_user_resp(struct wr *w, xmlNodePtr n, const struct ncip_msg *m)
 			w_hold(w, n, &m->holds[i]);
 	}
 	w_user_optional(w, n, &m->user);
+	return (w->failed ? -1 : 0);
+}
+
+/* A HoldingsSet: its copies, or the Problem that stands for them. */
+static int
+w_holdings(struct wr *w, xmlNodePtr parent, const struct ncip_holdings *h)
+{
+	xmlNodePtr	 n, c;
+	size_t		 i;
+
+	if ((n = w_el(w, parent, "HoldingsSet")) == NULL)
+		return (-1);
+	w_text(w, n, "HoldingsSetId", h->id);
+	if (h->problem != NULL || h->ncopies == 0) {
+		if (w_need(w, h->problem != NULL, "ItemInformation") == -1)
+			return (-1);
+		return (w_problem(w, n, h->problem));
+	}
+	w_text(w, n, "CallNumber", h->call_number);
+	for (i = 0; i < h->ncopies; i++) {
+		if ((c = w_el(w, n, "ItemInformation")) == NULL)
+			return (-1);
+		w_id(w, c, ID_ITEM, &h->copies[i].item_id);
+		if (h->copies[i].problem != NULL)
+			w_problem(w, c, h->copies[i].problem);
+		else
+			w_item_fields(w, c, &h->copies[i].item);
+	}
+	return (w->failed ? -1 : 0);
+}
+
+/*
+ * BibInformation: the title's id and description and its HoldingsSets,
+ * or the Problem that stands for them.
+ */
+static int
+w_bib_info(struct wr *w, xmlNodePtr parent, const struct ncip_bib_info *bi)
+{
+	xmlNodePtr	 n;
+	size_t		 i;
+
+	if ((n = w_el(w, parent, "BibInformation")) == NULL)
+		return (-1);
+	if (bi->bib_id.value != NULL)
+		w_bibid(w, n, &bi->bib_id);
+	if (bi->nproblems > 0 || bi->nholdings == 0) {
+		if (w_need(w, bi->nproblems > 0, "HoldingsSet") == -1)
+			return (-1);
+		for (i = 0; i < bi->nproblems; i++)
+			if (w_problem(w, n, &bi->problems[i]) == -1)
+				return (-1);
+		return (0);
+	}
+	if (bi->has_bib)
+		w_bib(w, n, &bi->bib);
+	for (i = 0; i < bi->nholdings; i++)
+		if (w_holdings(w, n, &bi->holdings[i]) == -1)
+			return (-1);
+	return (w->failed ? -1 : 0);
+}
+
+static int
+w_item_set_resp(struct wr *w, xmlNodePtr n, const struct ncip_msg *m)
+{
+	size_t	 i;
+
+	if (w->v1)
+		return (w_fail(w, NCIP_PT_UNSUPPORTED_SERVICE,
+		    "LookupItemSetResponse", "not in version 1"));
+	if (w_need(w, m->nbib_infos > 0, "BibInformation") == -1)
+		return (-1);
+	for (i = 0; i < m->nbib_infos; i++)
+		if (w_bib_info(w, n, &m->bib_infos[i]) == -1)
+			return (-1);
 	return (w->failed ? -1 : 0);
 }
 
@@ -1154,6 +1242,8 @@ w_response(struct wr *w, xmlNodePtr n, const struct ncip_msg *m)
 	case NCIP_DELETE_ITEM_RESP:
 		w_id(w, n, ID_ITEM, &m->item_id);
 		break;
+	case NCIP_LOOKUP_ITEM_SET_RESP:
+		return (w_item_set_resp(w, n, m));
 	default:
 		return (w_fail(w, NCIP_PT_UNSUPPORTED_SERVICE,
 		    ncip_service_name(m->service), "not a response"));

@@ -120,6 +120,7 @@ msg_init(struct ncip_msg *m, enum ncip_service svc)
 	m->version_str = m->dialect.version_str;
 	m->renewal_count = -1;
 	m->item.hold_queue_length = -1;
+	m->max_items = -1;
 }
 
 /* Make an empty message of a service. */
@@ -246,6 +247,11 @@ ncip_msg_missing(const struct ncip_msg *m)
 	case NCIP_LOOKUP_ITEM:
 	case NCIP_LOOKUP_ITEM_RESP:
 		return (has_item_or_request(m) ? NULL : "ItemId");
+	case NCIP_LOOKUP_ITEM_SET:
+		return (m->nbib_ids > 0 || m->item_id.value != NULL ? NULL :
+		    "BibliographicId");
+	case NCIP_LOOKUP_ITEM_SET_RESP:
+		return (m->nbib_infos > 0 ? NULL : "BibInformation");
 	case NCIP_CHECKOUT_ITEM:
 	case NCIP_RENEW_ITEM:
 		if (!has_user(m))

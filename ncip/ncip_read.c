@@ -1269,6 +1269,120 @@ body_add_fields(struct rd *r, xmlNodePtr n, void *base)
 	return (user_change(r, n, &r->m->user_add));
 }
 
+/*
+ * LookupItemSetResponse: each BibInformation with its HoldingsSets and
+ * their copies, or its Problems; a set or a copy keeps its first Problem.
+ */
+static int
+rd_problem_one(struct rd *r, xmlNodePtr n, struct ncip_problem **out)
+{
+	struct ncip_problem	*p;
+
+	if (*out != NULL)
+		return (0);	/* the first says enough */
+	if ((p = ncip_arena_alloc(r->m, sizeof(*p))) == NULL)
+		return (rd_nomem(r));
+	if (rd_fields(r, n, problem_fields, nitems(problem_fields), p) == -1)
+		return (-1);
+	p->kind = ncip_problem_lookup(p->type.value);
+	p->value = NULL;	/* not ours to repeat */
+	*out = p;
+	return (0);
+}
+
+static int
+copy_problem(struct rd *r, xmlNodePtr n, void *base)
+{
+	return (rd_problem_one(r, n, &((struct ncip_copy *)base)->problem));
+}
+
+static const struct field copy_fields[] = {
+	FS("ItemId", F_ID, struct ncip_copy, item_id),
+	FSUB("ItemOptionalFields", F_SUBP, struct ncip_copy, item,
+	    item_fields),
+	FCALL("Problem", copy_problem),
+};
+
+static const struct field holdings_fields[] = {
+	FS("HoldingsSetId", F_IDSTR, struct ncip_holdings, id),
+	FS("CallNumber", F_STR, struct ncip_holdings, call_number),
+};
+
+static int
+holdings_set(struct rd *r, xmlNodePtr n, struct ncip_bib_info *bi)
+{
+	struct ncip_holdings	*h;
+	struct ncip_copy	*c;
+	xmlNodePtr		 k;
+	size_t			 i;
+
+	PUSH(r, bi->holdings, bi->nholdings, h);
+	if (h == NULL)
+		return (rd_nomem(r));
+	if (rd_fields(r, n, holdings_fields, nitems(holdings_fields), h) ==
+	    -1)
+		return (-1);
+	for (k = FIRST(n); k != NULL; k = NEXT(k)) {
+		if (named(k, "ItemInformation")) {
+			PUSH(r, h->copies, h->ncopies, c);
+			if (c == NULL)
+				return (rd_nomem(r));
+			c->item.hold_queue_length = -1;
+			if (rd_fields(r, k, copy_fields, nitems(copy_fields),
+			    c) == -1)
+				return (-1);
+		} else if (named(k, "Problem")) {
+			if (rd_problem_one(r, k, &h->problem) == -1)
+				return (-1);
+		}
+	}
+	for (i = 0; i < h->ncopies; i++)
+		if (h->copies[i].item.call_number == NULL)
+			h->copies[i].item.call_number = h->call_number;
+	return (0);
+}
+
+static int
+body_bib_info(struct rd *r, xmlNodePtr n, void *base)
+{
+	struct ncip_msg		*m = r->m;
+	struct ncip_bib_info	*bi;
+	struct ncip_problem	*pb;
+	struct ncip_bibid	*ids = NULL;
+	size_t			 nids = 0;
+	xmlNodePtr		 k;
+
+	PUSH(r, m->bib_infos, m->nbib_infos, bi);
+	if (bi == NULL)
+		return (rd_nomem(r));
+	for (k = FIRST(n); k != NULL; k = NEXT(k)) {
+		if (named(k, "BibliographicId")) {
+			if (nids == 0 && push_bibid(r, k, &ids, &nids) == -1)
+				return (-1);
+		} else if (named(k, "BibliographicDescription")) {
+			bi->has_bib = 1;
+			if (rd_fields(r, k, bib_fields, nitems(bib_fields),
+			    &bi->bib) == -1)
+				return (-1);
+		} else if (named(k, "HoldingsSet")) {
+			if (holdings_set(r, k, bi) == -1)
+				return (-1);
+		} else if (named(k, "Problem")) {
+			PUSH(r, bi->problems, bi->nproblems, pb);
+			if (pb == NULL)
+				return (rd_nomem(r));
+			if (rd_fields(r, k, problem_fields,
+			    nitems(problem_fields), pb) == -1)
+				return (-1);
+			pb->kind = ncip_problem_lookup(pb->type.value);
+			pb->value = NULL;
+		}
+	}
+	if (nids > 0)
+		bi->bib_id = ids[0];
+	return (0);
+}
+
 static int	body_transaction(struct rd *, xmlNodePtr, void *);
 
 static const struct field body_fields[] = {
@@ -1330,6 +1444,8 @@ static const struct field body_fields[] = {
 	FCALL("PreviousUserId", body_user_child),
 	FCALL("DeleteUserFields", body_delete_fields),
 	FCALL("AddUserFields", body_add_fields),
+	FS("MaximumItemsCount", F_COUNT, struct ncip_msg, max_items),
+	FCALL("BibInformation", body_bib_info),
 	FCALL("Problem", body_problem),
 };
 

@@ -66,6 +66,10 @@ static const struct ncip_service_info services[] = {
 	    NCIP_SVC_NONE),
 	SVC(NCIP_DELETE_ITEM_RESP, "DeleteItemResponse", NCIP_SVC_NONE,
 	    NCIP_DELETE_ITEM),
+	SVC(NCIP_LOOKUP_ITEM_SET, "LookupItemSet", NCIP_LOOKUP_ITEM_SET_RESP,
+	    NCIP_SVC_NONE),
+	SVC(NCIP_LOOKUP_ITEM_SET_RESP, "LookupItemSetResponse", NCIP_SVC_NONE,
+	    NCIP_LOOKUP_ITEM_SET),
 	SVC(NCIP_PROBLEM, "Problem", NCIP_SVC_NONE, NCIP_SVC_NONE),
 
 	/* The rest of NCIP 2.02: known, answered Unsupported Service. */
@@ -94,7 +98,6 @@ static const struct ncip_service_info services[] = {
 	NOT("ItemShipped"), NOT("ItemShippedResponse"),
 	NOT("ItemUpdated"), NOT("ItemUpdatedResponse"),
 	NOT("LookupAgency"), NOT("LookupAgencyResponse"),
-	NOT("LookupItemSet"), NOT("LookupItemSetResponse"),
 	NOT("LookupRequest"), NOT("LookupRequestResponse"),
 	NOT("RecallItem"), NOT("RecallItemResponse"),
 	NOT("ReportCirculationStatusChange"),

@@ -29,6 +29,7 @@ static const char *const audit_names[] = {
 	[POLICY_E_LOAN_LIMIT] = "loan-limit",
 	[POLICY_E_HOLD_LIMIT] = "hold-limit",
 	[POLICY_E_FEE_OTHER_PARTNER] = "fee-other-partner",
+	[POLICY_E_STAFF_PERMISSION] = "staff-permission",
 };
 
 static int	 allow(struct policy_decision *);

@@ -140,6 +140,7 @@ enum policy_reason {
 	POLICY_E_LOAN_LIMIT,
 	POLICY_E_HOLD_LIMIT,
 	POLICY_E_FEE_OTHER_PARTNER,	/* fines are informational */
+	POLICY_E_STAFF_PERMISSION,	/* staff lack it at that partner */
 };
 
 /*
@@ -164,6 +165,26 @@ struct policy_share {
 struct policy_limits {
 	long		 loans;
 	long		 holds;
+};
+
+/*
+ * What a staff member may do at one partner (a bit set), as the gateway's
+ * staff blocks grant it per partner.
+ */
+#define POLICY_STAFF_CIRCULATION 0x01	/* loans, holds, patron accounts */
+#define POLICY_STAFF_FINES	0x02	/* fee payments */
+#define POLICY_STAFF_CATALOGING	0x04	/* item records */
+#define POLICY_STAFF_REPORTS	0x08	/* reports; no SIP2 message */
+#define POLICY_STAFF_INVENTORY	0x10	/* item status, shelf checks */
+#define POLICY_STAFF_ALL	0x1f
+
+/* What a desk asks to do, as far as staff permissions care. */
+enum policy_task {
+	POLICY_TASK_CIRCULATION,	/* checkout, checkin, renew, holds */
+	POLICY_TASK_PATRON,		/* patron status, info, block, enable */
+	POLICY_TASK_FEE,		/* fee paid */
+	POLICY_TASK_ITEM_INFO,		/* item information */
+	POLICY_TASK_ITEM_UPDATE,	/* item status update */
 };
 
 /* policy_terms.c */
@@ -249,5 +270,22 @@ int		 policy_share(const struct policy_agreement *, size_t,
 int		 policy_limits(const struct policy_agreement *, size_t,
 		    const struct policy_patron *, const char *,
 		    struct policy_limits *);
+
+/* policy_staff.c */
+/* Return the staff permissions any one of which allows a task, or 0. */
+int		 policy_staff_needs(enum policy_task);
+/*
+ * Write the names of the permission bits into buf, joined by sep, in the
+ * order of POLICY_STAFF_*; "none" for no bit.  Returns buf.
+ */
+char		*policy_staff_names(int, const char *, char *, size_t);
+/*
+ * May a staff member holding the permissions held at a partner (named so
+ * for the message) do a task there?  A refusal's message names the task,
+ * the partner and the permissions that would allow it.  Returns the
+ * decision's allow.
+ */
+int		 policy_staff_allows(int, enum policy_task, const char *,
+		    struct policy_decision *);
 
 #endif /* CIRCLINK_POLICY_H */

@@ -767,6 +767,8 @@ e2e_gw_write_partners(struct e2e_env *env, const struct e2e_partner *parts,
 	for (i = 0; i < nparts; i++)
 		rc |= e2e_cat(text, sizeof(text), "include \"%s.conf\"\n",
 		    parts[i].id);
+	if (env->main_extra != NULL)
+		rc |= e2e_cat(text, sizeof(text), "%s\n", env->main_extra);
 	if (env->broken != NULL)
 		rc |= e2e_cat(text, sizeof(text), "%s\n", env->broken);
 	if (rc != 0) {

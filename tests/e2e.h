@@ -115,6 +115,7 @@ struct e2e_env {
 	struct e2e_terminal terminals[E2E_TERMINALS_MAX];
 	size_t		 nterminals;
 	const char	*broken;	/* a line to spoil the main file */
+	const char	*main_extra;	/* more lines for the main file */
 	int		 metro_tls;	/* metro's backend over TLS, verified */
 	int		 keepalive_ms;	/* 0: the default */
 	int		 no_agreements;	/* partners write no agreement */

@@ -1027,6 +1027,14 @@ test_unknown_backend_protocol(void **state)
 }
 
 static void
+test_search_backend_must_be_ncip(void **state)
+{
+	expect_error("bad/search-backend-sip2.conf",
+	    "@/bad/search-backend-sip2.conf:5: \"search-backend\": only ncip "
+	    "can search by bibliographic id");
+}
+
+static void
 test_bad_delimiter(void **state)
 {
 	expect_error("bad/bad-delimiter.conf", "@/bad/bad-delimiter.conf:5: "
@@ -1694,6 +1702,187 @@ test_agreement_list_needs_a_value(void **state)
 	    "\"withhold-location\" needs a value");
 }
 
+/* Two partners, the district's in a file included after the staff block. */
+#define STAFF_METRO \
+	"partner metro {\n" \
+	"\tinstitution METRO\n" \
+	"\tlocation MAIN\n" \
+	"}\n"
+#define STAFF_DISTRICT \
+	"partner district {\n" \
+	"\tinstitution DISTRICT\n" \
+	"\tlocation LINCOLN\n" \
+	"\tterminal district-desk {\n" \
+	"\t\tpassword-hash \"" H_METRO_KIOSK "\"\n" \
+	"\t}\n" \
+	"}\n"
+
+/* Write staff.conf: metro, the text given, then district's file. */
+static void
+write_staff(const char *staff)
+{
+	char	 text[4096];
+	int	 n;
+
+	write_file("staff-district.conf", STAFF_DISTRICT,
+	    sizeof(STAFF_DISTRICT) - 1);
+	n = snprintf(text, sizeof(text), STAFF_METRO "%s"
+	    "include \"staff-district.conf\"\n", staff);
+	assert_true(n > 0 && (size_t)n < sizeof(text));
+	write_file("staff.conf", text, n);
+}
+
+static void
+test_staff_parsed(void **state)
+{
+	struct conf		*conf;
+	struct conf_staff	*st;
+	char			 err[1024], want[PATH_MAX];
+
+	write_staff("staff alex {\n"
+	    "\tpassword-hash \"" H_METRO_KIOSK "\"\n"
+	    "\tpermissions metro circulation fines\n"
+	    "\tpermissions district cataloging inventory reports\n"
+	    "}\n"
+	    "staff sam {\n"
+	    "\tpassword-hash \"" H_METRO_KIOSK "\"\n"
+	    "\tpermissions district all\n"
+	    "}\n");
+	if ((conf = conf_load(fx("staff.conf"), err, sizeof(err))) == NULL)
+		fail_msg("%s", err);
+	assert_null(conf_staff_find(conf, "district-desk"));
+	assert_non_null(st = conf_staff_find(conf, "alex"));
+	expand("@/staff.conf", want, sizeof(want));
+	assert_string_equal(st->file, want);
+	assert_int_equal(st->line, 5);
+	assert_string_equal(st->password_hash, H_METRO_KIOSK);
+	assert_int_equal(st->ngrants, 2);
+	assert_ptr_equal(st->grants[0].partner,
+	    conf_partner_find(conf, "metro"));
+	assert_int_equal(st->grants[0].perms,
+	    POLICY_STAFF_CIRCULATION | POLICY_STAFF_FINES);
+	assert_int_equal(st->grants[0].line, 7);
+	/* Resolved although its partner's file is read after the block. */
+	assert_ptr_equal(st->grants[1].partner,
+	    conf_partner_find(conf, "district"));
+	assert_int_equal(st->grants[1].perms, POLICY_STAFF_CATALOGING |
+	    POLICY_STAFF_INVENTORY | POLICY_STAFF_REPORTS);
+	assert_int_equal(st->wire.checksums, 0);
+	assert_non_null(st = conf_staff_find(conf, "sam"));
+	assert_int_equal(st->ngrants, 1);
+	assert_int_equal(st->grants[0].perms, POLICY_STAFF_ALL);
+	conf_free(conf);
+}
+
+/* Loading staff.conf with this staff text fails with this message. */
+static void
+expect_staff_error(const char *staff, const char *message)
+{
+	write_staff(staff);
+	expect_error("staff.conf", message);
+}
+
+static void
+test_staff_unknown_partner(void **state)
+{
+	expect_staff_error("staff alex {\n"
+	    "\tpassword-hash \"" H_METRO_KIOSK "\"\n"
+	    "\tpermissions metro circulation\n"
+	    "\tpermissions distrct fines\n"
+	    "}\n", "@/staff.conf:8: \"permissions\": no partner \"distrct\" "
+	    "is defined");
+}
+
+static void
+test_staff_unknown_permission(void **state)
+{
+	expect_staff_error("staff alex {\n"
+	    "\tpassword-hash \"" H_METRO_KIOSK "\"\n"
+	    "\tpermissions metro circulation patron\n"
+	    "}\n", "@/staff.conf:7: \"permissions\": unknown permission "
+	    "\"patron\" (expected circulation, fines, cataloging, reports, "
+	    "inventory or all)");
+}
+
+static void
+test_staff_permissions_need_names(void **state)
+{
+	expect_staff_error("staff alex {\n"
+	    "\tpassword-hash \"" H_METRO_KIOSK "\"\n"
+	    "\tpermissions metro\n"
+	    "}\n", "@/staff.conf:7: \"permissions\" needs a partner and one "
+	    "or more permissions");
+}
+
+static void
+test_staff_partner_twice(void **state)
+{
+	expect_staff_error("staff alex {\n"
+	    "\tpassword-hash \"" H_METRO_KIOSK "\"\n"
+	    "\tpermissions metro circulation\n"
+	    "\tpermissions metro fines\n"
+	    "}\n", "@/staff.conf:8: \"permissions\": partner \"metro\" is "
+	    "already given at line 7");
+}
+
+static void
+test_staff_needs_hash_and_permissions(void **state)
+{
+	expect_staff_error("staff alex {\n"
+	    "\tpermissions metro circulation\n"
+	    "}\n", "@/staff.conf:5: staff \"alex\" has no \"password-hash\"");
+	expect_staff_error("staff alex {\n"
+	    "\tpassword-hash \"" H_METRO_KIOSK "\"\n"
+	    "}\n", "@/staff.conf:5: staff \"alex\" has no \"permissions\"");
+	expect_staff_error("staff alex {\n"
+	    "\tpassword-hash \"alex-pw\"\n"
+	    "\tpermissions metro circulation\n"
+	    "}\n", "@/staff.conf:6: \"password-hash\": not a hash made by "
+	    "\"circlinkctl hash-password\"");
+	expect_staff_error("staff alex\n",
+	    "@/staff.conf:5: expected \"{\" after staff \"alex\", not end of "
+	    "line");
+}
+
+static void
+test_staff_twice(void **state)
+{
+	expect_staff_error("staff alex {\n"
+	    "\tpassword-hash \"" H_METRO_KIOSK "\"\n"
+	    "\tpermissions metro circulation\n"
+	    "}\n"
+	    "staff alex {\n"
+	    "\tpassword-hash \"" H_METRO_KIOSK "\"\n"
+	    "\tpermissions metro fines\n"
+	    "}\n", "@/staff.conf:9: staff \"alex\" is already defined at "
+	    "@/staff.conf:5");
+}
+
+static void
+test_staff_login_of_a_terminal(void **state)
+{
+	/* The terminal is in a file read after the staff block. */
+	expect_staff_error("staff district-desk {\n"
+	    "\tpassword-hash \"" H_METRO_KIOSK "\"\n"
+	    "\tpermissions metro circulation\n"
+	    "}\n", "@/staff.conf:5: staff \"district-desk\" has the login of "
+	    "a terminal (@/staff-district.conf:4)");
+}
+
+static void
+test_staff_only_in_main_file(void **state)
+{
+	static const char inc[] =
+	    "staff alex {\n"
+	    "\tpassword-hash \"" H_METRO_KIOSK "\"\n"
+	    "\tpermissions metro circulation\n"
+	    "}\n";
+
+	write_file("staff-inc.conf", inc, sizeof(inc) - 1);
+	expect_staff_error("include \"staff-inc.conf\"\n",
+	    "@/staff-inc.conf:1: \"staff\" is only allowed in the main file");
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -1767,6 +1956,7 @@ main(void)
 		T(test_backend_tls_setting_without_tls),
 		T(test_partner_without_block),
 		T(test_unknown_backend_protocol),
+		T(test_search_backend_must_be_ncip),
 		T(test_bad_delimiter),
 		T(test_password_without_login),
 		T(test_unexpected_close),
@@ -1804,6 +1994,15 @@ main(void)
 		T(test_agreement_without_block),
 		T(test_agreement_partner_keyword_inside),
 		T(test_agreement_list_needs_a_value),
+		T(test_staff_parsed),
+		T(test_staff_unknown_partner),
+		T(test_staff_unknown_permission),
+		T(test_staff_permissions_need_names),
+		T(test_staff_partner_twice),
+		T(test_staff_needs_hash_and_permissions),
+		T(test_staff_twice),
+		T(test_staff_login_of_a_terminal),
+		T(test_staff_only_in_main_file),
 	};
 
 	return (cmocka_run_group_tests_name("config", tests, NULL, NULL));

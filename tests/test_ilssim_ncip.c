@@ -1113,6 +1113,57 @@ test_lookup_item_reports_fields(void **state)
 	ncip_msg_free(m);
 }
 
+/* LookupItemSet: per title asked, its copies, or Unknown Item. */
+static void
+test_lookup_item_set_by_bibliographic_id(void **state)
+{
+	static const char *const ie[] = { "Circulation Status", "Location",
+	    "Item Description" };
+	const struct ncip_holdings	*h;
+	struct ncip_msg			*rq, *m;
+	struct ncip_bibid		*b;
+
+	rq = rq_new(NCIP_LOOKUP_ITEM_SET);
+	assert_non_null(b = ncip_msg_calloc(rq, 2, sizeof(*b)));
+	b[0].value = "9780316229296";
+	b[0].code.value = "ISBN";
+	b[1].kind = NCIP_BIBID_RECORD;
+	b[1].value = "b9999999";
+	b[1].agency.value = "METRO";
+	rq->bib_ids = b;
+	rq->nbib_ids = 2;
+	rq_codes(rq, 0, ie, sizeof(ie) / sizeof(ie[0]));
+	m = tx(rq);
+	assert_ok(m);
+	assert_int_equal(m->nbib_infos, 2);
+	assert_string_equal(m->bib_infos[0].bib.title, "The Fifth Season");
+	assert_int_equal(m->bib_infos[0].nholdings, 1);
+	h = &m->bib_infos[0].holdings[0];
+	assert_string_equal(h->id, "METRO");
+	assert_int_equal(h->ncopies, 2);
+	assert_string_equal(h->copies[0].item_id.value, "31000000007");
+	assert_string_equal(h->copies[0].item.circ_status.value, "On Loan");
+	assert_string_equal(h->copies[0].item.call_number, "SF JEMISIN");
+	/* The collection as the permanent location's third level. */
+	assert_int_equal(h->copies[0].item.locations[0].nnames, 3);
+	assert_string_equal(h->copies[0].item.locations[0].names[2].value,
+	    "ADULT-FIC");
+	assert_string_equal(h->copies[1].item.locations[0].names[1].value,
+	    "EAST");
+	assert_int_equal(m->bib_infos[1].nholdings, 0);
+	assert_int_equal(m->bib_infos[1].nproblems, 1);
+	assert_int_equal(m->bib_infos[1].problems[0].kind,
+	    NCIP_PT_UNKNOWN_ITEM);
+	ncip_msg_free(m);
+
+	/* By ItemId this ILS does not look sets up. */
+	rq = rq_new(NCIP_LOOKUP_ITEM_SET);
+	rq_item(rq, "31000000007");
+	m = tx(rq);
+	assert_problem(m, NCIP_PT_UNSUPPORTED_SERVICE);
+	ncip_msg_free(m);
+}
+
 /* --- version 2: circulation ------------------------------------------- */
 
 static void
@@ -2547,6 +2598,7 @@ main(void)
 		M(test_lookup_user_fees_and_blocks),
 		M(test_lookup_user_requested_items),
 		M(test_lookup_item_reports_fields),
+		M(test_lookup_item_set_by_bibliographic_id),
 		M(test_checkout_shows_in_sip2),
 		M(test_checkout_problems),
 		M(test_checkout_by_authentication_checks_pin),

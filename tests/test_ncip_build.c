@@ -366,6 +366,32 @@ test_build_escapes_and_cleans_values(void **state)
 	ncip_msg_free(m);
 }
 
+/*
+ * LookupItemSet is version 2 only: a version 1 peer gets no such message,
+ * and an answer without BibInformation is not built.
+ */
+static void
+test_build_lookup_item_set_needs_version2(void **state)
+{
+	struct ncip_dialect	 d1 = util_dialect(1, NCIP_NSS_NONE, 0);
+	struct ncip_error	 err;
+	struct ncip_msg		*m;
+	char			*out;
+	size_t			 len;
+
+	m = util_parse_file("v2/LookupItemSet.xml");
+	assert_int_equal(ncip_build(m, &d1, &out, &len, &err), -1);
+	assert_int_equal(err.kind, NCIP_PT_UNSUPPORTED_SERVICE);
+	ncip_msg_free(m);
+
+	m = util_parse_file("v2/LookupItemSetResponse.xml");
+	assert_int_equal(ncip_build(m, &d1, &out, &len, &err), -1);
+	m->nbib_infos = 0;
+	assert_int_equal(ncip_build(m, NULL, &out, &len, &err), -1);
+	assert_int_equal(err.kind, NCIP_PT_NEEDED_DATA_MISSING);
+	ncip_msg_free(m);
+}
+
 static void
 test_build_lookup_version(void **state)
 {
@@ -570,6 +596,7 @@ main(void)
 		cmocka_unit_test(test_build_refuses_missing_needed_elements),
 		cmocka_unit_test(test_build_escapes_and_cleans_values),
 		cmocka_unit_test(test_build_lookup_version),
+		cmocka_unit_test(test_build_lookup_item_set_needs_version2),
 		cmocka_unit_test(test_reply_swaps_agencies_and_echoes_ids),
 		cmocka_unit_test(test_reply_problem_never_carries_the_pin),
 		cmocka_unit_test(test_reply_error_answers_in_kind),

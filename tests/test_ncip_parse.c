@@ -221,6 +221,55 @@ test_parse_lookup_user_response_user_fields(void **state)
 	ncip_msg_free(m);
 }
 
+/* LookupItemSet by BibliographicId, and its answer per title and set. */
+static void
+test_parse_lookup_item_set(void **state)
+{
+	struct ncip_msg			*m;
+	const struct ncip_bib_info	*bi;
+	const struct ncip_holdings	*h;
+
+	m = util_parse_file("v2/LookupItemSet.xml");
+	assert_int_equal(m->nbib_ids, 1);
+	assert_int_equal(m->bib_ids[0].kind, NCIP_BIBID_ITEM);
+	S(m->bib_ids[0].value, "9780547773742");
+	S(m->bib_ids[0].code.value, "ISBN");
+	assert_int_equal(m->max_items, 20);
+	ncip_msg_free(m);
+
+	m = util_parse_file("v2/LookupItemSetResponse.xml");
+	assert_int_equal(m->nbib_infos, 2);
+	bi = &m->bib_infos[0];
+	S(bi->bib_id.value, "9780547773742");
+	assert_true(bi->has_bib);
+	S(bi->bib.title, "A Wizard of Earthsea");
+	assert_int_equal(bi->nproblems, 0);
+	assert_int_equal(bi->nholdings, 2);
+	h = &bi->holdings[0];
+	S(h->id, "METRO");
+	assert_int_equal(h->ncopies, 2);
+	S(h->copies[0].item_id.value, "31000000000456");
+	S(h->copies[0].item.circ_status.value, "Available On Shelf");
+	/* The set's call number, unless the copy has its own. */
+	S(h->copies[0].item.call_number, "J FIC LEGUIN");
+	S(h->copies[1].item.call_number, "J FIC LEGUIN c.2");
+	assert_int_equal(h->copies[0].item.nlocations, 1);
+	S(h->copies[0].item.locations[0].names[1].value, "EAST");
+	h = &bi->holdings[1];
+	S(h->id, "NORTH");
+	assert_int_equal(h->ncopies, 0);
+	assert_non_null(h->problem);
+	assert_int_equal(h->problem->kind, NCIP_PT_TEMPORARY_FAILURE);
+	bi = &m->bib_infos[1];
+	assert_int_equal(bi->bib_id.kind, NCIP_BIBID_RECORD);
+	S(bi->bib_id.value, "b7650012");
+	assert_int_equal(bi->nholdings, 0);
+	assert_int_equal(bi->nproblems, 2);
+	assert_int_equal(bi->problems[0].kind, NCIP_PT_UNKNOWN_ITEM);
+	assert_int_equal(bi->problems[1].kind, NCIP_PT_UNSUPPORTED_SERVICE);
+	ncip_msg_free(m);
+}
+
 static void
 test_parse_lookup_item_response(void **state)
 {
@@ -551,8 +600,11 @@ test_parse_version1_samples_match_version2(void **state)
 	size_t			 i;
 
 	for (i = 0; i < nsamples; i++) {
+		/* LookupItemSet is version 2 only, LookupVersion apart. */
 		if (samples[i].service == NCIP_LOOKUP_VERSION ||
-		    samples[i].service == NCIP_LOOKUP_VERSION_RESP)
+		    samples[i].service == NCIP_LOOKUP_VERSION_RESP ||
+		    samples[i].service == NCIP_LOOKUP_ITEM_SET ||
+		    samples[i].service == NCIP_LOOKUP_ITEM_SET_RESP)
 			continue;
 		m1 = util_parse_file(sample_path("v1", samples[i].file, p1,
 		    sizeof(p1)));
@@ -843,6 +895,7 @@ main(void)
 		cmocka_unit_test(test_parse_every_dialect_reads_the_same),
 		cmocka_unit_test(test_parse_handwritten_dialects),
 		cmocka_unit_test(test_parse_version1_samples_match_version2),
+		cmocka_unit_test(test_parse_lookup_item_set),
 		cmocka_unit_test(
 		    test_parse_version1_user_transaction_and_visible_id),
 		cmocka_unit_test(test_parse_version1_nested_problem),

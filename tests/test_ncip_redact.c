@@ -65,6 +65,11 @@ test_redact_samples_hide_secrets(void **state)
 			    NCIP_LOOKUP_VERSION || samples[i - nsamples].service
 			    == NCIP_LOOKUP_VERSION_RESP))
 				continue;
+			/* LookupItemSet has no version 1 form. */
+			if (i >= nsamples && (samples[i - nsamples].service ==
+			    NCIP_LOOKUP_ITEM_SET || samples[i - nsamples].service
+			    == NCIP_LOOKUP_ITEM_SET_RESP))
+				continue;
 			(void)snprintf(path, sizeof(path), "%s/%s.xml",
 			    dirs[i / nsamples], samples[i % nsamples].file);
 		} else

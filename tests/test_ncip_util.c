@@ -50,6 +50,8 @@ const struct sample samples[] = {
 	{ "UpdateUserResponse", NCIP_UPDATE_USER_RESP, 1 },
 	{ "DeleteItem", NCIP_DELETE_ITEM, 1 },
 	{ "DeleteItemResponse", NCIP_DELETE_ITEM_RESP, 1 },
+	{ "LookupItemSet", NCIP_LOOKUP_ITEM_SET, 1 },
+	{ "LookupItemSetResponse", NCIP_LOOKUP_ITEM_SET_RESP, 1 },
 	{ "Problem", NCIP_PROBLEM, 1 },
 };
 const size_t nsamples = sizeof(samples) / sizeof(samples[0]);

@@ -936,6 +936,93 @@ test_message_fits(void **state)
 	assert_int_equal(strlen(dec.message), POLICY_MESSAGE_MAX - 1);
 }
 
+/* Each task and the permissions that allow it, one at a time. */
+static void
+test_staff_needs_per_task(void **state)
+{
+	static const struct {
+		enum policy_task	 task;
+		int			 needs;
+	} want[] = {
+		{ POLICY_TASK_CIRCULATION, POLICY_STAFF_CIRCULATION },
+		{ POLICY_TASK_PATRON, POLICY_STAFF_CIRCULATION },
+		{ POLICY_TASK_FEE, POLICY_STAFF_FINES },
+		{ POLICY_TASK_ITEM_INFO, POLICY_STAFF_CIRCULATION |
+		    POLICY_STAFF_CATALOGING | POLICY_STAFF_INVENTORY },
+		{ POLICY_TASK_ITEM_UPDATE, POLICY_STAFF_CATALOGING |
+		    POLICY_STAFF_INVENTORY },
+	};
+	struct policy_decision	 dec;
+	size_t			 i;
+	int			 bit;
+
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		assert_int_equal(policy_staff_needs(want[i].task),
+		    want[i].needs);
+		for (bit = 1; bit <= POLICY_STAFF_ALL; bit <<= 1)
+			assert_int_equal(policy_staff_allows(bit, want[i].task,
+			    METRO, &dec), (bit & want[i].needs) != 0);
+		assert_int_equal(policy_staff_allows(POLICY_STAFF_ALL,
+		    want[i].task, METRO, &dec), 1);
+		assert_int_equal(dec.reason, POLICY_OK);
+		assert_string_equal(dec.audit, "allowed");
+		assert_int_equal(policy_staff_allows(0, want[i].task, METRO,
+		    &dec), 0);
+		assert_int_equal(dec.reason, POLICY_E_STAFF_PERMISSION);
+	}
+	/* Reports alone allow nothing a desk sends. */
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		assert_int_equal(policy_staff_allows(POLICY_STAFF_REPORTS,
+		    want[i].task, METRO, &dec), 0);
+}
+
+static void
+test_staff_refusal_names_what_is_missing(void **state)
+{
+	struct policy_decision	 dec;
+
+	assert_int_equal(policy_staff_allows(POLICY_STAFF_CIRCULATION,
+	    POLICY_TASK_FEE, METRO, &dec), 0);
+	assert_string_equal(dec.audit, "staff-permission");
+	assert_string_equal(dec.message, "Fee payments at " METRO " need the "
+	    "fines permission; you do not hold it there.");
+	assert_int_equal(policy_staff_allows(POLICY_STAFF_FINES |
+	    POLICY_STAFF_REPORTS, POLICY_TASK_ITEM_UPDATE, DISTRICT, &dec), 0);
+	assert_string_equal(dec.message, "Item status updates at " DISTRICT
+	    " need the cataloging or inventory permission; you do not hold "
+	    "it there.");
+}
+
+static void
+test_staff_unknown_task_refused(void **state)
+{
+	struct policy_decision	 dec;
+
+	assert_int_equal(policy_staff_needs((enum policy_task)99), 0);
+	assert_int_equal(policy_staff_allows(POLICY_STAFF_ALL,
+	    (enum policy_task)99, METRO, &dec), 0);
+	assert_int_equal(dec.reason, POLICY_E_STAFF_PERMISSION);
+	assert_string_equal(dec.message, "Staff may not do that at " METRO
+	    ".");
+}
+
+static void
+test_staff_names(void **state)
+{
+	char	 buf[64], tiny[8];
+
+	assert_string_equal(policy_staff_names(POLICY_STAFF_ALL, ",", buf,
+	    sizeof(buf)), "circulation,fines,cataloging,reports,inventory");
+	assert_string_equal(policy_staff_names(POLICY_STAFF_INVENTORY |
+	    POLICY_STAFF_CIRCULATION, "|", buf, sizeof(buf)),
+	    "circulation|inventory");
+	assert_string_equal(policy_staff_names(0, ",", buf, sizeof(buf)),
+	    "none");
+	/* Cut short, still terminated. */
+	policy_staff_names(POLICY_STAFF_ALL, ",", tiny, sizeof(tiny));
+	assert_int_equal(strlen(tiny), sizeof(tiny) - 1);
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -976,6 +1063,10 @@ main(void)
 		T(test_share_demo),
 		T(test_names_fall_back_to_ids),
 		T(test_message_fits),
+		cmocka_unit_test(test_staff_needs_per_task),
+		cmocka_unit_test(test_staff_refusal_names_what_is_missing),
+		cmocka_unit_test(test_staff_unknown_task_refused),
+		cmocka_unit_test(test_staff_names),
 	};
 
 	return (cmocka_run_group_tests_name("policy", tests, NULL, NULL));

@@ -116,26 +116,31 @@ walk() {
 	    -w district-desk-pw -i DISTRICT \
 	    -f "$SRCDIR/etc/demo/walkthrough-partners-desk.sip2" \
 	    127.0.0.1:6002 || true
+	say ""
+	say "== Staff member jordan signs on at metro's MAIN desk (93 with CP) =="
+	say "   (one staff account; at metro it holds circulation only)"
+	"$CLIENT" -u jordan -w jordan-staff-pw -i METRO -l MAIN \
+	    -f "$SRCDIR/etc/demo/walkthrough-staff.sip2" 127.0.0.1:6001 || true
 	revocation
 	for f in lookup-user lookup-item; do
 		say ""
 		say "== NCIP from metro's ILS: $f (POST /ncip/metro-ncip-token) =="
-		sed -n '/<!--/,/-->/p' "$SRCDIR/etc/demo/ncip/$f.xml"
-		curl -sS -H 'Content-Type: application/xml' \
-		    --data-binary @"$SRCDIR/etc/demo/ncip/$f.xml" \
-		    http://127.0.0.1:8080/ncip/metro-ncip-token |
-		    sed 's/></>\n</g'
-		say ""
+		ncip_post "$f" metro-ncip-token
 	done
+	say ""
+	say "== NCIP from the district's catalogue: a title found elsewhere =="
+	say "   (LookupItemSet by ISBN, POST /ncip/district-ncip-token)"
+	ncip_post lookup-item-set district-ncip-token
 	registration
 }
 
-# POST a file of etc/demo/ncip as the district's ILS; print the answer.
-district_ncip() {
+# Show an example's comment, post it with a caller's token, show the answer.
+ncip_post() {
 	sed -n '/<!--/,/-->/p' "$SRCDIR/etc/demo/ncip/$1.xml"
 	curl -sS -H 'Content-Type: application/xml' \
 	    --data-binary @"$SRCDIR/etc/demo/ncip/$1.xml" \
-	    http://127.0.0.1:8080/ncip/district-ncip-token | sed 's/></>\n</g'
+	    "http://127.0.0.1:8080/ncip/$2" |
+	    sed 's/></>\n</g'
 	say ""
 }
 
@@ -151,14 +156,14 @@ ils_ctl() {
 registration() {
 	say ""
 	say "== NCIP from the district's ILS: CreateUser (a new student) =="
-	district_ncip create-user
+	ncip_post create-user district-ncip-token
 	say "\$ circlinkctl link show district 22000000100"
 	"$CTL" -f "$RUN/circlinkd.conf" link show district 22000000100 || true
 	say "-- the district's ILS has the student (metro gave a visitor account):"
 	ils_ctl 7102 "patron 22000000100" || true
 	say ""
 	say "== NCIP from the district's ILS: UpdateUser (notice preferences) =="
-	district_ncip update-prefs
+	ncip_post update-prefs district-ncip-token
 	say "-- the district's ILS got the push:"
 	ils_ctl 7102 "patron 22000000100" || true
 	say "\$ circlinkctl prefs set district 22000000100 channels=email,sms"

@@ -74,6 +74,7 @@ static struct ncip_msg	*h_accept(struct nreq *);
 static struct ncip_msg	*h_create_user(struct nreq *);
 static struct ncip_msg	*h_update_user(struct nreq *);
 static struct ncip_msg	*h_delete_item(struct nreq *);
+static struct ncip_msg	*h_lookup_item_set(struct nreq *);
 
 /*
  * Every request the codec carries has a row.  Responses and bare Problems
@@ -92,6 +93,7 @@ static const handler_fn handlers[NCIP_SVC__COUNT] = {
 	[NCIP_CREATE_USER] =		h_create_user,
 	[NCIP_UPDATE_USER] =		h_update_user,
 	[NCIP_DELETE_ITEM] =		h_delete_item,
+	[NCIP_LOOKUP_ITEM_SET] =	h_lookup_item_set,
 };
 
 /* SIP2 circulation status codes as NCIP CirculationStatus values. */
@@ -890,6 +892,104 @@ h_lookup_item(struct nreq *q)
 		return m;
 	m->item_id = our_id(q, NULL, it->barcode);
 	item_fields(q, m, it, ncip_item_element_mask(r));
+	return m;
+}
+
+/* Copies listed per title at most, as a real ILS pages long holdings. */
+#define ITEM_SET_MAX	50
+
+/*
+ * One BibInformation of a LookupItemSetResponse: the title's copies, each
+ * with the fields asked for and its collection as level 3 of its
+ * permanent location, or Unknown Item.
+ */
+static void
+item_set_title(struct nreq *q, struct ncip_msg *m, struct ncip_bib_info *bi,
+    const struct ncip_bibid *id, unsigned mask, size_t max)
+{
+	struct ilssim_title	*ti;
+	struct ncip_problem	*pb;
+	struct ncip_holdings	*h;
+	struct ncip_location	*l;
+	struct ncip_location_name *n;
+	struct ncip_msg		 one;
+	size_t			 i;
+
+	bi->bib_id = *id;
+	if ((ti = ilssim_data_title_by_bibid(q->st, id->value)) == NULL ||
+	    ti->ncopies == 0) {
+		if ((pb = arena(q, m, 1, sizeof(*pb))) == NULL)
+			return;
+		pb->kind = NCIP_PT_UNKNOWN_ITEM;
+		pb->type = code(ncip_problem_scheme(NCIP_PT_UNKNOWN_ITEM,
+		    NCIP_LOOKUP_ITEM), ncip_problem_name(NCIP_PT_UNKNOWN_ITEM));
+		pb->element = "BibliographicId";
+		pb->detail = ilssim_data_strres(ILSSIM_E_NO_TITLE);
+		bi->problems = pb;
+		bi->nproblems = 1;
+		return;
+	}
+	bi->has_bib = 1;
+	bi->bib.title = ti->title;
+	if ((h = arena(q, m, 1, sizeof(*h))) == NULL)
+		return;
+	bi->holdings = h;
+	bi->nholdings = 1;
+	h->id = q->agency;
+	h->ncopies = ti->ncopies < max ? ti->ncopies : max;
+	if ((h->copies = arena(q, m, h->ncopies, sizeof(*h->copies))) ==
+	    NULL)
+		return;
+	for (i = 0; i < h->ncopies; i++) {
+		/* item_fields() fills a message's fields: lend it a shell. */
+		memset(&one, 0, sizeof(one));
+		one.arena = m->arena;
+		one.item.hold_queue_length = -1;
+		item_fields(q, &one, ti->copies[i], mask);
+		m->arena = one.arena;	/* blocks it added go first */
+		h->copies[i].item = one.item;
+		h->copies[i].item_id = our_id(q, NULL,
+		    ti->copies[i]->barcode);
+		l = one.item.nlocations > 0 ? &one.item.locations[0] : NULL;
+		if (l == NULL || ti->copies[i]->collection == NULL ||
+		    (n = arena(q, m, 3, sizeof(*n))) == NULL)
+			continue;
+		memcpy(n, l->names, 2 * sizeof(*n));
+		n[2].level = 3;
+		n[2].value = ti->copies[i]->collection;
+		l->names = n;
+		l->nnames = 3;
+	}
+}
+
+/*
+ * LookupItemSet by BibliographicId (version 2 only): per title asked,
+ * where its copies are and their state.  ItemId and HoldingsSetId forms
+ * are refused as Unsupported Service.
+ */
+static struct ncip_msg *
+h_lookup_item_set(struct nreq *q)
+{
+	const struct ncip_msg	*r = q->req;
+	struct ncip_msg		*m;
+	size_t			 i, max = ITEM_SET_MAX;
+
+	if ((m = reply(q)) == NULL)
+		return NULL;
+	if (r->nbib_ids == 0)
+		return fail(q, m, NCIP_PT_UNSUPPORTED_SERVICE, NULL, "ItemId",
+		    "this ILS looks item sets up by BibliographicId only",
+		    NULL);
+	if (r->max_items > 0 && (size_t)r->max_items < max)
+		max = (size_t)r->max_items;
+	if ((m->bib_infos = arena(q, m, r->nbib_ids,
+	    sizeof(*m->bib_infos))) == NULL)
+		return m;
+	m->nbib_infos = r->nbib_ids;
+	for (i = 0; i < r->nbib_ids; i++)
+		item_set_title(q, m, &m->bib_infos[i], &r->bib_ids[i],
+		    ncip_item_element_mask(r) | NCIP_IE_CIRC_STATUS |
+		    NCIP_IE_LOCATION, max);
 	return m;
 }
 
