@@ -1035,6 +1035,13 @@ struct reg_caller {
 int		 register_caller(struct reg_caller *, uint64_t,
 		    struct ncip_msg *, void (*)(int, const char *, void *),
 		    void *);
+/*
+ * A job of size bytes whose first member is its reg_caller, started as
+ * register_caller() does; NULL once the caller is answered (no memory,
+ * an undecodable request).  Freed with free() after the caller is.
+ */
+void		*register_job(size_t, uint64_t, struct ncip_msg *,
+		    void (*)(int, const char *, void *), void *);
 /* Answer a caller with a Problem (staff: the detail) and free it. */
 void		 register_refuse(struct reg_caller *, enum ncip_problem_type,
 		    const char *, const char *);

@@ -288,21 +288,9 @@ prefs_new(const char *home, uint64_t call, struct ncip_msg *req,
     void (*cb)(int, const char *, void *), void *arg)
 {
 	struct prefs_job	*job;
-	struct ncip_msg		*nm;
 
-	if ((job = calloc(1, sizeof(*job))) == NULL) {
-		if (req != NULL && (nm = ncip_reply_problem(req,
-		    NCIP_PT_TEMPORARY_FAILURE, NULL, "The gateway is short of "
-		    "memory.")) != NULL)
-			ncip_front_answer(call, nm);
-		ncip_msg_free(req);
-		return (NULL);
-	}
-	if (register_caller(&job->c, call, req, cb, arg) == -1) {
-		free(job);
-		return (NULL);
-	}
-	snprintf(job->home, sizeof(job->home), "%s", home);
+	if ((job = register_job(sizeof(*job), call, req, cb, arg)) != NULL)
+		snprintf(job->home, sizeof(job->home), "%s", home);
 	return (job);
 }
 

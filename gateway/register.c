@@ -230,14 +230,15 @@ reg_person_made(int result, const struct idstore_write *w, void *arg)
 
 /* --- registrations ------------------------------------------------------ */
 
-static struct reg_job *
-reg_new(const char *home, uint64_t call, struct ncip_msg *req,
+/* A job whose first member is its caller, for this file and prefs.c. */
+void *
+register_job(size_t size, uint64_t call, struct ncip_msg *req,
     void (*cb)(int, const char *, void *), void *arg)
 {
-	struct reg_job	*job;
-	struct ncip_msg	*nm;
+	struct reg_caller	*c;
+	struct ncip_msg		*nm;
 
-	if ((job = calloc(1, sizeof(*job))) == NULL) {
+	if ((c = calloc(1, size)) == NULL) {
 		/* The staff's command hears of it from the caller. */
 		if (req != NULL && (nm = ncip_reply_problem(req,
 		    NCIP_PT_TEMPORARY_FAILURE, NULL, "The gateway is short of "
@@ -246,11 +247,21 @@ reg_new(const char *home, uint64_t call, struct ncip_msg *req,
 		ncip_msg_free(req);
 		return (NULL);
 	}
-	if (register_caller(&job->c, call, req, cb, arg) == -1) {
-		free(job);
+	if (register_caller(c, call, req, cb, arg) == -1) {
+		free(c);
 		return (NULL);
 	}
-	snprintf(job->home, sizeof(job->home), "%s", home);
+	return (c);
+}
+
+static struct reg_job *
+reg_new(const char *home, uint64_t call, struct ncip_msg *req,
+    void (*cb)(int, const char *, void *), void *arg)
+{
+	struct reg_job	*job;
+
+	if ((job = register_job(sizeof(*job), call, req, cb, arg)) != NULL)
+		snprintf(job->home, sizeof(job->home), "%s", home);
 	return (job);
 }
 

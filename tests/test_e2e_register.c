@@ -123,14 +123,7 @@ still_alive(void **state)
 static long
 ncip_count(const struct e2e_ils *ils, const char *service)
 {
-	char		 ans[E2E_ANSWER_MAX], key[64];
-	const char	*s;
-
-	e2e_ctl(ils, "ncip-stats", ans, sizeof(ans));
-	snprintf(key, sizeof(key), " %s=", service);
-	if ((s = strstr(ans, key)) == NULL)
-		return (0);
-	return (strtol(s + strlen(key), NULL, 10));
+	return (e2e_ils_stat(ils, "ncip-stats", service));
 }
 
 /* A word of an ILS's control answer after "key=", into buf. */
@@ -395,15 +388,13 @@ test_retried_create_user_makes_nothing_twice(void **state)
 
 	assert_true(linked_at_metro(STUDENT, 5000));
 	creates = ncip_count(&env.metro, "CreateUser");
-	e2e_ctl(&env.metro, "counts", ans, sizeof(ans));
-	patrons = strtol(strstr(ans, "patrons=") + 8, NULL, 10);
+	patrons = e2e_ils_stat(&env.metro, "counts", "patrons");
 
 	a = create_user(STUDENT, STUDENT_NAME, "STUDENT");
 	assert_no_problem(a);
 	ncip_msg_free(a);
 	assert_int_equal(ncip_count(&env.metro, "CreateUser"), creates);
-	e2e_ctl(&env.metro, "counts", ans, sizeof(ans));
-	assert_int_equal(strtol(strstr(ans, "patrons=") + 8, NULL, 10),
+	assert_int_equal(e2e_ils_stat(&env.metro, "counts", "patrons"),
 	    patrons);
 	gw_ok("link show district " STUDENT, ans, sizeof(ans));
 	assert_contains(ans, "accounts 2");
@@ -417,14 +408,12 @@ test_excluded_class_not_propagated(void **state)
 	char		 ans[E2E_ANSWER_MAX];
 	long		 requests;
 
-	e2e_ctl(&env.metro, "ncip-stats", ans, sizeof(ans));
-	requests = strtol(strstr(ans, "requests=") + 9, NULL, 10);
+	requests = e2e_ils_stat(&env.metro, "ncip-stats", "requests");
 	a = create_user(STAFF, "Teacher, Pat", "STAFF");
 	assert_no_problem(a);
 	ncip_msg_free(a);
 	e2e_sleep_ms(300);
-	e2e_ctl(&env.metro, "ncip-stats", ans, sizeof(ans));
-	assert_int_equal(strtol(strstr(ans, "requests=") + 9, NULL, 10),
+	assert_int_equal(e2e_ils_stat(&env.metro, "ncip-stats", "requests"),
 	    requests);
 	gw_ok("link show district " STAFF, ans, sizeof(ans));
 	assert_contains(ans, "accounts 1");
@@ -487,8 +476,7 @@ test_lost_answer_makes_one_account(void **state)
 	long		 creates, patrons;
 
 	creates = ncip_count(&env.metro, "CreateUser");
-	e2e_ctl(&env.metro, "counts", ans, sizeof(ans));
-	patrons = strtol(strstr(ans, "patrons=") + 8, NULL, 10);
+	patrons = e2e_ils_stat(&env.metro, "counts", "patrons");
 	/* Past the backend's deadline (1 s in the harness). */
 	e2e_ctl(&env.metro, "delay 1500", NULL, 0);
 	a = create_user(SLOW_STUDENT, "Alvarez, Sam", "STUDENT");
@@ -499,8 +487,7 @@ test_lost_answer_makes_one_account(void **state)
 	assert_true(linked_at_metro(SLOW_STUDENT, WAIT_DELIVERY_MS));
 
 	assert_true(ncip_count(&env.metro, "CreateUser") >= creates + 2);
-	e2e_ctl(&env.metro, "counts", ans, sizeof(ans));
-	assert_int_equal(strtol(strstr(ans, "patrons=") + 8, NULL, 10),
+	assert_int_equal(e2e_ils_stat(&env.metro, "counts", "patrons"),
 	    patrons + 1);
 	/* The one account made is the one linked: the store knows it. */
 	newest_at_metro(barcode, sizeof(barcode), ans, sizeof(ans));
