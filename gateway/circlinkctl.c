@@ -69,6 +69,9 @@ static const struct {
 	{ "unlink", ctl_daemon },
 	{ "backup", ctl_backup },
 	{ "request", ctl_daemon },
+	{ "register", ctl_daemon },
+	{ "prefs", ctl_daemon },
+	{ "outbox", ctl_daemon },
 	{ NULL, NULL }
 };
 
@@ -99,7 +102,17 @@ usage(FILE *fp)
 	    "  request list [PARTNER]\n"
 	    "                 holds tracked across partners, masked\n"
 	    "  request show ID\n"
-	    "  request cancel ID [REASON]\n");
+	    "  request cancel ID [REASON]\n"
+	    "  register PARTNER BARCODE\n"
+	    "                 linked accounts for that patron wherever the\n"
+	    "                 agreements allow\n"
+	    "  prefs set PARTNER BARCODE key=value...\n"
+	    "                 channels=, events=, pickup=, kept on the\n"
+	    "                 person and pushed to its linked accounts\n"
+	    "  prefs show PARTNER BARCODE\n"
+	    "  outbox [retry|drop ID]\n"
+	    "                 the calls owed to partners, or one of them\n"
+	    "                 tried now or forgotten\n");
 }
 
 /* Put the terminal back as it was when a signal ends us mid-prompt. */

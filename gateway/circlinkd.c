@@ -109,7 +109,8 @@ main(int argc, char *argv[])
 	    sizeof(err)) == -1)
 		fatalx("%s", err);
 	gateway_store_open(conf, uid, gid);
-	if (hold_open(err, sizeof(err)) == -1)
+	if (hold_open(err, sizeof(err)) == -1 ||
+	    outbox_open(gw->base, gw->store, err, sizeof(err)) == -1)
 		fatalx("%s", err);
 	gateway_drop_privileges(conf, uid, gid);
 
@@ -132,6 +133,7 @@ main(int argc, char *argv[])
 	/* Commits what is queued; its callbacks still need the loop's base. */
 	idstore_close(gw->store);
 	gw->store = NULL;
+	outbox_close();
 	event_free(ev_hup);
 	event_free(ev_term);
 	event_free(ev_int);

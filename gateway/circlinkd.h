@@ -630,6 +630,14 @@ int		 xlate_ncip_backend_reply(const struct circ_req *, int,
 		    const struct ncip_msg *, struct circ_result *,
 		    struct circ_arena *);
 
+/*
+ * Read the user fields of a CreateUser or UpdateUser into a patron (name,
+ * addresses, birth date, class from the first privilege), copied into the
+ * arena.  0, or -1 on no memory.
+ */
+int		 xlate_ncip_user(struct circ_arena *, struct circ_patron *,
+		    const struct ncip_user_fields *);
+
 /* log.c */
 void		 log_init(int, int, int);
 void		 log_set(int, int);
@@ -790,6 +798,40 @@ int		 serve_internal(const char *, const char *,
 void		 serve_resume(uint64_t, int);
 /* Make a result as it is before any answer: unknowns are -1. */
 void		 serve_res_init(struct circ_result *);
+/* Called once when a call of the gateway's own ends (serve_inner). */
+typedef void	 (*serve_inner_cb)(const struct circ_result *, void *);
+/*
+ * Carry a request of the gateway's own to a partner's ILS; cb runs once,
+ * perhaps before this returns.  req is copied, but what it points to must
+ * last until cb has run.  -1 on no memory, cb then not called.
+ */
+int		 serve_inner(const char *, const struct circ_req *,
+		    serve_inner_cb, void *);
+/* A linked account to be given to a person (serve_link). */
+struct serve_link {
+	const char	*home;		/* the person's home partner */
+	const char	*lender;	/* where the account is wanted */
+	const uint8_t	*person;	/* IDSTORE_ID_LEN, in the store */
+	const char	*pclass;	/* at the home; NULL: not told */
+	const char	*user_id;	/* UserId to make; NULL: the ILS's */
+	const char	*name, *address, *email, *phone, *birth;
+	const char	*creator, *reason;	/* of the link */
+};
+/*
+ * Called once when serve_link ends: CIRC_E_NONE with the account's
+ * barcode at the lender (NULL when the person had one there already),
+ * or the error and a screen message (or NULL); valid during the call.
+ */
+typedef void	 (*serve_link_cb)(enum circ_error, const char *,
+		    const char *, void *);
+/*
+ * Give a person of the store a linked account at a partner, as a visit
+ * does: the policy asked, a free visitor account taken or one made by
+ * CreateUser carrying only what the home's terms let leave, the link
+ * committed.  A CreateUser answered Duplicate User for a user_id given is
+ * taken as an earlier try's.  -1 on no memory, cb then not called.
+ */
+int		 serve_link(const struct serve_link *, serve_link_cb, void *);
 /* What a partner's ILS said of a card asked about by serve_lookup(). */
 struct serve_patron {
 	int		 found;
@@ -920,6 +962,157 @@ void		 agreement_filter(const struct circ_req *, struct circ_result *,
 int		 agreement_change(const char *, const char *, int,
 		    const char *, agreement_cb, void *, char *, size_t);
 
+/* outbox.c */
+#define OUTBOX_ID_LEN		16	/* a call's random id */
+#define OUTBOX_DATA_MAX		3072	/* bytes of a call's own data */
+/* Kinds of calls owed; each has a handler in outbox.c's table. */
+enum outbox_kind {
+	OUTBOX_LINK = 1,	/* a linked account to make (register.c) */
+	OUTBOX_UPDATE_USER,	/* preferences to push (prefs.c) */
+};
+/* How the first try of a call went (outbox_add's callback). */
+enum outbox_status {
+	OUTBOX_SENT,		/* done */
+	OUTBOX_PENDING,		/* committed; tried again later */
+	OUTBOX_FAILED,		/* a permanent error: kept, reported */
+	OUTBOX_UNSAVED,		/* not committed: nothing is owed */
+};
+/* A handler's word on one try (outbox_sent). */
+enum outbox_verdict {
+	OUTBOX_DONE,
+	OUTBOX_RETRY,		/* offline, busy: later, with backoff */
+	OUTBOX_PERMANENT,	/* the partner refuses it for good */
+};
+typedef void	 (*outbox_cb)(enum outbox_status, const uint8_t *, void *);
+/*
+ * Load the calls on record (before serving) and start the timer that
+ * tries them.  -1 with a message in err.
+ */
+int		 outbox_open(struct event_base *, struct idstore *, char *,
+		    size_t);
+void		 outbox_close(void);
+/*
+ * Owe a call: data (up to OUTBOX_DATA_MAX bytes, sealed by the store) is
+ * committed before cb can hear anything, then tried at once; cb runs once
+ * after the first try, or with OUTBOX_UNSAVED when the commit failed.
+ * The id is written to the last but two argument when not NULL.  -1 with
+ * errno, cb then not called.
+ */
+int		 outbox_add(enum outbox_kind, const char *, const void *,
+		    size_t, uint8_t *, outbox_cb, void *);
+/*
+ * A handler's call for a try ended.  Handlers are send(id, partner,
+ * data, len, token), returning 0 when under way (outbox_sent(token, ...)
+ * follows, perhaps at once) or -1 when it cannot start.
+ */
+void		 outbox_sent(uint64_t, enum outbox_verdict, const char *);
+/* Return 1 if a call of a kind to a partner with data so begun is owed. */
+int		 outbox_owed(enum outbox_kind, const char *, const void *,
+		    size_t);
+void		 outbox_count(size_t *, size_t *);
+void		 outbox_list(void (*)(void *, const char *), void *);
+/* "retry" or "drop" a call by its hex id; -1 with a message in err. */
+int		 outbox_admin(const char *, const char *, char *, size_t);
+
+/* register.c */
+/*
+ * A CreateUser from partner caller's ILS: the patron it registered is
+ * recorded with that account as home and given linked accounts at the
+ * partners whose agreements allow it, through the outbox.  Takes req and
+ * answers it through ncip_front_answer().
+ */
+void		 register_ncip(uint64_t, const struct conf_partner *,
+		    struct ncip_msg *);
+/*
+ * Register a patron who has an account at partner's ILS, found there by
+ * barcode (never with a PIN): cb(ok, text, arg) runs once with lines to
+ * show.  -1 with a message in err, cb then not called.
+ */
+int		 register_staff(const char *, const char *,
+		    void (*)(int, const char *, void *), void *, char *,
+		    size_t);
+/*
+ * Who waits for a registration or a change of preferences: an NCIP call
+ * (call, req and its decoded form, answered in its dialect) or a staff
+ * command (cb with ok and lines of text).
+ */
+struct reg_caller {
+	int			 staff;
+	uint64_t		 call;
+	struct ncip_msg		*req;
+	struct circ_arena	*arena;
+	struct circ_req		 creq;
+	void			(*cb)(int, const char *, void *);
+	void			*arg;
+};
+/*
+ * Start a caller: an NCIP one when req is not NULL (taken; decoded into
+ * creq), else a staff one with cb and arg.  -1 on no memory or an
+ * undecodable request, after answering it (req freed).
+ */
+int		 register_caller(struct reg_caller *, uint64_t,
+		    struct ncip_msg *, void (*)(int, const char *, void *),
+		    void *);
+/*
+ * A job of size bytes whose first member is its reg_caller, started as
+ * register_caller() does; NULL once the caller is answered (no memory,
+ * an undecodable request).  Freed with free() after the caller is.
+ */
+void		*register_job(size_t, uint64_t, struct ncip_msg *,
+		    void (*)(int, const char *, void *), void *);
+/* Answer a caller with a Problem (staff: the detail) and free it. */
+void		 register_refuse(struct reg_caller *, enum ncip_problem_type,
+		    const char *, const char *);
+/*
+ * Answer a caller with success: the response echoing user_id (staff:
+ * the text), and free it.
+ */
+void		 register_answer(struct reg_caller *, const char *,
+		    const char *);
+/*
+ * Find the person of an account at partner home by its key (NULL: none)
+ * or barcode, or record one with it as home: cb(result, person, arg)
+ * then runs, perhaps before this returns.  -1 (cb not called) when the
+ * write cannot be queued.
+ */
+int		 register_person(const char *, const char *, const char *,
+		    const char *, void (*)(int, const uint8_t *, void *),
+		    void *);
+/* The outbox handler of OUTBOX_LINK. */
+int		 register_send(const uint8_t *, const char *, const void *,
+		    size_t, uint64_t);
+
+/* prefs.c */
+#define PREFS_CH_EMAIL		0x01	/* notification channels */
+#define PREFS_CH_SMS		0x02
+#define PREFS_CH_PHONE		0x04
+#define PREFS_EV_HOLD_READY	0x01	/* events notified of */
+#define PREFS_EV_OVERDUE	0x02
+#define PREFS_EV_DUE_SOON	0x04
+/*
+ * The preferred pickup location of a person (IDSTORE_ID_LEN bytes) into
+ * buf: a location code of some partner.  Returns 0, or -1 when the person
+ * has none or the store cannot say.  Safe from any thread.
+ */
+int		 prefs_pickup(const uint8_t *, char *, size_t);
+/* Return 1 if an NCIP UpdateUser carries preferences (prefs_ncip). */
+int		 prefs_carried(const struct ncip_msg *);
+/*
+ * An UpdateUser with preferences from partner caller's ILS: kept on the
+ * person and pushed to every linked account.  Takes req; answers through
+ * ncip_front_answer().
+ */
+void		 prefs_ncip(uint64_t, const struct conf_partner *,
+		    struct ncip_msg *);
+/*
+ * circlinkctl prefs set|show PARTNER BARCODE [key=value...]: cb(ok, text,
+ * arg) runs once.  -1 with a message in err, cb then not called.
+ */
+int		 prefs_staff(int, char **, void (*)(int, const char *, void *),
+		    void *, char *, size_t);
+/* The outbox handler of OUTBOX_UPDATE_USER. */
+int		 prefs_send(const uint8_t *, const char *, const void *,
+		    size_t, uint64_t);
 /* search.c */
 #define SEARCH_BIBID_MAX	64	/* longest identifier searched for */
 #define SEARCH_COPIES_MAX	64	/* copies one search lists */

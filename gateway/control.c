@@ -108,6 +108,11 @@ static void	 ctl_backup(struct ctl_conn *, int, char **, const char *);
 static void	 ctl_backup_run(void *);
 static void	 ctl_backup_done(void *);
 static void	 ctl_request(struct ctl_conn *, int, char **, const char *);
+static void	 ctl_register(struct ctl_conn *, int, char **, const char *);
+static void	 ctl_prefs(struct ctl_conn *, int, char **, const char *);
+static void	 ctl_outbox(struct ctl_conn *, int, char **, const char *);
+static void	 ctl_later(int, const char *, void *);
+static void	 ctl_line(void *, const char *);
 static void	 ctl_import(struct ctl_conn *);
 
 static const struct ctl_command ctl_commands[] = {
@@ -121,6 +126,10 @@ static const struct ctl_command ctl_commands[] = {
 	{ "backup", 1, 1, 0, ctl_backup, "backup ABSOLUTE-PATH" },
 	{ "request", 1, 3, 0, ctl_request, "request list [PARTNER] | "
 	    "request show ID | request cancel ID [REASON]" },
+	{ "register", 2, 2, 0, ctl_register, "register PARTNER BARCODE" },
+	{ "prefs", 3, 6, 0, ctl_prefs, "prefs set PARTNER BARCODE "
+	    "key=value... | prefs show PARTNER BARCODE" },
+	{ "outbox", 0, 2, 0, ctl_outbox, "outbox [retry|drop ID]" },
 	{ NULL, 0, 0, 0, NULL, NULL }
 };
 
@@ -438,6 +447,8 @@ ctl_status(struct ctl_conn *c, int argc, char **argv, const char *secret)
 		ctl_reply(c, "store persons %zu accounts %zu barcodes %zu "
 		    "map %zu used %zu", st.persons, st.accounts, st.aliases,
 		    st.map_size, st.used_bytes);
+	outbox_count(&n, &i);
+	ctl_reply(c, "outbox owed %zu failed %zu", n, i);
 	ctl_done(c);
 }
 
@@ -875,13 +886,85 @@ ctl_backup_done(void *arg)
 	free(job);
 }
 
-/* --- the request tracker ---------------------------------------------- */
+/* --- registration, preferences, the outbox --------------------------- */
 
+/* register PARTNER BARCODE: linked accounts where agreements allow. */
 static void
-ctl_request_line(void *arg, const char *line)
+ctl_register(struct ctl_conn *c, int argc, char **argv, const char *secret)
+{
+	char	 err[256];
+
+	if (register_staff(argv[0], argv[1], ctl_later,
+	    (void *)(uintptr_t)c->id, err, sizeof(err)) == -1) {
+		ctl_reply(c, CONTROL_ERROR "%s", err);
+		ctl_done(c);
+	}
+}
+
+/* prefs set|show PARTNER BARCODE [key=value...] */
+static void
+ctl_prefs(struct ctl_conn *c, int argc, char **argv, const char *secret)
+{
+	char	 err[256];
+
+	if (prefs_staff(argc, argv, ctl_later, (void *)(uintptr_t)c->id, err,
+	    sizeof(err)) == -1) {
+		ctl_reply(c, CONTROL_ERROR "%s", err);
+		ctl_done(c);
+	}
+}
+
+/* outbox: the calls owed; outbox retry|drop ID: an administrator's word. */
+static void
+ctl_outbox(struct ctl_conn *c, int argc, char **argv, const char *secret)
+{
+	char	 err[256];
+
+	if (argc == 0) {
+		ctl_reply(c, CONTROL_OK);
+		outbox_list(ctl_line, c);
+	} else if (argc != 2)
+		ctl_reply(c, CONTROL_ERROR "usage: outbox [retry|drop ID]");
+	else if (outbox_admin(argv[0], argv[1], err, sizeof(err)) == -1)
+		ctl_reply(c, CONTROL_ERROR "%s", err);
+	else
+		ctl_reply(c, CONTROL_OK);
+	ctl_done(c);
+}
+
+/* One line of a listing, for the client. */
+static void
+ctl_line(void *arg, const char *line)
 {
 	ctl_reply(arg, "%s", line);
 }
+
+/*
+ * The end of a command answered later: ok and the lines of text, or the
+ * error; the client may have gone.
+ */
+static void
+ctl_later(int ok, const char *text, void *arg)
+{
+	struct ctl_conn	*c;
+	const char	*nl;
+
+	if ((c = ctl_conn_find((uintptr_t)arg)) == NULL)
+		return;
+	if (!ok)
+		ctl_reply(c, CONTROL_ERROR "%.*s", (int)strcspn(text, "\n"),
+		    text);
+	else {
+		ctl_reply(c, CONTROL_OK);
+		for (; *text != '\0'; text = nl + (*nl != '\0')) {
+			nl = text + strcspn(text, "\n");
+			ctl_reply(c, "%.*s", (int)(nl - text), text);
+		}
+	}
+	ctl_done(c);
+}
+
+/* --- the request tracker ---------------------------------------------- */
 
 /* The first line of a request shown says the answer is good. */
 static void
@@ -924,7 +1007,7 @@ ctl_request(struct ctl_conn *c, int argc, char **argv, const char *secret)
 			return;
 		}
 		ctl_reply(c, CONTROL_OK);
-		hold_list(argc == 2 ? argv[1] : NULL, ctl_request_line, c);
+		hold_list(argc == 2 ? argv[1] : NULL, ctl_line, c);
 	} else if (strcmp(argv[0], "show") == 0 && argc == 2) {
 		/* Nothing is written for a request that is not there. */
 		if (hold_show(argv[1], ctl_request_first, c) == -1)

@@ -31,6 +31,7 @@ enum serve_front {
 	SERVE_SIP2,		/* a terminal's SIP2 session */
 	SERVE_NCIP,		/* an ILS's NCIP call */
 	SERVE_INTERNAL,		/* the gateway's own call (serve_internal) */
+	SERVE_INNER,		/* the gateway's own: a callback answers */
 	SERVE_LOOKUP,		/* the gateway's own question (serve_lookup) */
 };
 
@@ -71,6 +72,10 @@ struct serve_visit {
 	const char		*home_location;
 	struct tracker_req	*track;		/* NULL: not tracked */
 	int			 tracked;	/* its record is committed */
+	/* A link step alone (serve_link): its UserId, who and why. */
+	const char		*user_id;	/* NULL: the ILS picks one */
+	const char		*creator, *reason;
+	int			 alone;		/* no loan follows */
 };
 
 /*
@@ -128,6 +133,10 @@ struct serve_txn {
 	struct serve_discover	*discover;	/* NULL: its owner known */
 	serve_done_cb		 done;		/* SERVE_INTERNAL */
 	uint64_t		 done_arg;
+	/* SERVE_INNER: who hears of the end. */
+	serve_inner_cb		 inner_cb;
+	serve_link_cb		 link_cb;
+	void			*inner_arg;
 	serve_lookup_cb		 lookup_cb;	/* SERVE_LOOKUP's answer */
 };
 
@@ -182,6 +191,9 @@ static void		 serve_internal_end(struct serve_txn *);
 static int		 visit_account(struct serve_txn *);
 static int		 visit_track(struct serve_txn *);
 static void		 visit_untrack(struct serve_txn *);
+static void		 inner_done(struct serve_txn *);
+static int		 link_taken(struct serve_txn *, int,
+			    const struct idstore_write *);
 static void		 lookup_finish(struct serve_txn *);
 
 static struct serve_txn *
@@ -349,6 +361,17 @@ serve_ncip(uint64_t call, struct conf_partner *caller, struct ncip_msg *req)
 		ncip_msg_free(req);
 		if (resp != NULL)
 			ncip_front_answer(call, resp);
+		return;
+	}
+	/* A registration, or preferences: the gateway keeps and spreads. */
+	if (req->service == NCIP_CREATE_USER && gw->store != NULL) {
+		serve_free(t);
+		register_ncip(call, caller, req);
+		return;
+	}
+	if (prefs_carried(req) && gw->store != NULL) {
+		serve_free(t);
+		prefs_ncip(call, caller, req);
 		return;
 	}
 	t->ncip = req;
@@ -596,6 +619,11 @@ serve_finish(struct serve_txn *t)
 		serve_internal_end(t);
 		return;
 	}
+	/* The gateway's own call: no caller to encode anything for. */
+	if (t->front == SERVE_INNER) {
+		inner_done(t);
+		return;
+	}
 	if (t->front == SERVE_LOOKUP) {
 		lookup_finish(t);
 		return;
@@ -821,6 +849,14 @@ visit_next(struct serve_txn *t)
 		v->location = t->res.item.permanent_location;
 		return (visit_account(t));
 	case VISIT_CREATE:
+		/* Ours from an earlier try whose answer was lost. */
+		if (v->alone && v->user_id != NULL &&
+		    t->res.error == CIRC_E_DUPLICATE) {
+			v->pool = v->user_id;
+			return (visit_record(t) == -1 ? 0 : 1);
+		}
+		if (v->alone && visit_failed(t))
+			return (visit_end(t, t->res.error, NULL));
 		if (!t->res.ok || t->res.user_id == NULL ||
 		    (v->pool = circ_strdup(t->arena, t->res.user_id)) == NULL)
 			return (visit_end(t, CIRC_E_REFUSED, "An account could "
@@ -1275,7 +1311,7 @@ visit_create(struct serve_txn *t, const struct conf_partner *lender)
 	ags = agreement_list(&n);
 	policy_share(ags, n, v->home, v->lender, &share, &dec);
 	if ((m = ncip_msg_new(NCIP_CREATE_USER)) == NULL ||
-	    (ad = ncip_msg_calloc(m, 2, sizeof(*ad))) == NULL) {
+	    (ad = ncip_msg_calloc(m, 3, sizeof(*ad))) == NULL) {
 		ncip_msg_free(m);
 		visit_end(t, CIRC_E_REFUSED, "The gateway is short of memory.");
 		return (-1);
@@ -1291,6 +1327,17 @@ visit_create(struct serve_txn *t, const struct conf_partner *lender)
 		m->user.name.unstructured = ncip_msg_strdup(m, name);
 	}
 	m->user.addresses = ad;
+	/* A UserId chosen by the caller makes a retry recognisable. */
+	if (v->user_id != NULL)
+		m->user_id.value = ncip_msg_strdup(m, v->user_id);
+	if (v->address != NULL && !(share.withheld & POLICY_F_ADDRESS)) {
+		ad->kind = NCIP_ADDR_PHYSICAL;
+		ad->role.value = "Home";
+		ad->physical_type.value = "Postal Address";
+		ad->unstructured_type.value = "Newline-Delimited Text";
+		ad->unstructured = ncip_msg_strdup(m, v->address);
+		m->user.naddresses++;
+	}
 	if (v->email != NULL && !(share.withheld & POLICY_F_EMAIL))
 		visit_contact(m, "mailto", v->email);
 	if (v->phone != NULL && !(share.withheld & POLICY_F_PHONE))
@@ -1325,8 +1372,8 @@ visit_record(struct serve_txn *t)
 	struct idstore_write	 w;
 
 	memset(&w, 0, sizeof(w));
-	w.creator = t->serving;
-	w.reason = "visiting-loan";
+	w.creator = v->creator != NULL ? v->creator : t->serving;
+	w.reason = v->reason != NULL ? v->reason : "visiting-loan";
 	if (v->known) {
 		w.op = IDSTORE_LINK;
 		memcpy(w.person, v->person.person, IDSTORE_ID_LEN);
@@ -1365,12 +1412,14 @@ visit_link_cb(int result, const struct idstore_write *w, void *arg)
 		memcpy(l.person, w->person, IDSTORE_ID_LEN);
 		l.partner = v->lender;
 		l.barcode = v->pool;
-		l.creator = t->serving;
-		l.reason = "visiting-loan";
+		l.creator = v->creator != NULL ? v->creator : t->serving;
+		l.reason = v->reason != NULL ? v->reason : "visiting-loan";
 		if (idstore_submit(gw->store, &l, visit_link_cb, arg) == 0)
 			return;
 		result = IDSTORE_FAIL;
 	}
+	if (v->alone && link_taken(t, result, w))
+		return;
 	if (result != IDSTORE_OK) {
 		log_warnx("xid=%llu event=visit link=\"%s\"",
 		    (unsigned long long)t->id, idstore_strerror(result));
@@ -1385,6 +1434,142 @@ visit_link_cb(int result, const struct idstore_write *w, void *arg)
 	    (unsigned long long)t->id, v->home, v->lender);
 	v->linked = v->pool;
 	visit_start(t, VISIT_LENDER);
+}
+
+/* --- the gateway's own calls ---------------------------------------- */
+
+/*
+ * Carry a request of the gateway's own to partner id's ILS, in whatever
+ * protocol it speaks; cb(result, arg) runs once when it ends, perhaps
+ * before this returns.  req is copied; the strings and the NCIP message
+ * it points to must stay valid until cb has run.  Returns -1 on no
+ * memory; cb is then not called.
+ */
+int
+serve_inner(const char *id, const struct circ_req *req, serve_inner_cb cb,
+    void *arg)
+{
+	struct serve_txn	*t;
+
+	if ((t = serve_new(SERVE_INNER, 0, 0)) == NULL)
+		return (-1);
+	t->inner_cb = cb;
+	t->inner_arg = arg;
+	t->req = *req;
+	snprintf(t->partner, sizeof(t->partner), "%s", id);
+	snprintf(t->serving, sizeof(t->serving), "%s", id);
+	serve_step(t);
+	return (0);
+}
+
+/* Copy a string into the arena; 0, or -1 when memory ran out. */
+static int
+inner_str(struct serve_txn *t, const char **dst, const char *src)
+{
+	*dst = NULL;
+	if (src == NULL)
+		return (0);
+	return ((*dst = circ_strdup(t->arena, src)) == NULL ? -1 : 0);
+}
+
+/*
+ * Give a person a linked account at a partner, as a visit does before its
+ * loan: a free visitor account of the partner's, else one its NCIP ILS
+ * makes with what the home's terms let leave, then the link committed.
+ * cb(error, barcode, screen, arg) runs once, perhaps before this returns:
+ * CIRC_E_NONE with the account's barcode there (NULL when the person had
+ * one already), else why not.  The strings are copied.  Returns -1 on no
+ * memory; cb is then not called.
+ */
+int
+serve_link(const struct serve_link *l, serve_link_cb cb, void *arg)
+{
+	struct serve_txn	*t;
+	struct serve_visit	*v;
+
+	if ((t = serve_new(SERVE_INNER, 0, 0)) == NULL)
+		return (-1);
+	if ((v = t->visit = calloc(1, sizeof(*v))) == NULL ||
+	    inner_str(t, &v->pclass, l->pclass) == -1 ||
+	    inner_str(t, &v->user_id, l->user_id) == -1 ||
+	    inner_str(t, &v->name, l->name) == -1 ||
+	    inner_str(t, &v->address, l->address) == -1 ||
+	    inner_str(t, &v->email, l->email) == -1 ||
+	    inner_str(t, &v->phone, l->phone) == -1 ||
+	    inner_str(t, &v->birth, l->birth) == -1 ||
+	    inner_str(t, &v->creator, l->creator) == -1 ||
+	    inner_str(t, &v->reason, l->reason) == -1) {
+		serve_free(t);
+		return (-1);
+	}
+	t->link_cb = cb;
+	t->inner_arg = arg;
+	v->alone = 1;
+	v->known = 1;
+	memcpy(v->person.person, l->person, IDSTORE_ID_LEN);
+	snprintf(v->home, sizeof(v->home), "%s", l->home);
+	snprintf(v->lender, sizeof(v->lender), "%s", l->lender);
+	snprintf(t->serving, sizeof(t->serving), "%s", l->home);
+	snprintf(t->partner, sizeof(t->partner), "%s", l->lender);
+	if (gw->store == NULL)
+		visit_end(t, CIRC_E_REFUSED, "The gateway has no identity "
+		    "store.");
+	else if (visit_take(t) == 1)
+		return (0);
+	serve_finish(t);
+	return (0);
+}
+
+/*
+ * A link step's write ended: 1 when that ends the step well (the link is
+ * made, or was made by an earlier try of the same step, or the person
+ * had an account there already), 0 when the failure is to be reported.
+ */
+static int
+link_taken(struct serve_txn *t, int result, const struct idstore_write *w)
+{
+	struct serve_visit	*v = t->visit;
+
+	if (result == IDSTORE_CONFLICT)
+		/* XXX: an account made here just now is left unlinked. */
+		log_warnx("xid=%llu event=link lender=%s result=\"the person "
+		    "has an account there already\"",
+		    (unsigned long long)t->id, v->lender);
+	else if (result == IDSTORE_EXISTS && memcmp(w->person,
+	    v->person.person, IDSTORE_ID_LEN) != 0)
+		return (0);
+	else if (result != IDSTORE_OK && result != IDSTORE_EXISTS)
+		return (0);
+	if (result != IDSTORE_CONFLICT)
+		v->linked = v->pool;
+	log_info("xid=%llu event=link home=%s lender=%s reason=%s",
+	    (unsigned long long)t->id, v->home, v->lender, v->reason != NULL ?
+	    v->reason : "-");
+	v->phase = VISIT_DONE;
+	serve_res_init(&t->res);
+	t->res.ok = 1;
+	serve_finish(t);
+	return (1);
+}
+
+/* Tell the gateway's own caller how its call ended, and forget it. */
+static void
+inner_done(struct serve_txn *t)
+{
+	enum circ_error	 e = t->res.error;
+
+	if (!t->res.ok && e == CIRC_E_NONE)
+		e = CIRC_E_REFUSED;
+	log_debug("xid=%llu front=inner op=%s partner=%s steps=%d "
+	    "result=%s error=%d", (unsigned long long)t->id,
+	    t->req.op != NULL ? t->req.op->name : "link", t->partner,
+	    t->step + 1, t->res.ok ? "ok" : "no", (int)e);
+	if (t->link_cb != NULL)
+		t->link_cb(t->res.ok ? CIRC_E_NONE : e, t->res.ok ?
+		    t->visit->linked : NULL, t->res.screen, t->inner_arg);
+	else if (t->inner_cb != NULL)
+		t->inner_cb(&t->res, t->inner_arg);
+	serve_free(t);
 }
 
 /* --- a person's linked accounts, combined ---------------------------- */

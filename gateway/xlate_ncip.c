@@ -2065,6 +2065,18 @@ merge_user_fields(struct circ_arena *a, struct circ_patron *p,
 	return (0);
 }
 
+/*
+ * Read the fields a CreateUser or UpdateUser carries into a patron, as
+ * those of a LookupUserResponse are read; copies live in the arena.
+ * 0, or -1 on no memory.
+ */
+int
+xlate_ncip_user(struct circ_arena *a, struct circ_patron *p,
+    const struct ncip_user_fields *f)
+{
+	return (merge_user_fields(a, p, f));
+}
+
 static int
 fee_type(const char *type)
 {

@@ -1554,11 +1554,21 @@ e2e_session_ask(const struct e2e_env *env, size_t listener,
 long
 e2e_ils_received(const struct e2e_ils *ils, int code)
 {
-	char		 ans[E2E_ANSWER_MAX], key[16];
+	char	 key[16];
+
+	snprintf(key, sizeof(key), "%02d", code);
+	return (e2e_ils_stat(ils, "stats", key));
+}
+
+/* One counter of an ILS's control answer; see e2e.h. */
+long
+e2e_ils_stat(const struct e2e_ils *ils, const char *command, const char *name)
+{
+	char		 ans[E2E_ANSWER_MAX], key[64];
 	const char	*s;
 
-	e2e_ctl(ils, "stats", ans, sizeof(ans));
-	snprintf(key, sizeof(key), " %02d=", code);
+	e2e_ctl(ils, command, ans, sizeof(ans));
+	snprintf(key, sizeof(key), " %s=", name);
 	if ((s = strstr(ans, key)) == NULL)
 		return (0);
 	return (strtol(s + strlen(key), NULL, 10));

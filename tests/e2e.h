@@ -347,6 +347,12 @@ int		 e2e_gw_control(const struct e2e_env *, const char *, char *,
 		    size_t);
 /* How many messages of a SIP2 code an ILS has counted (its stats). */
 long		 e2e_ils_received(const struct e2e_ils *, int);
+/*
+ * A counter of an ILS's answer to a control command: ("ncip-stats",
+ * "CreateUser"), ("counts", "patrons"); 0 when it has none.
+ */
+long		 e2e_ils_stat(const struct e2e_ils *, const char *,
+		    const char *);
 /* Put the ILS's one-line account of an item or a patron in ans. */
 void		 e2e_ils_show(const struct e2e_ils *, const char *,
 		    const char *, char *, size_t);

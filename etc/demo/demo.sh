@@ -132,6 +132,7 @@ walk() {
 	say "== NCIP from the district's catalogue: a title found elsewhere =="
 	say "   (LookupItemSet by ISBN, POST /ncip/district-ncip-token)"
 	ncip_post lookup-item-set district-ncip-token
+	registration
 }
 
 # Show an example's comment, post it with a caller's token, show the answer.
@@ -175,6 +176,35 @@ holds() {
 		say "\$ circlinkctl request show $id"
 		$ctl request show "$id" || true
 	fi
+}
+
+# One control command to a simulated ILS (tests and demos only).
+ils_ctl() {
+	exec 3<>"/dev/tcp/127.0.0.1/$1"
+	printf '%s\n' "$2" >&3
+	head -n 1 <&3
+	exec 3<&-
+}
+
+# One registration reaching both partners; preferences set once.
+registration() {
+	say ""
+	say "== NCIP from the district's ILS: CreateUser (a new student) =="
+	ncip_post create-user district-ncip-token
+	say "\$ circlinkctl link show district 22000000100"
+	"$CTL" -f "$RUN/circlinkd.conf" link show district 22000000100 || true
+	say "-- the district's ILS has the student (metro gave a visitor account):"
+	ils_ctl 7102 "patron 22000000100" || true
+	say ""
+	say "== NCIP from the district's ILS: UpdateUser (notice preferences) =="
+	ncip_post update-prefs district-ncip-token
+	say "-- the district's ILS got the push:"
+	ils_ctl 7102 "patron 22000000100" || true
+	say "\$ circlinkctl prefs set district 22000000100 channels=email,sms"
+	"$CTL" -f "$RUN/circlinkd.conf" prefs set district 22000000100 \
+	    channels=email,sms || true
+	say "\$ circlinkctl status | grep outbox"
+	"$CTL" -f "$RUN/circlinkd.conf" status | grep '^outbox' || true
 }
 
 # Either partner revokes alone, at once; local service goes on.

@@ -218,6 +218,7 @@ struct ilssim_patron {
 	char			*address;
 	char			*email;
 	char			*phone;
+	char			*notices;	/* a local (x-) address */
 	char			*birth;		/* YYYYMMDD, or NULL */
 	const char		*home;		/* a location's code */
 	char			 language[4];	/* 3-digit SIP2 language */
@@ -347,6 +348,7 @@ enum ilssim_pfield {
 	ILSSIM_PF_BIRTH,	/* YYYYMMDD */
 	ILSSIM_PF_LANGUAGE,	/* 3-digit SIP2 language */
 	ILSSIM_PF_EXPIRES,	/* seconds since the epoch, in decimal */
+	ILSSIM_PF_NOTICES,	/* a local (x-) electronic address */
 };
 
 /* What a fee payment did. */

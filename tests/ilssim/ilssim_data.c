@@ -1773,6 +1773,7 @@ patron_free(struct ilssim_patron *p)
 	free(p->address);
 	free(p->email);
 	free(p->phone);
+	free(p->notices);
 	free(p->birth);
 	free(p->block_msg);
 	free(p);
@@ -2737,6 +2738,9 @@ ilssim_data_patron_set(struct ilssim_patron *p, enum ilssim_pfield f,
 	case ILSSIM_PF_PHONE:
 		dst = &p->phone;
 		break;
+	case ILSSIM_PF_NOTICES:
+		dst = &p->notices;
+		break;
 	case ILSSIM_PF_BIRTH:
 		if (v != NULL && (strlen(v) != 8 ||
 		    strspn(v, "0123456789") != 8))
@@ -2987,7 +2991,7 @@ ilssim_data_describe_patron(struct ilssim_state *st, struct ilssim_patron *p,
     time_t now, char *buf, size_t len)
 {
 	struct ilssim_standing	 s;
-	char			 owed[32], blocks[512];
+	char			 owed[32], blocks[512], fields[64];
 	size_t			 n = 0, i;
 	int			 w;
 
@@ -3003,11 +3007,19 @@ ilssim_data_describe_patron(struct ilssim_state *st, struct ilssim_patron *p,
 			break;
 		n += w;
 	}
+	/* Which personal fields it holds, never their values. */
+	snprintf(fields, sizeof(fields), "%s%s%s%s%s", p->name != NULL ?
+	    ",name" : "", p->address != NULL ? ",address" : "",
+	    p->email != NULL ? ",email" : "", p->phone != NULL ? ",phone" : "",
+	    p->birth != NULL ? ",birth" : "");
 	snprintf(buf, len, "patron=%s loans=%d overdue=%d holds=%d ready=%d "
-	    "fees=%d owed=%s blocked=%s expired=%s status=%s", p->barcode,
+	    "fees=%d owed=%s blocked=%s expired=%s status=%s fields=%s "
+	    "notices=\"%s\"", p->barcode,
 	    s.loans, s.overdue, s.holds_ready + s.holds_waiting,
 	    s.holds_ready, s.fees, owed, p->blocked ? "yes" : "no",
-	    s.expired ? "yes" : "no", n > 0 ? blocks : "-");
+	    s.expired ? "yes" : "no", n > 0 ? blocks : "-",
+	    fields[0] != '\0' ? fields + 1 : "-",
+	    p->notices != NULL ? p->notices : "");
 }
 
 void

@@ -1418,6 +1418,9 @@ address_field(const struct ncip_address *a)
 
 	if (a->kind == NCIP_ADDR_PHYSICAL)
 		return ILSSIM_PF_ADDRESS;
+	/* A local type (notice preferences, say) is kept as given. */
+	if (t != NULL && strncasecmp(t, "x-", 2) == 0)
+		return ILSSIM_PF_NOTICES;
 	if (t != NULL && (strcasecmp(t, "tel") == 0 ||
 	    strcasecmp(t, "phone") == 0 || strcasecmp(t, "sms") == 0))
 		return ILSSIM_PF_PHONE;

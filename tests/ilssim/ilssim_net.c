@@ -617,8 +617,15 @@ ctl_command(struct ilssim_server *srv, char *line, char *buf, size_t len)
 			n = snprintf(buf, len, "ok ");
 			ilssim_data_describe_item(it, buf + n, len - n);
 		}
-	} else if (strcmp(cmd, "patron") == 0) {
-		if ((p = ilssim_data_patron(srv->state, arg)) == NULL)
+	} else if (strcmp(cmd, "patron") == 0 || strcmp(cmd, "newest") == 0) {
+		/* newest: the patron made last, by CreateUser or the file. */
+		if (cmd[0] == 'n')
+			p = srv->state->npatrons > 0 ?
+			    srv->state->patrons[srv->state->npatrons - 1] :
+			    NULL;
+		else
+			p = ilssim_data_patron(srv->state, arg);
+		if (p == NULL)
 			snprintf(buf, len, "error unknown patron");
 		else {
 			n = snprintf(buf, len, "ok ");
