@@ -1560,6 +1560,24 @@ hold_set(char *to, const char *s)
 }
 
 /*
+ * The preferred pickup location kept on the person whose card this is
+ * at home, into buf: 0, or -1 when none is set or the store cannot say.
+ */
+static int
+hold_preferred(const char *home, const char *patron, char *buf, size_t len)
+{
+	struct idstore_ref	 r;
+	int			 rc;
+
+	if (gw->store == NULL || patron == NULL ||
+	    idstore_find_barcode(gw->store, home, patron, &r) != IDSTORE_OK)
+		return (-1);
+	rc = prefs_pickup(r.person, buf, len);
+	OPENSSL_cleanse(&r, sizeof(r));
+	return (rc);
+}
+
+/*
  * Decide whether a visitor's hold at lender is for pickup at another
  * partner, to be tracked: 1 with r made and reserved, 0 when it is not,
  * -1 with why when it cannot be served.
@@ -1572,6 +1590,7 @@ hold_plan(struct tracker_req *r, const struct circ_req *req,
 	const struct conf_partner *pp, *hp, *lp;
 	struct hold		*h;
 	const char		*pickup = req->pickup;
+	char			 pref[TRACKER_STR_MAX];
 
 	hp = conf_partner_find(gw->conf, home);
 	lp = conf_partner_find(gw->conf, lender);
@@ -1579,10 +1598,14 @@ hold_plan(struct tracker_req *r, const struct circ_req *req,
 		return (0);
 	if (pickup != NULL && *pickup != '\0')
 		pp = hold_location_partner(pickup);
+	else if (hold_preferred(home, req->patron, pref, sizeof(pref)) == 0 &&
+	    (pp = hold_location_partner(pref)) == hp)
+		pickup = pref;
 	else {
 		/*
-		 * XXX: the preferred pickup location kept on the person
-		 * (prefs) is not asked yet; the home location stands in.
+		 * Without a preferred one at the home, the home location or
+		 * the home's first.  XXX: a preferred location at the owner
+		 * or a third partner is passed over.
 		 */
 		pickup = home_location != NULL && *home_location != '\0' ?
 		    home_location : hp->nlocations > 0 ? hp->locations[0] :

@@ -631,6 +631,41 @@ test_title_hold_cancelled_by_patron(void **state)
 }
 
 /*
+ * A hold asked with no pickup location is for the person's preferred
+ * one (set once, here by staff), not the home location; one naming a
+ * pickup keeps it.
+ */
+static void
+test_preferred_pickup_default(void **state)
+{
+	struct sip2_msg	*r;
+	char		 id[TRACKER_HEX_LEN + 1], st[32], out[CTL_OUT_MAX];
+
+	/* Linked since the title hold; without it, LINCOLN, the first. */
+	assert_int_equal(ctl(out, sizeof(out), "prefs", "set", "district",
+	    STUDENT3, "pickup=WESTHIGH", NULL), 0);
+	r = kiosk_hold('+', STUDENT3, STUDENT3_PIN, "31000000014", NULL,
+	    NULL);
+	assert_ok(r, SIP2_HOLD_RESP, "1");
+	assert_string_equal(e2e_field(r, "BS"), "WESTHIGH");
+	sip2_msg_free(r);
+	e2e_ils_has(&env.metro, "item", "31000000014", "holds=1");
+	request_find("pickup=district/WESTHIGH", id, st);
+	assert_string_equal(st, "placed");
+	assert_int_equal(ctl(out, sizeof(out), "request", "show", id, NULL),
+	    0);
+	assert_contains(out, "pickup district WESTHIGH\n");
+
+	r = kiosk_hold('+', STUDENT3, STUDENT3_PIN, "31000000007", NULL,
+	    "LINCOLN");
+	assert_ok(r, SIP2_HOLD_RESP, "1");
+	assert_string_equal(e2e_field(r, "BS"), "LINCOLN");
+	sip2_msg_free(r);
+	assert_int_equal(ctl(out, sizeof(out), "prefs", "set", "district",
+	    STUDENT3, "pickup=none", NULL), 0);
+}
+
+/*
  * Staff cancel with circlinkctl: the hold is gone at metro; an unknown
  * id is an error; the list masks cards.
  */
@@ -805,6 +840,8 @@ main(void)
 		    test_ncip_request_item_and_cancel, ready, still_alive),
 		cmocka_unit_test_setup_teardown(
 		    test_title_hold_cancelled_by_patron, ready, still_alive),
+		cmocka_unit_test_setup_teardown(test_preferred_pickup_default,
+		    ready, still_alive),
 		cmocka_unit_test_setup_teardown(test_staff_cancel, ready,
 		    still_alive),
 		cmocka_unit_test_setup_teardown(test_owner_down_at_placing,
