@@ -139,11 +139,12 @@ circ_route_visit(const struct conf *conf, const struct circ_req *req,
 	    (*home = route_patron(conf, req->patron)) == NULL)
 		return (0);
 	/*
-	 * A title is held at the institution asked (a kiosk's AO).  XXX: a
-	 * title with no owner named (an NCIP RequestItem by BibliographicId
-	 * names none) is held at the caller's own partner; the owner is to
-	 * be chosen by search_start() of the partners, then a copy found
-	 * given to the visit as its item (hold_plan takes owner and item).
+	 * A title is held at the institution asked (a kiosk's AO), else at
+	 * the caller's own partner: an NCIP RequestItem by BibliographicId
+	 * for its own patron is searched for first by serve_ncip, and a
+	 * copy found elsewhere given to the visit as its item.  XXX: a
+	 * kiosk's title (AJ) names no identifier to search for, so with no
+	 * owner named it stays at the kiosk's own partner.
 	 */
 	if ((*lender = route_item(conf, req->item)) == NULL &&
 	    req->item == NULL && req->op->op == CIRC_HOLD)

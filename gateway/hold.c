@@ -1659,6 +1659,34 @@ hold_plan(struct tracker_req *r, const struct circ_req *req,
 	return (1);
 }
 
+/*
+ * Of a search's copies for a hold asked at partner asker by identifier,
+ * the one to hold: NULL when asker has one available itself (or nobody
+ * has), else the first available at the partner listed first in the
+ * configuration.
+ */
+const struct search_copy *
+hold_search_pick(const char *asker, const struct search_result *res)
+{
+	const struct conf_partner *p;
+	size_t			 i;
+
+	for (i = 0; i < res->ncopies; i++)
+		if (res->copies[i].available &&
+		    strcmp(res->copies[i].partner, asker) == 0)
+			return (NULL);
+	TAILQ_FOREACH(p, &gw->conf->partners, entry) {
+		if (strcmp(p->id, asker) == 0)
+			continue;
+		for (i = 0; i < res->ncopies; i++)
+			if (res->copies[i].available &&
+			    res->copies[i].item != NULL &&
+			    strcmp(res->copies[i].partner, p->id) == 0)
+				return (&res->copies[i]);
+	}
+	return (NULL);
+}
+
 /* Forget a reservation of hold_plan() that is not to be placed. */
 void
 hold_release(const struct tracker_req *r)

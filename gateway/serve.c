@@ -162,6 +162,10 @@ static struct serve_txn	*serve_sip2_begin(uint64_t, uint32_t,
 			    const struct conf_partner *,
 			    const struct conf_partner *);
 static void		 serve_call(struct serve_txn *, const char *);
+static int		 serve_hold_search(struct serve_txn *,
+			    const struct conf_partner *);
+static void		 serve_hold_searched(uint64_t,
+			    const struct search_result *);
 static void		 visit_begin(struct serve_txn *,
 			    const struct conf_partner *,
 			    const struct conf_partner *);
@@ -406,6 +410,9 @@ serve_ncip(uint64_t call, struct conf_partner *caller, struct ncip_msg *req)
 		serve_step(t);
 		return;
 	}
+	/* A hold by identifier for its own patron: searched for first. */
+	if (serve_hold_search(t, caller) == 0)
+		return;
 	if ((p = circ_route(gw->conf, &t->req, caller, &dec)) == NULL) {
 		snprintf(t->partner, sizeof(t->partner), "%s", caller->id);
 		serve_fail(t, CIRC_E_NOT_ALLOWED, dec.message);
@@ -420,6 +427,73 @@ serve_ncip(uint64_t call, struct conf_partner *caller, struct ncip_msg *req)
 		return;
 	}
 	serve_step(t);
+}
+
+/*
+ * A hold by BibliographicId, no item or owner named, for a patron of the
+ * caller's own: the title is searched for, the caller's ILS first.  0
+ * when the search is under way (serve_hold_searched goes on), -1 when
+ * the request is not such a hold or cannot be searched for.
+ */
+static int
+serve_hold_search(struct serve_txn *t, const struct conf_partner *caller)
+{
+	char	 err[200];
+
+	if (t->req.op->op != CIRC_HOLD || t->req.hold_mode != '+' ||
+	    t->req.item != NULL || t->req.bib_id == NULL ||
+	    t->req.patron == NULL ||
+	    route_patron(gw->conf, t->req.patron) != caller ||
+	    !search_bibid_valid(t->req.bib_id))
+		return (-1);
+	if (search_start(caller->id, t->req.bib_id, t->req.bib_scheme,
+	    SEARCH_OWN_FIRST, t->id, serve_hold_searched, err,
+	    sizeof(err)) == -1) {
+		log_warnx("xid=%llu event=hold-search why=\"%s\"",
+		    (unsigned long long)t->id, err);
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * The search of a hold by identifier ended: the caller's own ILS takes
+ * it when it has a copy available or nobody else has; else the copy
+ * chosen is held at its owner, a visit as any other.
+ */
+static void
+serve_hold_searched(uint64_t xid, const struct search_result *res)
+{
+	struct serve_txn	*t;
+	struct conf_partner	*caller, *owner;
+	const struct search_copy *c;
+	struct policy_decision	 dec;
+
+	if ((t = serve_find(xid)) == NULL)
+		return;
+	if ((caller = conf_partner_find(gw->conf, t->serving)) == NULL) {
+		snprintf(t->partner, sizeof(t->partner), "%s", t->serving);
+		serve_fail(t, CIRC_E_OFFLINE, NULL);
+		return;
+	}
+	snprintf(t->partner, sizeof(t->partner), "%s", caller->id);
+	if ((c = hold_search_pick(caller->id, res)) == NULL ||
+	    (owner = conf_partner_find(gw->conf, c->partner)) == NULL) {
+		serve_step(t);
+		return;
+	}
+	if (!agreement_route(&t->req, caller, owner, &dec)) {
+		serve_fail(t, CIRC_E_NOT_ALLOWED, dec.message);
+		return;
+	}
+	if ((t->req.item = circ_strdup(t->arena, c->item)) == NULL) {
+		serve_fail(t, CIRC_E_REFUSED, "The gateway is short of "
+		    "memory.");
+		return;
+	}
+	log_info("xid=%llu event=hold-searched asker=%s owner=%s",
+	    (unsigned long long)t->id, caller->id, owner->id);
+	visit_begin(t, owner, caller);
 }
 
 /* Make the next call of a transaction, or finish it. */

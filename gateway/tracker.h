@@ -161,6 +161,14 @@ int		 hold_plan(struct tracker_req *, const struct circ_req *,
 		    const char *, const char *, const char *, const char *,
 		    const char **);
 void		 hold_release(const struct tracker_req *);
+/*
+ * The copy a hold by identifier asked at a partner is placed on, of a
+ * search of the partners; NULL: the partner's own ILS serves it.
+ */
+struct search_result;
+struct search_copy;
+const struct search_copy *hold_search_pick(const char *,
+		    const struct search_result *);
 int		 hold_place(uint64_t, const struct tracker_req *);
 /* Fill an answer for a hold placed from its request (strings in a). */
 void		 hold_answer_placed(const struct tracker_req *,

@@ -1,0 +1,429 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * End-to-end tests of holds placed elsewhere by search (issue #5, section
+ * 5 with scenario 4): north's ILS asks a real circlinkd for a hold by
+ * ISBN for one of its patrons; where north has no copy available, the
+ * gateway searches the partners and places a tracked hold at the first
+ * in its configuration that has one (NCIP south, else SIP2 east through
+ * its search-backend), for pickup at north.
+ */
+
+#include "config.h"
+
+#include <sys/types.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "sip2.h"
+#include "ncip.h"
+#include "circlinkd.h"
+#include "e2e.h"
+#include "e2e_http.h"
+#include "tracker.h"
+
+#define L_SIP2		0
+#define L_NCIP		1
+
+#define NORTH_TOKEN	"north-caller-token-4b77e2"
+#define EAST_ILS_PW	"east-ils-pw"
+#define READER		"24000000001"
+#define GILEAD		"9780312424404"	/* on north's shelf */
+#define MIDDLEMARCH	"9780141439549"	/* north's copy is out */
+#define PERSUASION	"9780141439686"	/* south and east only */
+#define BRAVE		"9780060850524"	/* south's copy is out */
+#define EMMA		"9780141439587"	/* south and east */
+
+/* The asker and pickup library: NCIP 2.02, one title on loan. */
+static const char north_data[] =
+    "institution NORTH \"North Library\" currency=USD\n"
+    "ncip version=2.02 namespace=default agency=NORTH\n"
+    "account circlink north-ils-pw location=NMAIN\n"
+    "location NMAIN \"North Main\"\n"
+    "class ADULT loan-days=21 renewals=2 checkout-limit=50 hold-limit=20\n"
+    "patron 24000000001 pin=1234 class=ADULT home=NMAIN expires=2031-12-31\n"
+    "\tname=\"Reader, Nora\"\n"
+    "patron 24000000002 pin=1234 class=ADULT home=NMAIN expires=2031-12-31\n"
+    "\tname=\"Holder, Hal\"\n"
+    "item 41000000001 title=\"Gilead\" author=\"Robinson, Marilynne\"\n"
+    "\thome=NMAIN call=\"FIC ROBINSON\" collection=FIC media=book\n"
+    "\tisbn=9780312424404 record=n1000001\n"
+    "item 41000000002 title=\"Middlemarch\" author=\"Eliot, George\"\n"
+    "\thome=NMAIN call=\"FIC ELIOT\" collection=FIC media=book\n"
+    "\tisbn=9780141439549 record=n1000002\n"
+    "loan 41000000002 patron=24000000002 out=today-3d due=today+18d\n";
+
+/* An NCIP 2.02 owner, first in the configuration. */
+static const char south_data[] =
+    "institution SOUTH \"South Library\" currency=USD\n"
+    "ncip version=2.02 namespace=default agency=SOUTH\n"
+    "account circlink south-ils-pw location=SMAIN\n"
+    "location SMAIN \"South Main\"\n"
+    "class ADULT loan-days=21 renewals=2 checkout-limit=50 hold-limit=20\n"
+    "patron 25000000001 pin=5678 class=ADULT home=SMAIN expires=2031-12-31\n"
+    "\tname=\"Walker, Sol\"\n"
+    "item 42000000001 title=\"Gilead\" author=\"Robinson, Marilynne\"\n"
+    "\thome=SMAIN call=\"FIC ROBINSON\" collection=FIC media=book\n"
+    "\tisbn=9780312424404 record=s1000001\n"
+    "item 42000000002 title=\"Middlemarch\" author=\"Eliot, George\"\n"
+    "\thome=SMAIN call=\"FIC ELIOT S\" collection=FIC media=book\n"
+    "\tisbn=9780141439549 record=s1000002\n"
+    "item 42000000003 title=\"Persuasion\" author=\"Austen, Jane\"\n"
+    "\thome=SMAIN call=\"FIC AUSTEN\" collection=FIC media=book\n"
+    "\tisbn=9780141439686 record=s1000003\n"
+    "item 42000000004 title=\"Brave New World\" author=\"Huxley, Aldous\"\n"
+    "\thome=SMAIN call=\"FIC HUXLEY\" collection=FIC media=book\n"
+    "\tisbn=9780060850524 record=s1000004\n"
+    "item 42000000005 title=\"Emma\" author=\"Austen, Jane\"\n"
+    "\thome=SMAIN call=\"FIC AUSTEN\" collection=FIC media=book\n"
+    "\tisbn=9780141439587 record=s1000005\n"
+    "loan 42000000004 patron=25000000001 out=today-3d due=today+18d\n";
+
+/* An owner reached over SIP2, searched through its NCIP endpoint. */
+static const char east_data[] =
+    "institution EAST \"East Library\" currency=USD\n"
+    "ncip version=2.02 namespace=default agency=EAST\n"
+    "account circlink " EAST_ILS_PW " location=EMAIN\n"
+    "location EMAIN \"East Main\"\n"
+    "class ADULT loan-days=21 renewals=2 checkout-limit=50 hold-limit=20\n"
+    "patron 26000000901 pin=0000 class=ADULT home=EMAIN expires=2031-12-31\n"
+    "\tname=\"Visitor, One\"\n"
+    "item 43000000001 title=\"Persuasion\" author=\"Austen, Jane\"\n"
+    "\thome=EMAIN call=\"AUSTEN\" media=book isbn=9780141439686\n"
+    "item 43000000002 title=\"Emma\" author=\"Austen, Jane\"\n"
+    "\thome=EMAIN call=\"AUSTEN E\" media=book isbn=9780141439587\n";
+
+static struct e2e_env	 env;
+static struct e2e_ils	 north_ils, south_ils, east_ils;
+static struct e2e_ils	*const ilses[] = { &north_ils, &south_ils, &east_ils };
+
+static int
+write_conf(struct e2e_env *e)
+{
+	static char			 extra[300];
+	const struct e2e_partner	 parts[] = {
+		{ .id = "north", .name = "North Library",
+		    .institution = "NORTH", .patrons = "2400*",
+		    .items = "4100*", .loc1 = "NMAIN", .loc2 = "NWEST",
+		    .ils = &north_ils, .ncip = 1, .version = "2.02",
+		    .ils_token = NULL, .caller_token = NORTH_TOKEN },
+		{ .id = "south", .name = "South Library",
+		    .institution = "SOUTH", .patrons = "2500*",
+		    .items = "4200*", .loc1 = "SMAIN", .loc2 = "SEAST",
+		    .ils = &south_ils, .ncip = 1, .version = "2.02",
+		    .terms = "\t\taccept yes\n\t\tlink-classes ADULT" },
+		{ .id = "east", .name = "East Library",
+		    .institution = "EAST", .patrons = "2600*",
+		    .items = "4300*", .loc1 = "EMAIN", .loc2 = "EWEST",
+		    .ils = &east_ils, .password = EAST_ILS_PW,
+		    .location = "EMAIN", .extra = extra,
+		    .terms = "\t\taccept yes\n\t\tlink-classes ADULT" },
+	};
+
+	snprintf(extra, sizeof(extra), "\tvisitor-accounts 26000000901\n"
+	    "\tsearch-backend ncip 127.0.0.1 port %d {\n"
+	    "\t\tversion 2.02\n\t\tfrom-agency CIRCLINK\n"
+	    "\t\ttimeout 1000ms\n\t}", east_ils.ncip_port);
+	return (e2e_gw_write_partners(e, parts, 3));
+}
+
+static int
+start_ils(struct e2e_ils *ils, const char *name, const char *data)
+{
+	char	 path[E2E_PATH_MAX + 32];
+
+	snprintf(path, sizeof(path), "%s/%s.ils", env.dir, name);
+	if (e2e_write_file(path, data) == -1)
+		return (-1);
+	return (e2e_ils_start_ncip(&env, ils, name, path));
+}
+
+static void
+stop_ilses(void)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(ilses) / sizeof(ilses[0]); i++)
+		e2e_proc_stop(&ilses[i]->pid);
+}
+
+static int
+group_setup(void **state)
+{
+	ncip_init();
+	if (e2e_env_init(&env) == -1 ||
+	    start_ils(&north_ils, "north", north_data) == -1 ||
+	    start_ils(&south_ils, "south", south_data) == -1 ||
+	    start_ils(&east_ils, "east", east_data) == -1)
+		goto fail;
+	e2e_listeners_init(&env, 2);
+	env.listeners[L_NCIP].ncip = 1;
+	if (e2e_terminal_add(&env, "north-kiosk", "north-kiosk-pw", "north",
+	    "NMAIN", NULL, NULL) == -1 ||
+	    e2e_gw_launch(&env, write_conf) == -1 ||
+	    e2e_partners_online(&env, L_SIP2, 10000) == -1)
+		goto fail;
+	return (0);
+fail:
+	stop_ilses();
+	e2e_env_cleanup(&env);
+	return (-1);
+}
+
+static int
+group_teardown(void **state)
+{
+	stop_ilses();
+	e2e_env_cleanup(&env);
+	return (0);
+}
+
+static int
+ready(void **state)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(ilses) / sizeof(ilses[0]); i++)
+		if (e2e_ils_ctl(ilses[i], "normal", NULL, 0) == -1)
+			return (-1);
+	return (e2e_ready(&env, L_SIP2));
+}
+
+static int
+still_alive(void **state)
+{
+	return (e2e_gw_survived(&env));
+}
+
+/* Send a request (freed here) as north's ILS; the caller frees the answer. */
+static struct ncip_msg *
+call(struct ncip_msg *m)
+{
+	struct e2e_http_resp	 r;
+	struct ncip_error	 err;
+	struct e2e_conn		*c;
+	struct ncip_msg		*a;
+	char			*body;
+	size_t			 len;
+
+	m->header.present = 1;
+	m->header.from_agency.value = "NORTH";
+	m->header.to_agency.value = "CIRCLINK";
+	if (ncip_build(m, NULL, &body, &len, &err) == -1)
+		fail_msg("cannot build: %s %s", err.element, err.detail);
+	ncip_msg_free(m);
+	assert_non_null(c = e2e_gw_connect(&env, L_NCIP, NULL, NULL));
+	assert_int_equal(e2e_http_post(c, "/ncip/" NORTH_TOKEN,
+	    "application/xml", body, len, &r), 0);
+	e2e_close(c);
+	free(body);
+	a = e2e_http_ncip(&r);
+	e2e_http_resp_free(&r);
+	assert_non_null(a);
+	return (a);
+}
+
+/* A RequestItem by ISBN from north's ILS for its reader, pickup NMAIN. */
+static struct ncip_msg *
+hold_by_isbn(const char *isbn, const char *request_id)
+{
+	struct ncip_msg		*m;
+	struct ncip_bibid	*b;
+
+	assert_non_null(m = ncip_msg_new(NCIP_REQUEST_ITEM));
+	assert_non_null(b = ncip_msg_calloc(m, 1, sizeof(*b)));
+	b->kind = NCIP_BIBID_ITEM;
+	b->value = isbn;
+	b->code.value = "ISBN";
+	m->bib_ids = b;
+	m->nbib_ids = 1;
+	m->user_id.agency.value = "NORTH";
+	m->user_id.value = READER;
+	m->request_id.agency.value = "NORTH";
+	m->request_id.value = request_id;
+	m->request_type.value = "Hold";
+	m->request_scope.value = "Bibliographic Item";
+	m->pickup_location.value = "NMAIN";
+	return (call(m));
+}
+
+static const char *
+problem_of(const struct ncip_msg *a)
+{
+	return (a->nproblems > 0 && a->problems[0].type.value != NULL ?
+	    a->problems[0].type.value : NULL);
+}
+
+static void
+assert_no_problem(const struct ncip_msg *a)
+{
+	if (a->nproblems > 0)
+		fail_msg("Problem \"%s\" (%s)", problem_of(a) != NULL ?
+		    problem_of(a) : "?", a->problems[0].detail != NULL ?
+		    a->problems[0].detail : "no detail");
+}
+
+/* The gateway's control answer to a line, which must be "ok". */
+static void
+gw_ok(const char *line, char *ans, size_t len)
+{
+	if (e2e_gw_control(&env, line, ans, len) == -1)
+		fail_msg("control \"%s\" failed", line);
+	if (strncmp(ans, "ok", 2) != 0)
+		fail_msg("control \"%s\": %s", line, ans);
+}
+
+/* The request the tracker shows for an id must say this. */
+static void
+assert_shown(const char *id, const char *text)
+{
+	char	 line[80], ans[E2E_ANSWER_MAX];
+
+	snprintf(line, sizeof(line), "request show %s", id);
+	gw_ok(line, ans, sizeof(ans));
+	assert_contains(ans, text);
+}
+
+/* --- the tests -------------------------------------------------------- */
+
+/*
+ * Persuasion: north has none; south, first in the configuration with a
+ * copy on the shelf, gets the hold (east's copy is left alone), tracked
+ * for pickup at north.  Asked again: the same request, no second hold.
+ */
+static void
+test_extended_to_first_available(void **state)
+{
+	struct ncip_msg	*a;
+	char		 id[TRACKER_HEX_LEN + 1];
+
+	a = hold_by_isbn(PERSUASION, "N-0001");
+	assert_no_problem(a);
+	assert_non_null(a->request_id.value);
+	assert_int_equal(strlen(a->request_id.value), TRACKER_HEX_LEN);
+	snprintf(id, sizeof(id), "%s", a->request_id.value);
+	ncip_msg_free(a);
+	e2e_ils_has(&south_ils, "item", "42000000003", "holds=1");
+	e2e_ils_has(&east_ils, "item", "43000000001", "holds=0");
+	assert_shown(id, "state placed\n");
+	assert_shown(id, "owner south\n");
+	assert_shown(id, "pickup north NMAIN\n");
+
+	a = hold_by_isbn(PERSUASION, "N-0001");
+	assert_no_problem(a);
+	assert_string_equal(a->request_id.value, id);
+	ncip_msg_free(a);
+	e2e_ils_has(&south_ils, "item", "42000000003", "holds=1");
+}
+
+/* Middlemarch: north's own copy is out, so south's shelf copy is held. */
+static void
+test_own_copy_out_extended(void **state)
+{
+	struct ncip_msg	*a;
+
+	a = hold_by_isbn(MIDDLEMARCH, "N-0002");
+	assert_no_problem(a);
+	ncip_msg_free(a);
+	e2e_ils_has(&south_ils, "item", "42000000002", "holds=1");
+	e2e_ils_has(&north_ils, "item", "41000000002", "holds=0");
+}
+
+/* Gilead on north's own shelf: north's ILS holds it, nothing tracked. */
+static void
+test_own_available_stays_home(void **state)
+{
+	struct ncip_msg	*a;
+	char		 ans[E2E_ANSWER_MAX];
+
+	a = hold_by_isbn(GILEAD, "N-0003");
+	assert_no_problem(a);
+	ncip_msg_free(a);
+	e2e_ils_has(&north_ils, "item", "41000000001", "holds=1");
+	e2e_ils_has(&south_ils, "item", "42000000001", "holds=0");
+	gw_ok("request list north", ans, sizeof(ans));
+	if (strstr(ans, "owner=north") != NULL)
+		fail_msg("a hold at north tracked: %s", ans);
+}
+
+/*
+ * South down: its Emma cannot be found, so east's copy, searched through
+ * east's NCIP endpoint, is held at east over SIP2 for the visitor
+ * account, tracked for pickup at north.
+ */
+static void
+test_sip2_owner_by_search_backend(void **state)
+{
+	struct ncip_msg	*a;
+	char		 id[TRACKER_HEX_LEN + 1];
+
+	e2e_ctl(&south_ils, "drop", NULL, 0);
+	a = hold_by_isbn(EMMA, "N-0004");
+	e2e_ctl(&south_ils, "normal", NULL, 0);
+	assert_no_problem(a);
+	assert_non_null(a->request_id.value);
+	snprintf(id, sizeof(id), "%s", a->request_id.value);
+	ncip_msg_free(a);
+	e2e_ils_has(&east_ils, "item", "43000000002", "holds=1");
+	e2e_ils_has(&south_ils, "item", "42000000005", "holds=0");
+	assert_shown(id, "owner east\n");
+	assert_shown(id, "pickup north NMAIN\n");
+}
+
+/*
+ * Brave New World: south's only copy is out and north has none: nobody
+ * else is asked to hold it, and north's own ILS answers that it has no
+ * such title.
+ */
+static void
+test_none_available_not_extended(void **state)
+{
+	struct ncip_msg	*a;
+
+	a = hold_by_isbn(BRAVE, "N-0005");
+	assert_non_null(problem_of(a));
+	ncip_msg_free(a);
+	e2e_ils_has(&south_ils, "item", "42000000004", "holds=0");
+}
+
+/* Nothing of the reader reached the log. */
+static void
+test_log_no_secrets(void **state)
+{
+	const char	*secrets[] = { NORTH_TOKEN, EAST_ILS_PW, NULL };
+	const char	*pins[] = { NULL };
+	const char	*patrons[] = { READER, "26000000901", NULL };
+	const char	*titles[] = { "Persuasion", "Middlemarch", "Gilead",
+	    "Emma", NULL };
+
+	e2e_assert_private(env.log, secrets, pins, patrons, titles);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(
+		    test_extended_to_first_available, ready, still_alive),
+		cmocka_unit_test_setup_teardown(test_own_copy_out_extended,
+		    ready, still_alive),
+		cmocka_unit_test_setup_teardown(test_own_available_stays_home,
+		    ready, still_alive),
+		cmocka_unit_test_setup_teardown(
+		    test_sip2_owner_by_search_backend, ready, still_alive),
+		cmocka_unit_test_setup_teardown(
+		    test_none_available_not_extended, ready, still_alive),
+		cmocka_unit_test_setup_teardown(test_log_no_secrets, ready,
+		    still_alive),
+	};
+
+	return (cmocka_run_group_tests(tests, group_setup, group_teardown));
+}
