@@ -969,6 +969,7 @@ int		 agreement_change(const char *, const char *, int,
 enum outbox_kind {
 	OUTBOX_LINK = 1,	/* a linked account to make (register.c) */
 	OUTBOX_UPDATE_USER,	/* preferences to push (prefs.c) */
+	OUTBOX_OWNER_CHECKOUT,	/* a hold's loan to charge (hold.c) */
 };
 /* How the first try of a call went (outbox_add's callback). */
 enum outbox_status {
@@ -1110,6 +1111,9 @@ void		 prefs_ncip(uint64_t, const struct conf_partner *,
  */
 int		 prefs_staff(int, char **, void (*)(int, const char *, void *),
 		    void *, char *, size_t);
+/* hold.c: the outbox handler of OUTBOX_OWNER_CHECKOUT. */
+int		 hold_owed_send(const uint8_t *, const char *, const void *,
+		    size_t, uint64_t);
 /* The outbox handler of OUTBOX_UPDATE_USER. */
 int		 prefs_send(const uint8_t *, const char *, const void *,
 		    size_t, uint64_t);

@@ -63,6 +63,7 @@ enum hold_kind {
 	HOLD_RECEIVE,		/* a checkin at the pickup, in transit */
 	HOLD_LOAN,		/* a checkout at the pickup */
 	HOLD_RETURN,		/* a checkin at the pickup, lent */
+	HOLD_OWED,		/* the owner's checkout, from the outbox */
 };
 
 /* The calls and writes of a job, each answered before the next. */
@@ -86,6 +87,7 @@ enum hold_front {
 	HF_NCIP,
 	HF_CTL,
 	HF_SERVE,		/* a visit waits (serve_resume) */
+	HF_OUTBOX,		/* an outbox try waits (outbox_sent) */
 };
 
 /* One request from a front, or of the gateway's own, being served. */
@@ -128,6 +130,7 @@ static struct {
 
 static void	 hold_job_run(struct hold_job *, const struct circ_result *);
 static void	 hold_answer(struct hold_job *);
+static void	 hold_owed_added(enum outbox_status, const uint8_t *, void *);
 
 /* --- the indexes ------------------------------------------------------ */
 
@@ -707,6 +710,11 @@ hold_answer(struct hold_job *j)
 	case HF_SERVE:
 		serve_resume(j->caller, j->res.ok);
 		break;
+	case HF_OUTBOX:
+		outbox_sent(j->caller, j->res.ok ? OUTBOX_DONE :
+		    hold_unreached(&j->res) ? OUTBOX_RETRY : OUTBOX_PERMANENT,
+		    j->res.screen);
+		break;
 	case HF_NONE:
 		break;
 	}
@@ -1206,14 +1214,6 @@ hold_run_loan(struct hold_job *j, struct hold *h,
 			    "hold for another patron.");
 			return;
 		}
-		if (h->r.state == TRACKER_RECEIVED &&
-		    !serve_partner_up(conf_partner_find(gw->conf,
-		    h->r.owner))) {
-			hold_fail(j, CIRC_E_OFFLINE, "%s cannot be reached, so "
-			    "the loan cannot be recorded there; please try "
-			    "again.", hold_name(h->r.owner));
-			return;
-		}
 		req = j->req;
 		if (h->r.temp_item[0] != '\0')
 			req.item = h->r.temp_item;
@@ -1231,17 +1231,22 @@ hold_run_loan(struct hold_job *j, struct hold *h,
 		hold_call(j, PH_OWNER_CHECKOUT, h->r.owner, &req);
 		return;
 	case PH_OWNER_CHECKOUT:
-		if (!last->ok) {
-			/*
-			 * XXX: the loan stands at the pickup partner but the
-			 * owner's ILS does not show the item out until the
-			 * outbox can owe it that checkout; it is logged.
-			 */
-			tracker_id_hex(h->r.id, hex);
+		/*
+		 * The loan stands at the pickup partner.  An owner that
+		 * cannot be reached is owed the checkout, through the
+		 * outbox, before the loan is on record: a try that finds
+		 * the request not lent (the write failed) owes nothing.
+		 */
+		tracker_id_hex(h->r.id, hex);
+		if (!last->ok && (!hold_unreached(last) ||
+		    outbox_add(OUTBOX_OWNER_CHECKOUT, h->r.owner, h->r.id,
+		    TRACKER_ID_LEN, NULL, hold_owed_added, NULL) == -1))
 			log_warnx("hold event=owner-not-charged id=%s "
 			    "owner=%s error=%d", hex, h->r.owner,
 			    (int)last->error);
-		}
+		else if (!last->ok)
+			log_info("hold event=owner-checkout-owed id=%s "
+			    "owner=%s", hex, h->r.owner);
 		hold_commit(j, h, TRACKER_EV_LOAN);
 		return;
 	case PH_COMMIT:
@@ -1253,6 +1258,99 @@ hold_run_loan(struct hold_job *j, struct hold *h,
 		hold_answer(j);
 		return;
 	}
+}
+
+/* How the first try of an owed checkout went: only a loss is told. */
+static void
+hold_owed_added(enum outbox_status st, const uint8_t *id, void *arg)
+{
+	if (st == OUTBOX_UNSAVED || st == OUTBOX_FAILED)
+		log_warnx("hold event=owner-not-charged why=%s", st ==
+		    OUTBOX_UNSAVED ? "unsaved" : "refused");
+}
+
+/*
+ * The owner's checkout owed for a loan at the pickup partner: none once
+ * the loan has ended; none either when the owner shows the copy out
+ * already (an earlier try whose answer was lost), else made for the
+ * linked account.
+ */
+static void
+hold_run_owed(struct hold_job *j, struct hold *h,
+    const struct circ_result *last)
+{
+	struct circ_req	 req;
+
+	switch (j->phase) {
+	case PH_START:
+		if (h->r.state != TRACKER_LOANED) {
+			j->res.ok = 1;
+			hold_answer(j);
+			return;
+		}
+		hold_req(&req, circ_op_sip2(SIP2_ITEM_INFO));
+		req.item = h->r.item;
+		hold_call(j, PH_OWNER_ITEM, h->r.owner, &req);
+		return;
+	case PH_OWNER_ITEM:
+		if (hold_unreached(last) || !last->item.found) {
+			hold_keep(j, last);
+			if (j->res.ok)
+				hold_fail(j, CIRC_E_UNKNOWN_ITEM, "the owner "
+				    "does not know the item");
+			else
+				hold_answer(j);
+			return;
+		}
+		/* Charged (04) already: to the linked account, held here. */
+		if (last->item.circ_status == 4) {
+			j->res.ok = 1;
+			hold_answer(j);
+			return;
+		}
+		hold_req(&req, circ_op_sip2(SIP2_CHECKOUT));
+		req.patron = h->r.account;
+		req.item = h->r.item;
+		hold_call(j, PH_OWNER_CHECKOUT, h->r.owner, &req);
+		return;
+	default:
+		hold_keep(j, last);
+		if (j->res.ok)
+			log_info("hold event=owner-charged owner=%s",
+			    h->r.owner);
+		hold_answer(j);
+		return;
+	}
+}
+
+/*
+ * The outbox handler of OUTBOX_OWNER_CHECKOUT: data is the request's id.
+ * 0 when under way (outbox_sent follows), -1 when it cannot start.
+ */
+int
+hold_owed_send(const uint8_t *id, const char *partner, const void *data,
+    size_t len, uint64_t token)
+{
+	struct hold_job	*j;
+	struct hold	*h;
+
+	if (len != TRACKER_ID_LEN) {
+		outbox_sent(token, OUTBOX_PERMANENT, "malformed call");
+		return (0);
+	}
+	/* Forgotten: it ended a month ago. */
+	if ((h = hold_by_id(data)) == NULL || h->reserved) {
+		outbox_sent(token, OUTBOX_DONE, NULL);
+		return (0);
+	}
+	if ((j = hold_job_new(HOLD_OWED, HF_OUTBOX, h->r.pickup_partner)) ==
+	    NULL)
+		return (-1);
+	j->caller = token;
+	memcpy(j->rid, h->r.id, TRACKER_ID_LEN);
+	j->has_rid = 1;
+	hold_job_run(j, NULL);
+	return (0);
 }
 
 /*
@@ -1359,6 +1457,9 @@ hold_job_run(struct hold_job *j, const struct circ_result *last)
 		break;
 	case HOLD_RETURN:
 		hold_run_return(j, h, last);
+		break;
+	case HOLD_OWED:
+		hold_run_owed(j, h, last);
 		break;
 	}
 }

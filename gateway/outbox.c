@@ -88,6 +88,7 @@ struct outbox_handler {
 static const struct outbox_handler outbox_handlers[] = {
 	{ OUTBOX_LINK, "link", register_send },
 	{ OUTBOX_UPDATE_USER, "update-user", prefs_send },
+	{ OUTBOX_OWNER_CHECKOUT, "owner-checkout", hold_owed_send },
 };
 
 static struct outbox_items	 outbox_items =

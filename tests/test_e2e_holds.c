@@ -630,6 +630,95 @@ test_title_hold_cancelled_by_patron(void **state)
 	e2e_ils_has(&env.metro, "item", DUNE_ITEM, "holds=0");
 }
 
+/* The simulated ILS's line for an item. */
+static void
+ils_item(const struct e2e_ils *ils, const char *item, char *ans, size_t len)
+{
+	char	 cmd[64];
+
+	snprintf(cmd, sizeof(cmd), "item %s", item);
+	assert_int_equal(e2e_ils_ctl(ils, cmd, ans, len), 0);
+}
+
+/*
+ * Metro down when LINCOLN lends a copy of its: the loan stands, metro
+ * is owed the checkout for the linked account through the outbox,
+ * across a restart, and gets it exactly once when it is back.
+ */
+static void
+test_owner_down_at_loan_owed(void **state)
+{
+	struct sip2_msg	*r;
+	char		 id[TRACKER_HEX_LEN + 1], st[32], ans[E2E_ANSWER_MAX];
+	long		 checkouts;
+	long long	 deadline;
+
+	r = kiosk_hold('+', STUDENT, STUDENT_PIN, "31000000008", NULL,
+	    "LINCOLN");
+	assert_ok(r, SIP2_HOLD_RESP, "1");
+	sip2_msg_free(r);
+	request_find("placed", id, st);
+	r = desk_checkin("metro-desk", "31000000008");
+	assert_ok(r, SIP2_CHECKIN_RESP, "1");
+	sip2_msg_free(r);
+	r = desk_checkin("district-desk", "31000000008");
+	assert_ok(r, SIP2_CHECKIN_RESP, "1");
+	sip2_msg_free(r);
+	assert_state(id, "received");
+
+	/* Checkouts metro answered (12), not those it dropped. */
+	checkouts = e2e_ils_received(&env.metro, SIP2_CHECKOUT_RESP);
+	ils_down(&env.metro, 1);
+	r = kiosk_checkout(STUDENT, STUDENT_PIN, "31000000008");
+	assert_ok(r, SIP2_CHECKOUT_RESP, "1");
+	sip2_msg_free(r);
+	assert_state(id, "loaned");
+	e2e_ils_has(&env.district, "item", "31000000008", "patron=" STUDENT);
+	ils_item(&env.metro, "31000000008", ans, sizeof(ans));
+	if (strstr(ans, "patron=2109") != NULL)
+		fail_msg("charged at metro while down: %s", ans);
+	assert_int_equal(ctl(ans, sizeof(ans), "outbox", NULL), 0);
+	assert_contains(ans, "owner-checkout partner metro ");
+
+	/* Stopped while it is owed; metro is back before the start. */
+	e2e_gw_stop(&env);
+	e2e_ctl(&env.metro, "normal", NULL, 0);
+	assert_int_equal(e2e_gw_start(&env), 0);
+	assert_int_equal(e2e_partners_online(&env, L_SIP2, 10000), 0);
+	deadline = e2e_now_ms() + 40000;
+	for (;;) {
+		ils_item(&env.metro, "31000000008", ans, sizeof(ans));
+		if (strstr(ans, "patron=2109") != NULL)
+			break;
+		if (e2e_now_ms() > deadline)
+			fail_msg("metro never charged: %s", ans);
+		e2e_sleep_ms(200);
+	}
+	e2e_ils_has(&env.metro, "item", "31000000008", "status=04");
+	deadline = e2e_now_ms() + 5000;
+	do {
+		assert_int_equal(ctl(ans, sizeof(ans), "outbox", NULL), 0);
+		if (strstr(ans, "owner-checkout") == NULL)
+			break;
+		e2e_sleep_ms(100);
+	} while (e2e_now_ms() < deadline);
+	if (strstr(ans, "owner-checkout") != NULL)
+		fail_msg("still owed: %s", ans);
+	restart();
+	assert_int_equal(e2e_ils_received(&env.metro, SIP2_CHECKOUT_RESP),
+	    checkouts + 1);
+
+	/* The rest of its life as any other. */
+	r = desk_checkin("district-desk", "31000000008");
+	assert_ok(r, SIP2_CHECKIN_RESP, "1");
+	sip2_msg_free(r);
+	assert_state(id, "returned");
+	r = desk_checkin("metro-desk", "31000000008");
+	assert_ok(r, SIP2_CHECKIN_RESP, "1");
+	sip2_msg_free(r);
+	assert_state(id, "completed");
+}
+
 /*
  * A hold asked with no pickup location is for the person's preferred
  * one (set once, here by staff), not the home location; one naming a
@@ -840,6 +929,8 @@ main(void)
 		    test_ncip_request_item_and_cancel, ready, still_alive),
 		cmocka_unit_test_setup_teardown(
 		    test_title_hold_cancelled_by_patron, ready, still_alive),
+		cmocka_unit_test_setup_teardown(test_owner_down_at_loan_owed,
+		    ready, still_alive),
 		cmocka_unit_test_setup_teardown(test_preferred_pickup_default,
 		    ready, still_alive),
 		cmocka_unit_test_setup_teardown(test_staff_cancel, ready,
