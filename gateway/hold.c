@@ -49,13 +49,15 @@ struct hold {
 	struct hold		*hnext[HOLD_IX__COUNT];
 	int			 indexed;
 	struct tracker_req	 r;
-	int			 reserved;	/* not on record yet */
+	int			 reserved;	/* not placed yet */
+	int			 ahead;		/* on record, placing */
 	uint64_t		 busy;		/* the job changing it, or 0 */
 };
 TAILQ_HEAD(holds, hold);
 
 /* What a job is carrying out. */
 enum hold_kind {
+	HOLD_AHEAD,		/* record a hold before the owner is asked */
 	HOLD_PLACE,		/* record a hold the owner has taken */
 	HOLD_AGAIN,		/* a hold asked again: the same answer */
 	HOLD_CANCEL,
@@ -315,8 +317,8 @@ hold_by_item(enum hold_ix ix, const char *partner, const char *item)
 		return (NULL);
 	for (h = hold_hash[ix][hold_bucket(key, n)]; h != NULL;
 	    h = h->hnext[ix]) {
-		if (h->reserved || tracker_ended(h->r.state) ||
-		    strcmp(h->r.item, item) != 0)
+		if (h->reserved || h->r.state == TRACKER_NONE ||
+		    tracker_ended(h->r.state) || strcmp(h->r.item, item) != 0)
 			continue;
 		if (strcmp(ix == HOLD_IX_OWNER ? h->r.owner :
 		    h->r.pickup_partner, partner) == 0)
@@ -832,6 +834,7 @@ hold_run_cancel(struct hold_job *j, struct hold *h,
     const struct circ_result *last)
 {
 	struct circ_req	 req;
+	char		 hex[TRACKER_HEX_LEN + 1];
 
 	switch (j->phase) {
 	case PH_START:
@@ -897,6 +900,15 @@ hold_run_cancel(struct hold_job *j, struct hold *h,
 		return;
 	}
 	hold_owner_cancel(&req, h);
+	/*
+	 * Placing: the owner knows it, if at all, by the tracker's id.
+	 * XXX: said with the owner's agency (bk_cancel_request), though it
+	 * was sent with the gateway's; an ILS keying requests by both would
+	 * not find it, and the hold would stay there untracked.
+	 */
+	tracker_id_hex(h->r.id, hex);
+	if (req.request_id == NULL && h->r.state == TRACKER_NONE)
+		req.request_id = hex;
 	hold_call(j, PH_OWNER_CANCEL, h->r.owner, &req);
 }
 
@@ -1403,6 +1415,15 @@ hold_run_return(struct hold_job *j, struct hold *h,
 }
 
 /* A hold the owner took is on record (or not): the visit answers. */
+/* A reserved hold is on record ahead of the owner's answer, or not. */
+static void
+hold_run_ahead(struct hold_job *j, struct hold *h)
+{
+	h->ahead = j->wrote;
+	j->res.ok = j->wrote;
+	hold_answer(j);
+}
+
 static void
 hold_run_place(struct hold_job *j, struct hold *h)
 {
@@ -1412,6 +1433,8 @@ hold_run_place(struct hold_job *j, struct hold *h)
 	if (!j->wrote) {
 		log_warnx("hold event=place-unrecorded id=%s owner=%s", hex,
 		    h->r.owner);
+		if (h->ahead)
+			hold_forget(h->r.id);
 		hold_remove(h);
 		j->has_rid = 0;
 		j->res.ok = 0;
@@ -1437,6 +1460,9 @@ hold_job_run(struct hold_job *j, const struct circ_result *last)
 		return;
 	}
 	switch (j->kind) {
+	case HOLD_AHEAD:
+		hold_run_ahead(j, h);
+		break;
 	case HOLD_PLACE:
 		hold_run_place(j, h);
 		break;
@@ -1788,22 +1814,67 @@ hold_search_pick(const char *asker, const struct search_result *res)
 	return (NULL);
 }
 
-/* Forget a reservation of hold_plan() that is not to be placed. */
+/*
+ * Forget a reservation of hold_plan() that is not to be placed, on
+ * record too when it was written ahead.
+ */
 void
 hold_release(const struct tracker_req *r)
 {
 	struct hold	*h;
 
-	if ((h = hold_by_id(r->id)) != NULL && h->reserved)
-		hold_remove(h);
+	if ((h = hold_by_id(r->id)) == NULL || !h->reserved)
+		return;
+	if (h->ahead)
+		hold_forget(h->r.id);
+	hold_remove(h);
+}
+
+/*
+ * A job of a visit xid's on a reserved hold, into *hp; NULL when there is
+ * no such reservation or no memory.
+ */
+static struct hold_job *
+hold_visit_job(enum hold_kind kind, uint64_t xid, const struct tracker_req *r,
+    struct hold **hp)
+{
+	struct hold_job	*j;
+
+	if ((*hp = hold_by_id(r->id)) == NULL || !(*hp)->reserved ||
+	    (j = hold_job_new(kind, HF_SERVE, r->home)) == NULL)
+		return (NULL);
+	j->caller = xid;
+	memcpy(j->rid, r->id, TRACKER_ID_LEN);
+	j->has_rid = 1;
+	j->phase = PH_COMMIT;
+	return (j);
+}
+
+/*
+ * Write a reserved hold ahead of asking its owner, so that a daemon that
+ * dies before the owner's answer is recorded finds it at start-up: 0
+ * when the write is under way, serve_resume(xid, ...) following.
+ */
+int
+hold_ahead(uint64_t xid, const struct tracker_req *r)
+{
+	struct hold_job	*j;
+	struct hold	*h;
+
+	if ((j = hold_visit_job(HOLD_AHEAD, xid, r, &h)) == NULL)
+		return (-1);
+	if (hold_write(h, j) == -1) {
+		hold_job_free(j);
+		return (-1);
+	}
+	return (0);
 }
 
 /*
  * Put a reserved hold the owner has taken on record: 0 when the write is
- * under way, serve_resume(xid, ...) following; -1 when it cannot be.
- * XXX: a daemon that dies between the owner's answer and this commit
- * leaves a hold at the owner that nobody tracks (the patron is told
- * nothing was placed); a write-ahead record would close that window.
+ * under way, serve_resume(xid, ...) following; -1 when it cannot be.  A
+ * daemon that dies before this commit leaves the record placing, as
+ * hold_ahead() wrote it.
  */
 int
 hold_place(uint64_t xid, const struct tracker_req *r)
@@ -1811,21 +1882,18 @@ hold_place(uint64_t xid, const struct tracker_req *r)
 	struct hold_job	*j;
 	struct hold	*h;
 
-	if ((h = hold_by_id(r->id)) == NULL || !h->reserved ||
-	    (j = hold_job_new(HOLD_PLACE, HF_SERVE, r->home)) == NULL)
+	if ((j = hold_visit_job(HOLD_PLACE, xid, r, &h)) == NULL)
 		return (-1);
-	j->caller = xid;
-	memcpy(j->rid, h->r.id, TRACKER_ID_LEN);
-	j->has_rid = 1;
 	hold_unindex(h);
 	snprintf(h->r.owner_request, sizeof(h->r.owner_request), "%s",
 	    r->owner_request);
 	(void)tracker_apply(&h->r, TRACKER_EV_PLACE, time(NULL));
 	hold_index(h);
-	j->phase = PH_COMMIT;
 	h->busy = j->id;
 	if (hold_write(h, j) == -1) {
 		hold_job_free(j);
+		if (h->ahead)
+			hold_forget(h->r.id);
 		hold_remove(h);
 		return (-1);
 	}
@@ -2009,6 +2077,13 @@ hold_sweep(evutil_socket_t fd, short ev, void *arg)
 				hold_forget(h->r.id);
 				hold_remove(h);
 			}
+			continue;
+		}
+		/* Left placing by a restart: cancelled at the owner. */
+		if (h->r.state == TRACKER_NONE && started < 32 &&
+		    hold_cancel_start(h, HF_NONE, TRACKER_BY_GATEWAY,
+		    "placing-interrupted", NULL, 0, &why) == 0) {
+			started++;
 			continue;
 		}
 		if (h->r.expires != 0 && h->r.expires < now && started < 32 &&

@@ -42,6 +42,7 @@ enum visit_phase {
 	VISIT_CREATE,		/* an account made at the lender (NCIP) */
 	VISIT_LINKING,		/* a visitor account being linked */
 	VISIT_LENDER,		/* the linked account's loans there */
+	VISIT_AHEAD,		/* a tracked hold written ahead */
 	VISIT_LOAN,		/* the checkout or renewal itself */
 	VISIT_TRACK,		/* a hold for pickup elsewhere recorded */
 	VISIT_DONE,
@@ -818,6 +819,7 @@ visit_start(struct serve_txn *t, enum visit_phase phase)
 {
 	struct serve_visit	*v = t->visit;
 	const char		*to = v->lender;
+	char			 hex[TRACKER_HEX_LEN + 1];
 
 	v->phase = phase;
 	memset(&t->req, 0, sizeof(t->req));
@@ -849,9 +851,15 @@ visit_start(struct serve_txn *t, enum visit_phase phase)
 		t->req.patron = v->linked;
 		t->req.pin = NULL;
 		t->req.has_pin = 0;
-		/* The owner's ILS knows its own locations only. */
-		if (v->track != NULL)
+		/*
+		 * The owner's ILS knows its own locations only; an NCIP
+		 * one knows the hold by the tracker's id too.
+		 */
+		if (v->track != NULL) {
 			t->req.pickup = v->track->delivery;
+			tracker_id_hex(v->track->id, hex);
+			t->req.request_id = circ_strdup(t->arena, hex);
+		}
 		break;
 	}
 	serve_call(t, to);
@@ -981,8 +989,12 @@ visit_next(struct serve_txn *t)
 			    t->serving, v->home, v->lender);
 			return (visit_end(t, CIRC_E_NOT_ALLOWED, dec.message));
 		}
-		if (visit_track(t) == -1)
+		switch (visit_track(t)) {
+		case -1:
 			return (0);
+		case 1:
+			return (1);	/* written ahead first */
+		}
 		visit_start(t, VISIT_LOAN);
 		return (1);
 	case VISIT_LOAN:
@@ -999,8 +1011,13 @@ visit_next(struct serve_txn *t)
 			return (visit_end(t, CIRC_E_REFUSED, "The gateway "
 			    "cannot record the hold now; please try again."));
 		}
+		/*
+		 * The owner refused it.  XXX: one that did not answer in
+		 * time may still take it; its record, written ahead, is let
+		 * go here rather than left for the sweep to cancel there.
+		 */
 		if (v->track != NULL)
-			visit_untrack(t);	/* the owner refused it */
+			visit_untrack(t);
 		/* FALLTHROUGH */
 	case VISIT_TRACK:
 		if (v->phase == VISIT_TRACK && !v->tracked) {
@@ -1084,8 +1101,9 @@ visit_account(struct serve_txn *t)
 
 /*
  * A hold for pickup at a partner other than the lender is placed at the
- * lender's delivery point and tracked: v->track is made for it.  0 (also
- * when it is not such a hold), or -1 after ending the visit.
+ * lender's delivery point and tracked: v->track is made for it and
+ * written ahead.  0 when it is not such a hold, 1 when the write is under
+ * way (serve_resume goes on), -1 after ending the visit.
  */
 static int
 visit_track(struct serve_txn *t)
@@ -1111,7 +1129,14 @@ visit_track(struct serve_txn *t)
 		return (-1);
 	}
 	v->track = r;
-	return (0);
+	if (hold_ahead(t->id, r) == -1) {
+		visit_untrack(t);
+		visit_end(t, CIRC_E_REFUSED, "The gateway cannot record the "
+		    "hold now; please try again.");
+		return (-1);
+	}
+	v->phase = VISIT_AHEAD;
+	return (1);
 }
 
 /*
@@ -1149,16 +1174,29 @@ visit_untrack(struct serve_txn *t)
 }
 
 /*
- * The tracker committed (ok) or could not commit the hold of visit xid;
- * the visit answers now.
+ * The tracker committed (ok) or could not commit the hold of visit xid:
+ * written ahead, the owner is asked next; placed, the visit answers.
  */
 void
 serve_resume(uint64_t xid, int ok)
 {
 	struct serve_txn	*t;
 
-	if ((t = serve_find(xid)) == NULL || t->visit == NULL ||
-	    t->visit->phase != VISIT_TRACK)
+	if ((t = serve_find(xid)) == NULL || t->visit == NULL)
+		return;
+	/* Written ahead: now the owner is asked. */
+	if (t->visit->phase == VISIT_AHEAD) {
+		if (ok) {
+			visit_start(t, VISIT_LOAN);
+			return;
+		}
+		visit_untrack(t);
+		visit_end(t, CIRC_E_REFUSED, "The gateway cannot record the "
+		    "hold now; please try again.");
+		serve_finish(t);
+		return;
+	}
+	if (t->visit->phase != VISIT_TRACK)
 		return;
 	t->visit->tracked = ok;
 	serve_finish(t);

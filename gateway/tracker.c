@@ -19,7 +19,7 @@
 #define TRACKER_VERSION	"1"
 
 static const char *const tracker_states[TRACKER_STATE__COUNT] = {
-	"none", "placed", "in-transit", "received", "loaned", "returned",
+	"placing", "placed", "in-transit", "received", "loaned", "returned",
 	"completed", "cancelled",
 };
 
@@ -29,7 +29,7 @@ static const char *const tracker_events[TRACKER_EV__COUNT] = {
 };
 
 static const char *const tracker_whos[] = {
-	"-", "patron", "owner", "pickup", "staff", "expiry",
+	"-", "patron", "owner", "pickup", "staff", "expiry", "gateway",
 };
 
 /*
@@ -41,7 +41,8 @@ static const char *const tracker_whos[] = {
 static const signed char tracker_table[TRACKER_STATE__COUNT]
     [TRACKER_EV__COUNT] = {
 	/* Columns: place trap receive loan return complete cancel expire. */
-	[TRACKER_NONE] = { TRACKER_PLACED, -1, -1, -1, -1, -1, -1, -1 },
+	[TRACKER_NONE] = { TRACKER_PLACED, -1, -1, -1, -1, -1,
+	    TRACKER_CANCELLED, -1 },
 	[TRACKER_PLACED] = { -1, TRACKER_IN_TRANSIT, -1, -1, -1, -1,
 	    TRACKER_CANCELLED, TRACKER_CANCELLED },
 	[TRACKER_IN_TRANSIT] = { -1, -1, TRACKER_RECEIVED, -1, -1, -1,
@@ -260,8 +261,9 @@ tracker_take(struct tracker_req *r, const char *key, const char *v)
 
 	if (strcmp(key, "v") == 0)
 		return (strcmp(v, TRACKER_VERSION) == 0 ? 0 : -1);
+	/* A record placing (written ahead of the owner's answer) too. */
 	if (strcmp(key, "state") == 0) {
-		if ((s = tracker_state_parse(v)) <= 0)
+		if ((s = tracker_state_parse(v)) < 0)
 			return (-1);
 		r->state = s;
 		return (0);
@@ -299,7 +301,7 @@ tracker_decode(struct tracker_req *r, const void *value, size_t len)
 	const char	*p = value, *end = p + len, *nl, *eq;
 	char		 line[TRACKER_STR_MAX + 40];
 	uint8_t		 id[TRACKER_ID_LEN];
-	int		 version = 0;
+	int		 version = 0, state = 0;
 
 	memcpy(id, r->id, sizeof(id));
 	memset(r, 0, sizeof(*r));
@@ -318,9 +320,11 @@ tracker_decode(struct tracker_req *r, const void *value, size_t len)
 			goto bad;
 		if (strcmp(line, "v") == 0)
 			version = 1;
+		else if (strcmp(line, "state") == 0)
+			state = 1;
 		p = nl + 1;
 	}
-	if (!version || r->state == TRACKER_NONE)
+	if (!version || !state)
 		goto bad;
 	return (0);
 bad:

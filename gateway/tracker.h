@@ -20,7 +20,7 @@
 
 /* Where a request is in its life. */
 enum tracker_state {
-	TRACKER_NONE,		/* not yet placed */
+	TRACKER_NONE,		/* placing: asked of the owner */
 	TRACKER_PLACED,		/* the hold is at the owner */
 	TRACKER_IN_TRANSIT,	/* trapped at the owner, sent to pickup */
 	TRACKER_RECEIVED,	/* accepted at the pickup partner */
@@ -52,6 +52,7 @@ enum tracker_who {
 	TRACKER_BY_PICKUP,	/* the pickup library */
 	TRACKER_BY_STAFF,	/* an administrator with circlinkctl */
 	TRACKER_BY_EXPIRY,
+	TRACKER_BY_GATEWAY,	/* placing cut short by a restart */
 };
 
 /*
@@ -161,6 +162,13 @@ int		 hold_plan(struct tracker_req *, const struct circ_req *,
 		    const char *, const char *, const char *, const char *,
 		    const char **);
 void		 hold_release(const struct tracker_req *);
+/*
+ * Write a reserved hold ahead, in state placing, before its owner is
+ * asked: 0 when under way, serve_resume(xid, ok) following; -1 when it
+ * cannot be.  A record left placing by a restart is cancelled at the
+ * owner soon after the daemon starts.
+ */
+int		 hold_ahead(uint64_t, const struct tracker_req *);
 /*
  * The copy a hold by identifier asked at a partner is placed on, of a
  * search of the partners; NULL: the partner's own ILS serves it.

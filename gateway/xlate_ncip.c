@@ -1477,8 +1477,18 @@ bk_request_item(struct bk *b)
 	/* A title alone is no identifier NCIP can request by. */
 	if (m->item_id.value == NULL && m->nbib_ids == 0)
 		return (bk_fail(b, EINVAL));
-	if (q != NULL)
+	/*
+	 * The caller's RequestId, unless the gateway names the request by
+	 * an id of its own (the tracker's), said with its agency.
+	 */
+	if (q != NULL && (req->request_id == NULL ||
+	    (q->request_id.value != NULL &&
+	    strcmp(q->request_id.value, req->request_id) == 0)))
 		m->request_id = q->request_id;
+	else if (req->request_id != NULL) {
+		m->request_id.agency.value = b->prof->from_agency;
+		m->request_id.value = req->request_id;
+	}
 	bk_request_type(b, q);
 	bk_request_scope(b, q);
 	m->pickup_location.value = req->pickup;

@@ -12,6 +12,7 @@
 
 #include <sys/types.h>
 
+#include <signal.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -41,6 +42,7 @@
 #define PERSUASION	"9780141439686"	/* south and east only */
 #define BRAVE		"9780060850524"	/* south's copy is out */
 #define EMMA		"9780141439587"	/* south and east */
+#define SENSE		"9780141439662"	/* south only */
 
 /* The asker and pickup library: NCIP 2.02, one title on loan. */
 static const char north_data[] =
@@ -85,6 +87,9 @@ static const char south_data[] =
     "item 42000000005 title=\"Emma\" author=\"Austen, Jane\"\n"
     "\thome=SMAIN call=\"FIC AUSTEN\" collection=FIC media=book\n"
     "\tisbn=9780141439587 record=s1000005\n"
+    "item 42000000006 title=\"Sense and Sensibility\"\n"
+    "\tauthor=\"Austen, Jane\" home=SMAIN call=\"FIC AUSTEN S\"\n"
+    "\tcollection=FIC media=book isbn=9780141439662 record=s1000006\n"
     "loan 42000000004 patron=25000000001 out=today-3d due=today+18d\n";
 
 /* An owner reached over SIP2, searched through its NCIP endpoint. */
@@ -233,7 +238,7 @@ call(struct ncip_msg *m)
 
 /* A RequestItem by ISBN from north's ILS for its reader, pickup NMAIN. */
 static struct ncip_msg *
-hold_by_isbn(const char *isbn, const char *request_id)
+isbn_request(const char *isbn, const char *request_id)
 {
 	struct ncip_msg		*m;
 	struct ncip_bibid	*b;
@@ -247,12 +252,24 @@ hold_by_isbn(const char *isbn, const char *request_id)
 	m->nbib_ids = 1;
 	m->user_id.agency.value = "NORTH";
 	m->user_id.value = READER;
-	m->request_id.agency.value = "NORTH";
-	m->request_id.value = request_id;
+	if (request_id != NULL) {
+		m->request_id.agency.value = "NORTH";
+		m->request_id.value = request_id;
+	}
 	m->request_type.value = "Hold";
 	m->request_scope.value = "Bibliographic Item";
 	m->pickup_location.value = "NMAIN";
-	return (call(m));
+	m->header.present = 1;
+	m->header.from_agency.value = "NORTH";
+	m->header.to_agency.value = "CIRCLINK";
+	return (m);
+}
+
+/* The same, sent; the caller frees the answer. */
+static struct ncip_msg *
+hold_by_isbn(const char *isbn, const char *request_id)
+{
+	return (call(isbn_request(isbn, request_id)));
 }
 
 static const char *
@@ -394,6 +411,104 @@ test_none_available_not_extended(void **state)
 	e2e_ils_has(&south_ils, "item", "42000000004", "holds=0");
 }
 
+/* Return 1 if the gateway's log from off has a line with both texts. */
+static int
+log_has(off_t off, const char *a, const char *b)
+{
+	FILE	*fp;
+	char	 line[8192];
+	int	 found = 0;
+
+	if ((fp = fopen(env.log, "r")) == NULL)
+		return (0);
+	if (fseeko(fp, off, SEEK_SET) == 0)
+		while (!found && fgets(line, sizeof(line), fp) != NULL)
+			found = strstr(line, a) != NULL &&
+			    strstr(line, b) != NULL;
+	fclose(fp);
+	return (found);
+}
+
+/*
+ * The gateway dies while south, slow, is placing a hold for it: the
+ * request was written ahead (placing) and south was sent the tracker's
+ * id as RequestId, so the gateway, started again, cancels it at south by
+ * that id, and the hold nobody was told of goes.
+ */
+static void
+test_restart_while_placing(void **state)
+{
+	struct e2e_conn		*c;
+	struct ncip_msg		*m;
+	struct ncip_error	 err;
+	char			 before[E2E_ANSWER_MAX], ans[E2E_ANSWER_MAX];
+	char			*body, line[256], id[TRACKER_HEX_LEN + 1];
+	char			*p;
+	size_t			 len;
+	off_t			 off;
+	long long		 deadline;
+
+	gw_ok("request list", before, sizeof(before));
+	e2e_ctl(&south_ils, "delay 300", NULL, 0);
+	off = e2e_file_size(env.log);
+	m = isbn_request(SENSE, NULL);
+	if (ncip_build(m, NULL, &body, &len, &err) == -1)
+		fail_msg("cannot build: %s %s", err.element, err.detail);
+	ncip_msg_free(m);
+	assert_non_null(c = e2e_gw_connect(&env, L_NCIP, NULL, NULL));
+	snprintf(line, sizeof(line), "POST /ncip/%s HTTP/1.1\r\nHost: x\r\n"
+	    "Content-Type: application/xml\r\nContent-Length: %zu\r\n\r\n",
+	    NORTH_TOKEN, len);
+	assert_int_equal(e2e_send(c, line, strlen(line)), 0);
+	assert_int_equal(e2e_send(c, body, len), 0);
+	free(body);
+
+	/* Killed once south has been asked, before it answers. */
+	deadline = e2e_now_ms() + 10000;
+	while (!log_has(off, "partner=south", "<RequestItem>")) {
+		if (e2e_now_ms() > deadline)
+			fail_msg("the hold never went to south");
+		e2e_sleep_ms(5);
+	}
+	kill(env.gw_pid, SIGKILL);
+	e2e_proc_stop(&env.gw_pid);
+	e2e_close(c);
+	deadline = e2e_now_ms() + 5000;
+	for (;;) {
+		e2e_ils_show(&south_ils, "item", "42000000006", ans,
+		    sizeof(ans));
+		if (strstr(ans, "holds=1") != NULL)
+			break;
+		if (e2e_now_ms() > deadline)
+			fail_msg("south never held it: %s", ans);
+		e2e_sleep_ms(50);
+	}
+	e2e_ctl(&south_ils, "normal", NULL, 0);
+
+	assert_int_equal(e2e_gw_start(&env), 0);
+	assert_int_equal(e2e_partners_online(&env, L_SIP2, 10000), 0);
+	gw_ok("request list", ans, sizeof(ans));
+	id[0] = '\0';
+	for (p = strtok(ans + 2, "\n"); p != NULL; p = strtok(NULL, "\n"))
+		if (strstr(before, p) == NULL && strstr(p, "owner=south") !=
+		    NULL && sscanf(p, "%32s", id) == 1)
+			break;
+	if (id[0] == '\0')
+		fail_msg("the hold placing was not on record");
+	deadline = e2e_now_ms() + 20000;
+	snprintf(line, sizeof(line), "request show %s", id);
+	for (;;) {
+		gw_ok(line, ans, sizeof(ans));
+		if (strstr(ans, "state cancelled\n") != NULL)
+			break;
+		if (e2e_now_ms() > deadline)
+			fail_msg("not resolved: %s", ans);
+		e2e_sleep_ms(200);
+	}
+	assert_contains(ans, "cancelled-by gateway placing-interrupted");
+	e2e_ils_has(&south_ils, "item", "42000000006", "holds=0");
+}
+
 /* Nothing of the reader reached the log. */
 static void
 test_log_no_secrets(void **state)
@@ -402,7 +517,7 @@ test_log_no_secrets(void **state)
 	const char	*pins[] = { NULL };
 	const char	*patrons[] = { READER, "26000000901", NULL };
 	const char	*titles[] = { "Persuasion", "Middlemarch", "Gilead",
-	    "Emma", NULL };
+	    "Emma", "Sense and Sensibility", NULL };
 
 	e2e_assert_private(env.log, secrets, pins, patrons, titles);
 }
@@ -421,6 +536,8 @@ main(void)
 		    test_sip2_owner_by_search_backend, ready, still_alive),
 		cmocka_unit_test_setup_teardown(
 		    test_none_available_not_extended, ready, still_alive),
+		cmocka_unit_test_setup_teardown(test_restart_while_placing,
+		    ready, still_alive),
 		cmocka_unit_test_setup_teardown(test_log_no_secrets, ready,
 		    still_alive),
 	};

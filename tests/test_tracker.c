@@ -155,6 +155,37 @@ test_record_round_trip(void **state)
 	assert_memory_equal(&back, &r, sizeof(r));
 }
 
+/*
+ * A request written ahead of its owner's answer reads back placing, and
+ * a restart's cancel ends it; nothing else moves it but the placing.
+ */
+static void
+test_placing_record(void **state)
+{
+	struct tracker_req	 r, back;
+	char			 buf[4096];
+	int			 n;
+
+	placed(&r);
+	r.state = TRACKER_NONE;
+	r.at[TRACKER_PLACED] = 0;
+	n = tracker_encode(&r, buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_non_null(strstr(buf, "state=placing"));
+	memset(&back, 0, sizeof(back));
+	assert_int_equal(tracker_decode(&back, buf, n), 0);
+	assert_int_equal(back.state, TRACKER_NONE);
+	assert_int_equal(tracker_next(TRACKER_NONE, TRACKER_EV_TRAP), -1);
+	assert_int_equal(tracker_next(TRACKER_NONE, TRACKER_EV_EXPIRE), -1);
+	back.cancelled_by = TRACKER_BY_GATEWAY;
+	assert_int_equal(tracker_apply(&back, TRACKER_EV_CANCEL, 120), 0);
+	assert_int_equal(back.state, TRACKER_CANCELLED);
+	assert_string_equal(tracker_who_name(back.cancelled_by), "gateway");
+	n = tracker_encode(&back, buf, sizeof(buf));
+	assert_int_equal(tracker_decode(&r, buf, n), 0);
+	assert_int_equal(r.cancelled_by, TRACKER_BY_GATEWAY);
+}
+
 static void
 test_record_refuses_control_chars(void **state)
 {
@@ -227,6 +258,7 @@ main(void)
 		cmocka_unit_test(test_expiry_only_while_waiting),
 		cmocka_unit_test(test_return_at_owner_completes),
 		cmocka_unit_test(test_record_round_trip),
+		cmocka_unit_test(test_placing_record),
 		cmocka_unit_test(test_record_refuses_control_chars),
 		cmocka_unit_test(test_record_garbage_refused),
 		cmocka_unit_test(test_id_hex),
