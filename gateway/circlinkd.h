@@ -781,32 +781,26 @@ int		 serve_discovers(const struct conf_partner *,
 		    const struct circ_req *);
 int		 serve_partner_up(const struct conf_partner *);
 /*
- * Called once when a call of the gateway's own ends, with the request
- * and the result, valid during the call only.
+ * Called once when a call of the gateway's own ends, with the request as
+ * carried and its result, both valid during the call only.
  */
-typedef void	 (*serve_done_cb)(uint64_t, const struct circ_req *,
-		    const struct circ_result *);
+typedef void	 (*serve_own_cb)(const struct circ_req *,
+		    const struct circ_result *, void *);
 /*
- * Make a request of the gateway's own (a step of a tracked hold) at a
- * partner's ILS, as if made at partner serving; the request's strings are
- * copied.  Returns 0: cb (NULL: nobody waits) then runs exactly once,
- * perhaps before this returns; -1 on no memory, cb not called.
+ * Make a request of the gateway's own (a step of a tracked hold, a
+ * registration, a preference push) at partner's ILS, in whatever protocol
+ * it speaks, as if made at partner serving (NULL: partner itself, nothing
+ * to filter).  The request and its strings are copied; a SIP2 or NCIP
+ * message it carries must last until cb has run.  Returns 0: cb (NULL:
+ * nobody waits) then runs exactly once, perhaps before this returns; -1
+ * on no memory, cb not called.
  */
-int		 serve_internal(const char *, const char *,
-		    const struct circ_req *, serve_done_cb, uint64_t);
+int		 serve_own(const char *, const char *,
+		    const struct circ_req *, serve_own_cb, void *);
 /* The tracker committed a visit's hold (1) or could not (0): answer. */
 void		 serve_resume(uint64_t, int);
 /* Make a result as it is before any answer: unknowns are -1. */
 void		 serve_res_init(struct circ_result *);
-/* Called once when a call of the gateway's own ends (serve_inner). */
-typedef void	 (*serve_inner_cb)(const struct circ_result *, void *);
-/*
- * Carry a request of the gateway's own to a partner's ILS; cb runs once,
- * perhaps before this returns.  req is copied, but what it points to must
- * last until cb has run.  -1 on no memory, cb then not called.
- */
-int		 serve_inner(const char *, const struct circ_req *,
-		    serve_inner_cb, void *);
 /* A linked account to be given to a person (serve_link). */
 struct serve_link {
 	const char	*home;		/* the person's home partner */

@@ -5,7 +5,7 @@
  * store, sealed, before any answer that depends on them; at start-up they
  * are read back.  The checkins and checkouts that move a request along
  * are taken here from the fronts and carried out as calls of the
- * gateway's own (serve_internal) at the owner and the pickup partner.
+ * gateway's own (serve_own) at the owner and the pickup partner.
  */
 
 #include "config.h"
@@ -501,8 +501,8 @@ hold_job_free(struct hold_job *j)
 	free(j);
 }
 
-static void	 hold_called(uint64_t, const struct circ_req *,
-		    const struct circ_result *);
+static void	 hold_called(const struct circ_req *,
+		    const struct circ_result *, void *);
 
 /* Make a call at partner for job j, which goes on when it is answered. */
 static void
@@ -510,7 +510,8 @@ hold_call(struct hold_job *j, enum hold_phase phase, const char *partner,
     const struct circ_req *req)
 {
 	j->phase = phase;
-	if (serve_internal(partner, j->at, req, hold_called, j->id) == -1) {
+	if (serve_own(partner, j->at, req, hold_called,
+	    (void *)(uintptr_t)j->id) == -1) {
 		j->res.ok = 0;
 		j->res.error = CIRC_E_REFUSED;
 		j->res.screen = "The gateway is short of memory.";
@@ -519,12 +520,12 @@ hold_call(struct hold_job *j, enum hold_phase phase, const char *partner,
 }
 
 static void
-hold_called(uint64_t id, const struct circ_req *req,
-    const struct circ_result *res)
+hold_called(const struct circ_req *req, const struct circ_result *res,
+    void *arg)
 {
 	struct hold_job	*j;
 
-	if ((j = hold_job_find(id)) != NULL)
+	if ((j = hold_job_find((uintptr_t)arg)) != NULL)
 		hold_job_run(j, res);
 }
 

@@ -116,7 +116,8 @@ static void	 prefs_owed(enum outbox_status, const uint8_t *, void *);
 static void	 prefs_fail(struct prefs_job *, enum ncip_problem_type,
 		    const char *, const char *);
 static void	 prefs_finish(struct prefs_job *);
-static void	 prefs_pushed(const struct circ_result *, void *);
+static void	 prefs_pushed(const struct circ_req *,
+		    const struct circ_result *, void *);
 
 /* --- the words --------------------------------------------------------- */
 
@@ -725,7 +726,7 @@ prefs_send(const uint8_t *id, const char *partner, const void *data,
 	req.ncip = pc->m;
 	req.summary = -1;
 	OPENSSL_cleanse(&push, sizeof(push));
-	if (serve_inner(partner, &req, prefs_pushed, pc) == -1) {
+	if (serve_own(partner, NULL, &req, prefs_pushed, pc) == -1) {
 		ncip_msg_free(pc->m);
 		free(pc);
 		return (-1);
@@ -735,7 +736,8 @@ prefs_send(const uint8_t *id, const char *partner, const void *data,
 
 /* The partner's ILS answered a push, or could not be reached. */
 static void
-prefs_pushed(const struct circ_result *res, void *arg)
+prefs_pushed(const struct circ_req *req, const struct circ_result *res,
+    void *arg)
 {
 	struct prefs_call	*pc = arg;
 	uint64_t		 token = pc->token;

@@ -79,8 +79,10 @@ static struct reg_job	*reg_new(const char *, uint64_t, struct ncip_msg *,
 			    void (*)(int, const char *, void *), void *);
 static int		 reg_fields(struct reg_job *,
 			    const struct circ_patron *, const char **);
-static void		 reg_looked_up(const struct circ_result *, void *);
-static void		 reg_home_said(const struct circ_result *, void *);
+static void		 reg_looked_up(const struct circ_req *,
+			    const struct circ_result *, void *);
+static void		 reg_home_said(const struct circ_req *,
+			    const struct circ_result *, void *);
 static void		 reg_found(int, const uint8_t *, void *);
 static void		 reg_person_made(int, const struct idstore_write *,
 			    void *);
@@ -370,14 +372,15 @@ register_ncip(uint64_t call, const struct conf_partner *caller,
 	 * cannot take it, so its ILS cannot register this way (Unsupported
 	 * Service); its staff use circlinkctl register.
 	 */
-	if (serve_inner(job->home, &job->c.creq, reg_home_said, job) == -1)
+	if (serve_own(job->home, NULL, &job->c.creq, reg_home_said, job) == -1)
 		reg_fail(job, NCIP_PT_TEMPORARY_FAILURE, NULL, "The gateway "
 		    "is short of memory.");
 }
 
 /* The home's ILS made the patron, or has it: now the partners. */
 static void
-reg_home_said(const struct circ_result *res, void *arg)
+reg_home_said(const struct circ_req *req, const struct circ_result *res,
+    void *arg)
 {
 	struct reg_job			*job = arg;
 	const struct conf_partner	*p;
@@ -435,7 +438,7 @@ register_staff(const char *home, const char *barcode,
 	req.patron = job->barcode;
 	req.summary = -1;
 	req.want_class = 1;
-	if (serve_inner(p->id, &req, reg_looked_up, job) == -1) {
+	if (serve_own(p->id, NULL, &req, reg_looked_up, job) == -1) {
 		circ_arena_free(job->c.arena);
 		free(job);
 		snprintf(err, errlen, "out of memory");
@@ -446,7 +449,8 @@ register_staff(const char *home, const char *barcode,
 
 /* The home's ILS described the patron, or could not. */
 static void
-reg_looked_up(const struct circ_result *res, void *arg)
+reg_looked_up(const struct circ_req *req, const struct circ_result *res,
+    void *arg)
 {
 	struct reg_job	*job = arg;
 	char		 text[200];

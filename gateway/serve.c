@@ -30,9 +30,7 @@
 enum serve_front {
 	SERVE_SIP2,		/* a terminal's SIP2 session */
 	SERVE_NCIP,		/* an ILS's NCIP call */
-	SERVE_INTERNAL,		/* the gateway's own call (serve_internal) */
-	SERVE_INNER,		/* the gateway's own: a callback answers */
-	SERVE_LOOKUP,		/* the gateway's own question (serve_lookup) */
+	SERVE_OWN,		/* the gateway's own call: a callback answers */
 };
 
 /* The calls of a visiting patron's checkout or renewal, in order. */
@@ -132,13 +130,10 @@ struct serve_txn {
 	struct serve_visit	*visit;	/* NULL: one request, one ILS */
 	struct serve_combine	*combine;	/* NULL: one account */
 	struct serve_discover	*discover;	/* NULL: its owner known */
-	serve_done_cb		 done;		/* SERVE_INTERNAL */
-	uint64_t		 done_arg;
-	/* SERVE_INNER: who hears of the end. */
-	serve_inner_cb		 inner_cb;
+	/* SERVE_OWN: who hears of the end, if anyone. */
+	serve_own_cb		 own_cb;
 	serve_link_cb		 link_cb;
-	void			*inner_arg;
-	serve_lookup_cb		 lookup_cb;	/* SERVE_LOOKUP's answer */
+	void			*own_arg;
 };
 
 static struct serve_txn	*serve_hash[SERVE_HASH];
@@ -192,14 +187,14 @@ static void		 discover_remembered(int, const struct idstore_write *,
 			    void *);
 static int		 combine_next(struct serve_txn *);
 static void		 combine_add(struct serve_txn *, struct circ_result *);
-static void		 serve_internal_end(struct serve_txn *);
+static void		 own_done(struct serve_txn *);
 static int		 visit_account(struct serve_txn *);
 static int		 visit_track(struct serve_txn *);
 static void		 visit_untrack(struct serve_txn *);
-static void		 inner_done(struct serve_txn *);
 static int		 link_taken(struct serve_txn *, int,
 			    const struct idstore_write *);
-static void		 lookup_finish(struct serve_txn *);
+static void		 lookup_done(const struct circ_req *,
+			    const struct circ_result *, void *);
 
 static struct serve_txn *
 serve_new(enum serve_front front, uint64_t caller, uint32_t caller_txn)
@@ -690,17 +685,9 @@ serve_finish(struct serve_txn *t)
 		return;
 	if (t->discover != NULL && discover_next(t) == 1)
 		return;
-	if (t->front == SERVE_INTERNAL) {
-		serve_internal_end(t);
-		return;
-	}
 	/* The gateway's own call: no caller to encode anything for. */
-	if (t->front == SERVE_INNER) {
-		inner_done(t);
-		return;
-	}
-	if (t->front == SERVE_LOOKUP) {
-		lookup_finish(t);
+	if (t->front == SERVE_OWN) {
+		own_done(t);
 		return;
 	}
 
@@ -1164,7 +1151,7 @@ visit_untrack(struct serve_txn *t)
 		req.request_id = v->track->owner_request[0] != '\0' ?
 		    v->track->owner_request : NULL;
 		req.summary = -1;
-		if (serve_internal(v->lender, t->serving, &req, NULL, 0) == -1)
+		if (serve_own(v->lender, t->serving, &req, NULL, NULL) == -1)
 			log_warnx("xid=%llu event=hold-untracked owner=%s",
 			    (unsigned long long)t->id, v->lender);
 	}
@@ -1209,12 +1196,12 @@ serve_req_copy(struct circ_req *to, const struct circ_req *from,
 {
 	const char	**to_s[] = { &to->institution, &to->patron, &to->pin,
 	    &to->item, &to->title, &to->bib_id, &to->bib_scheme,
-	    &to->request_id, &to->location, &to->pickup, &to->item_props };
+	    &to->request_id, &to->location, &to->pickup, &to->fee_id,
+	    &to->currency, &to->transaction_id, &to->item_props };
 	size_t		 i;
 
+	/* A message it carries is the caller's, kept as it is. */
 	*to = *from;
-	to->sip2 = NULL;
-	to->ncip = NULL;
 	for (i = 0; i < sizeof(to_s) / sizeof(to_s[0]); i++)
 		if (*to_s[i] != NULL &&
 		    (*to_s[i] = circ_strdup(a, *to_s[i])) == NULL)
@@ -1224,49 +1211,56 @@ serve_req_copy(struct circ_req *to, const struct circ_req *from,
 
 /*
  * Make a request of the gateway's own at a partner's ILS, as if made at
- * partner serving: the request is copied; cb (NULL: nobody waits) runs
- * once with it and the result, both valid during the call only.
+ * partner serving.  See circlinkd.h.
  */
 int
-serve_internal(const char *partner, const char *serving,
-    const struct circ_req *req, serve_done_cb cb, uint64_t arg)
+serve_own(const char *partner, const char *serving,
+    const struct circ_req *req, serve_own_cb cb, void *arg)
 {
 	struct serve_txn	*t;
 
-	if ((t = serve_new(SERVE_INTERNAL, 0, 0)) == NULL)
+	if ((t = serve_new(SERVE_OWN, 0, 0)) == NULL)
 		return (-1);
 	if (serve_req_copy(&t->req, req, t->arena) == -1) {
 		serve_free(t);
 		return (-1);
 	}
 	snprintf(t->partner, sizeof(t->partner), "%s", partner);
-	snprintf(t->serving, sizeof(t->serving), "%s", serving);
-	t->done = cb;
-	t->done_arg = arg;
+	snprintf(t->serving, sizeof(t->serving), "%s",
+	    serving != NULL ? serving : partner);
+	t->own_cb = cb;
+	t->own_arg = arg;
 	serve_step(t);
 	return (0);
 }
 
-/* A call of the gateway's own is answered: to whoever waits for it. */
+/*
+ * A call of the gateway's own has ended: a failure gets the screen
+ * message a terminal would have had, and whoever waits hears of it.
+ */
 static void
-serve_internal_end(struct serve_txn *t)
+own_done(struct serve_txn *t)
 {
 	const struct conf_partner *p;
 	char		 screen[200];
 
-	if (!t->res.ok && t->res.error != CIRC_E_NONE &&
-	    t->res.screen == NULL) {
+	if (!t->res.ok && t->res.error == CIRC_E_NONE)
+		t->res.error = CIRC_E_REFUSED;
+	if (!t->res.ok && t->res.screen == NULL && t->req.op != NULL) {
 		p = conf_partner_find(gw->conf, t->partner);
 		xlate_sip2_screen(&t->req, t->res.error,
 		    p != NULL ? p->name : NULL, screen, sizeof(screen));
 		t->res.screen = circ_strdup(t->arena, screen);
 	}
-	log_info("xid=%llu front=internal op=%s partner=%s steps=%d "
-	    "result=%s error=%d", (unsigned long long)t->id,
-	    t->req.op != NULL ? t->req.op->name : "-", t->partner,
-	    t->step + 1, t->res.ok ? "ok" : "no", (int)t->res.error);
-	if (t->done != NULL)
-		t->done(t->done_arg, &t->req, &t->res);
+	log_info("xid=%llu front=own op=%s partner=%s steps=%d result=%s "
+	    "error=%d", (unsigned long long)t->id, t->req.op != NULL ?
+	    t->req.op->name : "link", t->partner, t->step + 1,
+	    t->res.ok ? "ok" : "no", (int)t->res.error);
+	if (t->link_cb != NULL)
+		t->link_cb(t->res.ok ? CIRC_E_NONE : t->res.error, t->res.ok ?
+		    t->visit->linked : NULL, t->res.screen, t->own_arg);
+	else if (t->own_cb != NULL)
+		t->own_cb(&t->req, &t->res, t->own_arg);
 	serve_free(t);
 }
 
@@ -1550,30 +1544,6 @@ visit_link_cb(int result, const struct idstore_write *w, void *arg)
 
 /* --- the gateway's own calls ---------------------------------------- */
 
-/*
- * Carry a request of the gateway's own to partner id's ILS, in whatever
- * protocol it speaks; cb(result, arg) runs once when it ends, perhaps
- * before this returns.  req is copied; the strings and the NCIP message
- * it points to must stay valid until cb has run.  Returns -1 on no
- * memory; cb is then not called.
- */
-int
-serve_inner(const char *id, const struct circ_req *req, serve_inner_cb cb,
-    void *arg)
-{
-	struct serve_txn	*t;
-
-	if ((t = serve_new(SERVE_INNER, 0, 0)) == NULL)
-		return (-1);
-	t->inner_cb = cb;
-	t->inner_arg = arg;
-	t->req = *req;
-	snprintf(t->partner, sizeof(t->partner), "%s", id);
-	snprintf(t->serving, sizeof(t->serving), "%s", id);
-	serve_step(t);
-	return (0);
-}
-
 /* Copy a string into the arena; 0, or -1 when memory ran out. */
 static int
 inner_str(struct serve_txn *t, const char **dst, const char *src)
@@ -1599,7 +1569,7 @@ serve_link(const struct serve_link *l, serve_link_cb cb, void *arg)
 	struct serve_txn	*t;
 	struct serve_visit	*v;
 
-	if ((t = serve_new(SERVE_INNER, 0, 0)) == NULL)
+	if ((t = serve_new(SERVE_OWN, 0, 0)) == NULL)
 		return (-1);
 	if ((v = t->visit = calloc(1, sizeof(*v))) == NULL ||
 	    inner_str(t, &v->pclass, l->pclass) == -1 ||
@@ -1615,7 +1585,7 @@ serve_link(const struct serve_link *l, serve_link_cb cb, void *arg)
 		return (-1);
 	}
 	t->link_cb = cb;
-	t->inner_arg = arg;
+	t->own_arg = arg;
 	v->alone = 1;
 	v->known = 1;
 	memcpy(v->person.person, l->person, IDSTORE_ID_LEN);
@@ -1662,26 +1632,6 @@ link_taken(struct serve_txn *t, int result, const struct idstore_write *w)
 	t->res.ok = 1;
 	serve_finish(t);
 	return (1);
-}
-
-/* Tell the gateway's own caller how its call ended, and forget it. */
-static void
-inner_done(struct serve_txn *t)
-{
-	enum circ_error	 e = t->res.error;
-
-	if (!t->res.ok && e == CIRC_E_NONE)
-		e = CIRC_E_REFUSED;
-	log_debug("xid=%llu front=inner op=%s partner=%s steps=%d "
-	    "result=%s error=%d", (unsigned long long)t->id,
-	    t->req.op != NULL ? t->req.op->name : "link", t->partner,
-	    t->step + 1, t->res.ok ? "ok" : "no", (int)e);
-	if (t->link_cb != NULL)
-		t->link_cb(t->res.ok ? CIRC_E_NONE : e, t->res.ok ?
-		    t->visit->linked : NULL, t->res.screen, t->inner_arg);
-	else if (t->inner_cb != NULL)
-		t->inner_cb(&t->res, t->inner_arg);
-	serve_free(t);
 }
 
 /* --- a person's linked accounts, combined ---------------------------- */
@@ -2002,6 +1952,12 @@ discover_remembered(int result, const struct idstore_write *w, void *arg)
 
 /* --- a card asked about for the gateway itself ----------------------- */
 
+/* What a lookup's caller waits with. */
+struct lookup_wait {
+	serve_lookup_cb		 cb;
+	uint64_t		 id;
+};
+
 /*
  * Ask partner's ILS about a card by barcode alone, never with a PIN, as a
  * visit asks the home: SIP2 63 without lists, or NCIP LookupUser, with
@@ -2013,36 +1969,39 @@ int
 serve_lookup(const char *partner, const char *barcode, serve_lookup_cb cb,
     uint64_t id)
 {
-	struct serve_txn	*t;
+	struct lookup_wait	*l;
+	struct circ_req		 req;
 
-	if ((t = serve_new(SERVE_LOOKUP, id, 0)) == NULL)
+	if ((l = calloc(1, sizeof(*l))) == NULL)
 		return (-1);
-	if ((t->req.patron = circ_strdup(t->arena, barcode)) == NULL) {
-		serve_free(t);
+	l->cb = cb;
+	l->id = id;
+	memset(&req, 0, sizeof(req));
+	req.op = circ_op_sip2(SIP2_PATRON_STATUS);
+	req.patron = barcode;
+	req.summary = -1;
+	req.want_class = 1;
+	/* Asked by the gateway at the ILS's own partner: nothing to filter. */
+	if (serve_own(partner, NULL, &req, lookup_done, l) == -1) {
+		free(l);
 		return (-1);
 	}
-	t->lookup_cb = cb;
-	t->req.op = circ_op_sip2(SIP2_PATRON_STATUS);
-	t->req.summary = -1;
-	t->req.want_class = 1;
-	/* Asked by the gateway at the ILS's own partner: nothing to filter. */
-	snprintf(t->partner, sizeof(t->partner), "%s", partner);
-	snprintf(t->serving, sizeof(t->serving), "%s", partner);
-	serve_step(t);
 	return (0);
 }
 
-/* Hand a lookup's answer to whoever asked, and end it. */
+/* Hand a lookup's answer to whoever asked. */
 static void
-lookup_finish(struct serve_txn *t)
+lookup_done(const struct circ_req *req, const struct circ_result *res,
+    void *arg)
 {
+	struct lookup_wait	*l = arg;
 	struct serve_patron	 sp;
 
 	memset(&sp, 0, sizeof(sp));
-	sp.found = t->res.patron.found;
-	sp.error = t->res.error;
-	sp.pclass = t->res.patron.pclass;
-	sp.key = t->res.user_id;
-	t->lookup_cb(t->caller, &sp);
-	serve_free(t);
+	sp.found = res->patron.found;
+	sp.error = res->error;
+	sp.pclass = res->patron.pclass;
+	sp.key = res->user_id;
+	l->cb(l->id, &sp);
+	free(l);
 }
