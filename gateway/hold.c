@@ -1707,7 +1707,8 @@ hold_preferred(const char *home, const char *patron, char *buf, size_t len)
 
 /*
  * Decide whether a visitor's hold at lender is for pickup at another
- * partner, to be tracked: 1 with r made and reserved, 0 when it is not,
+ * partner, to be tracked: 1 with r made and reserved, 0 when it is not
+ * (r->pickup then the lender's own location to pick it up at, or ""),
  * -1 with why when it cannot be served.
  */
 int
@@ -1727,20 +1728,26 @@ hold_plan(struct tracker_req *r, const struct circ_req *req,
 	if (pickup != NULL && *pickup != '\0')
 		pp = hold_location_partner(pickup);
 	else if (hold_preferred(home, req->patron, pref, sizeof(pref)) == 0 &&
-	    (pp = hold_location_partner(pref)) == hp)
+	    ((pp = hold_location_partner(pref)) == hp || pp == lp))
 		pickup = pref;
 	else {
 		/*
-		 * Without a preferred one at the home, the home location or
-		 * the home's first.  XXX: a preferred location at the owner
-		 * or a third partner is passed over.
+		 * Without a preferred one at the home or the owner, the home
+		 * location or the home's first.  XXX: a preferred location
+		 * at a third partner is passed over.
 		 */
 		pickup = home_location != NULL && *home_location != '\0' ?
 		    home_location : hp->nlocations > 0 ? hp->locations[0] :
 		    NULL;
 		pp = hp;
 	}
-	if (pp == NULL || pickup == NULL || pp == lp)
+	/* At the owner's own: a visitor's hold there, for that pickup. */
+	if (pp == lp && pickup != NULL) {
+		memset(r, 0, sizeof(*r));
+		(void)hold_set(r->pickup, pickup);
+		return (0);
+	}
+	if (pp == NULL || pickup == NULL)
 		return (0);
 	if (pp != hp) {
 		*why = "Pickup is possible at the patron's own library or at "

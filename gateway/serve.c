@@ -1108,6 +1108,9 @@ visit_track(struct serve_txn *t)
 	switch (hold_plan(r, &v->orig, v->home, v->lender, v->linked,
 	    v->home_location, &why)) {
 	case 0:
+		/* For pickup at the lender's own location, preferred. */
+		if (r->pickup[0] != '\0' && v->orig.pickup == NULL)
+			v->orig.pickup = circ_strdup(t->arena, r->pickup);
 		free(r);
 		return (0);
 	case -1:

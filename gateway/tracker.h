@@ -154,7 +154,9 @@ void		 hold_serve_ncip(uint64_t, const struct conf_partner *,
 /*
  * For a visitor's hold at a lender (the visit path): is it for pickup at
  * another partner?  1 with the request made into r and reserved (one
- * like it then waits), 0 when not tracked, -1 with why when refused.
+ * like it then waits), 0 when not tracked (r->pickup: the lender's own
+ * location it is for, "" when the request says), -1 with why when
+ * refused.
  * Then exactly one of hold_release() or hold_place() (once the owner has
  * taken it: 0, serve_resume(xid, ok) later; -1, nothing follows).
  */

@@ -792,6 +792,59 @@ test_staff_cancel(void **state)
 	    NULL), 1);
 }
 
+/* The number after " holds=" in an ILS's line for an item. */
+static long
+item_holds(const struct e2e_ils *ils, const char *item)
+{
+	char		 ans[E2E_ANSWER_MAX];
+	const char	*p;
+
+	ils_item(ils, item, ans, sizeof(ans));
+	if ((p = strstr(ans, " holds=")) == NULL)
+		fail_msg("no holds in \"%s\"", ans);
+	return (strtol(p + 7, NULL, 10));
+}
+
+/*
+ * Pickup at a location of the owner's own (metro's EAST), asked or
+ * preferred: a visitor's hold at metro for that pickup, not tracked.
+ */
+static void
+test_pickup_at_owner(void **state)
+{
+	struct sip2_msg	*r;
+	char		 before[CTL_OUT_MAX], after[CTL_OUT_MAX];
+	long		 holds0;
+
+	assert_int_equal(ctl(before, sizeof(before), "request", "list",
+	    NULL), 0);
+	holds0 = item_holds(&env.metro, "31000000005");
+	r = kiosk_hold('+', STUDENT, STUDENT_PIN, "31000000005", NULL,
+	    "EAST");
+	assert_ok(r, SIP2_HOLD_RESP, "1");
+	assert_string_equal(e2e_field(r, "AA"), STUDENT);
+	assert_string_equal(e2e_field(r, "BS"), "EAST");
+	sip2_msg_free(r);
+	assert_int_equal(item_holds(&env.metro, "31000000005"), holds0 + 1);
+	e2e_ils_has(&env.metro, "item", "31000000005", ",2109");
+
+	/* Preferred there: the same, with no pickup asked. */
+	assert_int_equal(ctl(after, sizeof(after), "prefs", "set", "district",
+	    STUDENT3, "pickup=EAST", NULL), 0);
+	holds0 = item_holds(&env.metro, "31000000006");
+	r = kiosk_hold('+', STUDENT3, STUDENT3_PIN, "31000000006", NULL,
+	    NULL);
+	assert_ok(r, SIP2_HOLD_RESP, "1");
+	assert_string_equal(e2e_field(r, "BS"), "EAST");
+	sip2_msg_free(r);
+	assert_int_equal(item_holds(&env.metro, "31000000006"), holds0 + 1);
+	assert_int_equal(ctl(after, sizeof(after), "prefs", "set", "district",
+	    STUDENT3, "pickup=none", NULL), 0);
+	assert_int_equal(ctl(after, sizeof(after), "request", "list", NULL),
+	    0);
+	assert_string_equal(before, after);
+}
+
 /* Metro down when the hold is placed: refused, nothing tracked. */
 static void
 test_owner_down_at_placing(void **state)
@@ -934,6 +987,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_preferred_pickup_default,
 		    ready, still_alive),
 		cmocka_unit_test_setup_teardown(test_staff_cancel, ready,
+		    still_alive),
+		cmocka_unit_test_setup_teardown(test_pickup_at_owner, ready,
 		    still_alive),
 		cmocka_unit_test_setup_teardown(test_owner_down_at_placing,
 		    ready, still_alive),
