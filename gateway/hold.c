@@ -1839,6 +1839,33 @@ hold_release(const struct tracker_req *r)
 }
 
 /*
+ * Let go of a reservation whose owner did not answer in time: it may yet
+ * take the hold, so a record written ahead stays, placing, for a sweep
+ * soon to cancel at the owner; one not written is forgotten.
+ */
+void
+hold_abandon(const struct tracker_req *r)
+{
+	struct hold	*h;
+	struct timeval	 tv = { HOLD_SWEEP_FIRST, 0 };
+	char		 hex[TRACKER_HEX_LEN + 1];
+
+	if ((h = hold_by_id(r->id)) == NULL || !h->reserved)
+		return;
+	if (!h->ahead) {
+		hold_remove(h);
+		return;
+	}
+	h->reserved = 0;
+	tracker_id_hex(h->r.id, hex);
+	log_info("hold event=placing-unanswered id=%s owner=%s", hex,
+	    h->r.owner);
+	/* The sweep comes sooner, then goes on every minute. */
+	if (hold_sweep_ev != NULL)
+		evtimer_add(hold_sweep_ev, &tv);
+}
+
+/*
  * A job of a visit xid's on a reserved hold, into *hp; NULL when there is
  * no such reservation or no memory.
  */

@@ -999,11 +999,15 @@ visit_next(struct serve_txn *t)
 			    "cannot record the hold now; please try again."));
 		}
 		/*
-		 * The owner refused it.  XXX: one that did not answer in
-		 * time may still take it; its record, written ahead, is let
-		 * go here rather than left for the sweep to cancel there.
+		 * The owner refused it; one that did not answer in time may
+		 * still take it, so its record stays for the sweep to
+		 * cancel there.
 		 */
-		if (v->track != NULL)
+		if (v->track != NULL && t->res.error == CIRC_E_TIMEOUT) {
+			hold_abandon(v->track);
+			free(v->track);
+			v->track = NULL;
+		} else if (v->track != NULL)
 			visit_untrack(t);
 		/* FALLTHROUGH */
 	case VISIT_TRACK:

@@ -172,6 +172,11 @@ void		 hold_release(const struct tracker_req *);
  */
 int		 hold_ahead(uint64_t, const struct tracker_req *);
 /*
+ * Instead of hold_release(), for a hold its owner did not answer in time
+ * for: left placing, to be cancelled at the owner by the next sweep.
+ */
+void		 hold_abandon(const struct tracker_req *);
+/*
  * The copy a hold by identifier asked at a partner is placed on, of a
  * search of the partners; NULL: the partner's own ILS serves it.
  */

@@ -43,6 +43,7 @@
 #define BRAVE		"9780060850524"	/* south's copy is out */
 #define EMMA		"9780141439587"	/* south and east */
 #define SENSE		"9780141439662"	/* south only */
+#define MANSFIELD	"9780141439808"	/* south only */
 
 /* The asker and pickup library: NCIP 2.02, one title on loan. */
 static const char north_data[] =
@@ -90,6 +91,9 @@ static const char south_data[] =
     "item 42000000006 title=\"Sense and Sensibility\"\n"
     "\tauthor=\"Austen, Jane\" home=SMAIN call=\"FIC AUSTEN S\"\n"
     "\tcollection=FIC media=book isbn=9780141439662 record=s1000006\n"
+    "item 42000000007 title=\"Mansfield Park\" author=\"Austen, Jane\"\n"
+    "\thome=SMAIN call=\"FIC AUSTEN M\" collection=FIC media=book\n"
+    "\tisbn=9780141439808 record=s1000007\n"
     "loan 42000000004 patron=25000000001 out=today-3d due=today+18d\n";
 
 /* An owner reached over SIP2, searched through its NCIP endpoint. */
@@ -430,6 +434,35 @@ log_has(off_t off, const char *a, const char *b)
 }
 
 /*
+ * The request at south that the list did not have before must come to
+ * be cancelled; what request show says of it then goes to ans.
+ */
+static void
+await_cancelled(const char *before, char *ans, size_t len)
+{
+	char		 line[80], id[TRACKER_HEX_LEN + 1], *p;
+	long long	 deadline = e2e_now_ms() + 20000;
+
+	gw_ok("request list", ans, len);
+	id[0] = '\0';
+	for (p = strtok(ans + 2, "\n"); p != NULL; p = strtok(NULL, "\n"))
+		if (strstr(before, p) == NULL && strstr(p, "owner=south") !=
+		    NULL && sscanf(p, "%32s", id) == 1)
+			break;
+	if (id[0] == '\0')
+		fail_msg("the hold placing is not on record");
+	snprintf(line, sizeof(line), "request show %s", id);
+	for (;;) {
+		gw_ok(line, ans, len);
+		if (strstr(ans, "state cancelled\n") != NULL)
+			return;
+		if (e2e_now_ms() > deadline)
+			fail_msg("not resolved: %s", ans);
+		e2e_sleep_ms(200);
+	}
+}
+
+/*
  * The gateway dies while south, slow, is placing a hold for it: the
  * request was written ahead (placing) and south was sent the tracker's
  * id as RequestId, so the gateway, started again, cancels it at south by
@@ -442,8 +475,7 @@ test_restart_while_placing(void **state)
 	struct ncip_msg		*m;
 	struct ncip_error	 err;
 	char			 before[E2E_ANSWER_MAX], ans[E2E_ANSWER_MAX];
-	char			*body, line[256], id[TRACKER_HEX_LEN + 1];
-	char			*p;
+	char			*body, line[256];
 	size_t			 len;
 	off_t			 off;
 	long long		 deadline;
@@ -487,26 +519,43 @@ test_restart_while_placing(void **state)
 
 	assert_int_equal(e2e_gw_start(&env), 0);
 	assert_int_equal(e2e_partners_online(&env, L_SIP2, 10000), 0);
-	gw_ok("request list", ans, sizeof(ans));
-	id[0] = '\0';
-	for (p = strtok(ans + 2, "\n"); p != NULL; p = strtok(NULL, "\n"))
-		if (strstr(before, p) == NULL && strstr(p, "owner=south") !=
-		    NULL && sscanf(p, "%32s", id) == 1)
-			break;
-	if (id[0] == '\0')
-		fail_msg("the hold placing was not on record");
-	deadline = e2e_now_ms() + 20000;
-	snprintf(line, sizeof(line), "request show %s", id);
-	for (;;) {
-		gw_ok(line, ans, sizeof(ans));
-		if (strstr(ans, "state cancelled\n") != NULL)
-			break;
-		if (e2e_now_ms() > deadline)
-			fail_msg("not resolved: %s", ans);
-		e2e_sleep_ms(200);
-	}
+	await_cancelled(before, ans, sizeof(ans));
 	assert_contains(ans, "cancelled-by gateway placing-interrupted");
 	e2e_ils_has(&south_ils, "item", "42000000006", "holds=0");
+}
+
+/*
+ * South too slow to answer the RequestItem in time (it carries it out
+ * later): the caller hears it failed, and the request, written ahead, is
+ * cancelled at south a few seconds later, so south keeps no hold nobody
+ * tracks.
+ */
+static void
+test_owner_timeout_cancelled(void **state)
+{
+	struct ncip_msg	*a;
+	char		 before[E2E_ANSWER_MAX], ans[E2E_ANSWER_MAX];
+	long long	 deadline;
+
+	gw_ok("request list", before, sizeof(before));
+	e2e_ctl(&south_ils, "delay 1500 RequestItem", NULL, 0);
+	a = hold_by_isbn(MANSFIELD, "N-0007");
+	assert_non_null(problem_of(a));
+	ncip_msg_free(a);
+	deadline = e2e_now_ms() + 5000;
+	for (;;) {
+		e2e_ils_show(&south_ils, "item", "42000000007", ans,
+		    sizeof(ans));
+		if (strstr(ans, "holds=1") != NULL)
+			break;
+		if (e2e_now_ms() > deadline)
+			fail_msg("south never held it: %s", ans);
+		e2e_sleep_ms(50);
+	}
+	e2e_ctl(&south_ils, "normal", NULL, 0);
+	await_cancelled(before, ans, sizeof(ans));
+	assert_contains(ans, "cancelled-by gateway");
+	e2e_ils_has(&south_ils, "item", "42000000007", "holds=0");
 }
 
 /* Nothing of the reader reached the log. */
@@ -517,7 +566,7 @@ test_log_no_secrets(void **state)
 	const char	*pins[] = { NULL };
 	const char	*patrons[] = { READER, "26000000901", NULL };
 	const char	*titles[] = { "Persuasion", "Middlemarch", "Gilead",
-	    "Emma", "Sense and Sensibility", NULL };
+	    "Emma", "Sense and Sensibility", "Mansfield Park", NULL };
 
 	e2e_assert_private(env.log, secrets, pins, patrons, titles);
 }
@@ -537,6 +586,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_none_available_not_extended, ready, still_alive),
 		cmocka_unit_test_setup_teardown(test_restart_while_placing,
+		    ready, still_alive),
+		cmocka_unit_test_setup_teardown(test_owner_timeout_cancelled,
 		    ready, still_alive),
 		cmocka_unit_test_setup_teardown(test_log_no_secrets, ready,
 		    still_alive),

@@ -574,6 +574,7 @@ struct ilssim_server {
 	int			 verbose;
 	enum ilssim_mode	 mode;
 	unsigned		 delay_ms;
+	char			 delay_only[64];	/* an NCIP service */
 	int			 refusing;
 	struct ssl_ctx_st	*ssl;
 	struct ilssim_listener	*listeners;	/* SIP2, plain and TLS */

@@ -344,6 +344,37 @@ http_answer(struct ilssim_http *h, struct evhttp_request *req,
 }
 
 /*
+ * Return 1 if the delay fault holds a request back: every request, or
+ * only those of the service it names (an element of that name, with or
+ * without a namespace prefix).
+ */
+static int
+http_delays(const struct ilssim_server *srv, const char *body, size_t len)
+{
+	const char	*p = body, *end = body + len, *name, *colon;
+	size_t		 n = strlen(srv->delay_only);
+
+	if (n == 0)
+		return 1;
+	while ((p = memchr(p, '<', end - p)) != NULL) {
+		name = ++p;
+		while (p < end && *p != '>' && *p != ' ' && *p != '/' &&
+		    *p != ':')
+			p++;
+		colon = p < end && *p == ':' ? p : NULL;
+		if (colon != NULL) {
+			name = ++p;
+			while (p < end && *p != '>' && *p != ' ' && *p != '/')
+				p++;
+		}
+		if ((size_t)(p - name) == n && memcmp(name, srv->delay_only,
+		    n) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
  * Deal with one request under the current faults; delayed is set when
  * its delay is over (it is not delayed twice).
  */
@@ -364,7 +395,8 @@ http_dispatch(struct ilssim_http *h, struct evhttp_request *req,
 		default:
 			break;
 		}
-		if (srv->delay_ms > 0 && !delayed) {
+		if (srv->delay_ms > 0 && !delayed &&
+		    http_delays(srv, body, len)) {
 			held_new(h, req, HOLD_DELAY, srv->delay_ms);
 			return;
 		}

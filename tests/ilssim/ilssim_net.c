@@ -265,7 +265,7 @@ conn_request(struct ilssim_conn *c, const char *msg, size_t len)
 	default:
 		break;
 	}
-	if (srv->delay_ms > 0 && !c->ready) {
+	if (srv->delay_ms > 0 && srv->delay_only[0] == '\0' && !c->ready) {
 		tv.tv_sec = srv->delay_ms / 1000;
 		tv.tv_usec = (srv->delay_ms % 1000) * 1000;
 		c->waiting = 1;
@@ -974,6 +974,7 @@ fault_normal(struct ilssim_server *srv, char *err, size_t errlen)
 
 	srv->mode = ILSSIM_MODE_NORMAL;
 	srv->delay_ms = 0;
+	srv->delay_only[0] = '\0';
 	if (!srv->refusing)
 		return 0;
 	for (i = 0; i < srv->nlisteners; i++) {
@@ -1013,13 +1014,21 @@ ilssim_net_fault(struct ilssim_server *srv, const char *spec, char *err,
 	if (strcmp(name, "delay") == 0) {
 		errno = 0;
 		ms = strtol(arg, &end, 10);
-		if (*arg == '\0' || *end != '\0' || errno != 0 || ms < 0 ||
-		    ms > DELAY_MAX) {
-			snprintf(err, errlen, "usage: delay MS (0-%d)",
-			    DELAY_MAX);
+		/* "delay MS SERVICE": that NCIP service's requests only. */
+		if (*end == ' ')
+			end++;
+		n = strspn(end, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "abcdefghijklmnopqrstuvwxyz");
+		if (*arg == '\0' || end[n] != '\0' || errno != 0 || ms < 0 ||
+		    ms > DELAY_MAX || n >= sizeof(srv->delay_only) ||
+		    (n == 0 && end[-1] == ' ')) {
+			snprintf(err, errlen, "usage: delay MS [SERVICE] "
+			    "(0-%d)", DELAY_MAX);
 			return -1;
 		}
 		srv->delay_ms = (unsigned)ms;
+		snprintf(srv->delay_only, sizeof(srv->delay_only), "%.*s",
+		    (int)n, end);
 		return 0;
 	}
 	if (*arg != '\0') {
