@@ -370,6 +370,7 @@ struct circ_req {
 	const char	*bib_id;	/* NCIP BibliographicId value */
 	const char	*bib_scheme;	/* its code: ISBN, OCLC, SYSNUMBER */
 	const char	*request_id;	/* NCIP RequestId */
+	int		 request_ours;	/* the id is the gateway's own */
 	const char	*location;	/* where it happens (SIP2 AP/CP) */
 	const char	*pickup;	/* pickup location (SIP2 BS) */
 	int		 hold_mode;	/* '+' add, '-' delete, '*' change */

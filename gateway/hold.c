@@ -902,14 +902,14 @@ hold_run_cancel(struct hold_job *j, struct hold *h,
 	}
 	hold_owner_cancel(&req, h);
 	/*
-	 * Placing: the owner knows it, if at all, by the tracker's id.
-	 * XXX: said with the owner's agency (bk_cancel_request), though it
-	 * was sent with the gateway's; an ILS keying requests by both would
-	 * not find it, and the hold would stay there untracked.
+	 * Placing: the owner knows it, if at all, by the tracker's id, said
+	 * with the gateway's agency as when it was sent.
 	 */
 	tracker_id_hex(h->r.id, hex);
-	if (req.request_id == NULL && h->r.state == TRACKER_NONE)
+	if (req.request_id == NULL && h->r.state == TRACKER_NONE) {
 		req.request_id = hex;
+		req.request_ours = 1;
+	}
 	hold_call(j, PH_OWNER_CANCEL, h->r.owner, &req);
 }
 

@@ -846,6 +846,7 @@ visit_start(struct serve_txn *t, enum visit_phase phase)
 			t->req.pickup = v->track->delivery;
 			tracker_id_hex(v->track->id, hex);
 			t->req.request_id = circ_strdup(t->arena, hex);
+			t->req.request_ours = 1;
 		}
 		break;
 	}

@@ -1481,14 +1481,11 @@ bk_request_item(struct bk *b)
 	 * The caller's RequestId, unless the gateway names the request by
 	 * an id of its own (the tracker's), said with its agency.
 	 */
-	if (q != NULL && (req->request_id == NULL ||
-	    (q->request_id.value != NULL &&
-	    strcmp(q->request_id.value, req->request_id) == 0)))
-		m->request_id = q->request_id;
-	else if (req->request_id != NULL) {
+	if (req->request_ours && req->request_id != NULL) {
 		m->request_id.agency.value = b->prof->from_agency;
 		m->request_id.value = req->request_id;
-	}
+	} else if (q != NULL)
+		m->request_id = q->request_id;
 	bk_request_type(b, q);
 	bk_request_scope(b, q);
 	m->pickup_location.value = req->pickup;
@@ -1511,7 +1508,9 @@ bk_cancel_request(struct bk *b)
 		if (q != NULL)
 			m->request_id = q->request_id;
 		else {
-			m->request_id.agency.value = b->to_agency;
+			/* An id the gateway gave is said with its agency. */
+			m->request_id.agency.value = req->request_ours ?
+			    b->prof->from_agency : b->to_agency;
 			m->request_id.value = req->request_id;
 		}
 	}

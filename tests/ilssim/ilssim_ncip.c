@@ -1144,6 +1144,17 @@ request_answer(struct nreq *q, struct ncip_msg *m, struct ilssim_patron *p,
  * the same RequestId is answered again; another request for what the user
  * already has on hold is a Duplicate Request.
  */
+/*
+ * A requester's RequestId as the ILS keeps it: its agency and its value,
+ * for the same value from two agencies names two requests.
+ */
+static void
+request_key(const struct ncip_msg *r, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s", r->request_id.agency.value != NULL ?
+	    r->request_id.agency.value : "", r->request_id.value);
+}
+
 static struct ncip_msg *
 h_request(struct nreq *q)
 {
@@ -1156,6 +1167,7 @@ h_request(struct nreq *q)
 	enum ilssim_res		 res;
 	time_t			 expires = 0;
 	int			 title_scope;
+	char			 key[2 * NCIP_ID_MAX + 2];
 
 	if ((m = reply(q)) == NULL || (p = find_user(q, &m)) == NULL)
 		return m;
@@ -1172,11 +1184,12 @@ h_request(struct nreq *q)
 	else
 		return fail(q, m, NCIP_PT_UNKNOWN_VALUE, NULL,
 		    "RequestScopeType", NULL, r->request_scope.value);
-	if (r->request_id.value != NULL &&
-	    (h = ilssim_data_hold_by_id(q->st, r->request_id.value)) != NULL &&
-	    h->patron == p && h->ext_id != NULL &&
-	    strcmp(h->ext_id, r->request_id.value) == 0)
-		return request_answer(q, m, p, h);
+	if (r->request_id.value != NULL) {
+		request_key(r, key, sizeof(key));
+		if ((h = ilssim_data_hold_by_id(q->st, key)) != NULL &&
+		    h->patron == p)
+			return request_answer(q, m, p, h);
+	}
 
 	if (r->item_id.value != NULL) {
 		if ((it = request_item(q)) == NULL)
@@ -1200,7 +1213,7 @@ h_request(struct nreq *q)
 	if (res != ILSSIM_OK)
 		return fail_res(q, m, res);
 	if (r->request_id.value != NULL &&
-	    ilssim_data_hold_tag(h, r->request_id.value) == ILSSIM_E_NOMEM)
+	    ilssim_data_hold_tag(h, key) == ILSSIM_E_NOMEM)
 		return fail_res(q, m, ILSSIM_E_NOMEM);
 	return request_answer(q, m, p, h);
 }
@@ -1213,11 +1226,17 @@ h_cancel(struct nreq *q)
 	struct ilssim_item	*it;
 	struct ilssim_hold	*h;
 	struct ncip_msg		*m;
+	char			 key[2 * NCIP_ID_MAX + 2];
 
 	if ((m = reply(q)) == NULL || (p = find_user(q, &m)) == NULL)
 		return m;
 	if (r->request_id.value != NULL) {
-		h = ilssim_data_hold_by_id(q->st, r->request_id.value);
+		/* The ILS's own id, or the requester's with its agency. */
+		if ((h = ilssim_data_hold_by_id(q->st,
+		    r->request_id.value)) == NULL) {
+			request_key(r, key, sizeof(key));
+			h = ilssim_data_hold_by_id(q->st, key);
+		}
 		if (h != NULL && h->patron != p)
 			h = NULL;
 	} else {
@@ -1237,13 +1256,6 @@ h_cancel(struct nreq *q)
 	return m;
 }
 
-/* The key that makes AcceptItem idempotent: agency and request id. */
-static void
-accept_key(const struct ncip_msg *r, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s/%s", r->request_id.agency.value != NULL ?
-	    r->request_id.agency.value : "", r->request_id.value);
-}
 
 static struct ncip_msg *
 accept_answer(struct nreq *q, struct ncip_msg *m, const char *barcode)
@@ -1321,7 +1333,7 @@ h_accept(struct nreq *q)
 
 	if ((m = reply(q)) == NULL)
 		return NULL;
-	accept_key(r, key, sizeof(key));
+	request_key(r, key, sizeof(key));
 	if ((a = ilssim_data_accept_find(q->st, key)) != NULL) {
 		if (ilssim_data_item(q->st, a->barcode) == NULL)
 			return fail(q, m, NCIP_PT_REQUEST_PROCESSED, NULL,
