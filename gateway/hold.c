@@ -2169,11 +2169,15 @@ hold_open(char *err, size_t errlen)
 	if (gw->store == NULL)
 		return (0);
 	if ((rc = idstore_rec_scan(gw->store, IDSTORE_KIND_REQUEST,
-	    hold_load, &bad)) != IDSTORE_OK) {
+	    hold_load, &bad)) != IDSTORE_OK && rc != IDSTORE_CORRUPT) {
 		snprintf(err, errlen, "request tracker: %s",
 		    idstore_strerror(rc));
 		return (-1);
 	}
+	/* One altered record must not stop the others being tracked. */
+	if (rc == IDSTORE_CORRUPT)
+		log_warnx("request tracker: a record failed its check and "
+		    "was not loaded");
 	if (bad > 0)
 		log_warnx("request tracker: %d records not understood, "
 		    "left alone", bad);

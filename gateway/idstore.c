@@ -1840,7 +1840,7 @@ idstore_rec_scan(struct idstore *st, enum idstore_kind kind,
 	MDB_cursor	*cur;
 	MDB_val		 k, v;
 	size_t		 n;
-	int		 rc, result = IDSTORE_OK;
+	int		 rc, stop, result = IDSTORE_OK;
 
 	if (kind < IDSTORE_KIND_REQUEST || kind > IDSTORE_KIND_MAX)
 		return (IDSTORE_INVALID);
@@ -1861,11 +1861,14 @@ idstore_rec_scan(struct idstore *st, enum idstore_kind kind,
 			result = IDSTORE_CORRUPT;
 			continue;
 		}
-		if (fn((uint8_t *)k.mv_data + 1, k.mv_size - 1, value, n,
-		    arg) != 0)
+		if ((stop = fn((uint8_t *)k.mv_data + 1, k.mv_size - 1, value,
+		    n, arg)) != 0) {
+			if (stop < 0)
+				result = IDSTORE_FAIL;
 			break;
+		}
 	}
-	if (rc != 0 && rc != MDB_NOTFOUND)
+	if (rc != 0 && rc != MDB_NOTFOUND && result == IDSTORE_OK)
 		result = IDSTORE_FAIL;
 	mdb_cursor_close(cur);
 	idstore_rd_end(st, txn);

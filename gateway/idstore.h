@@ -90,8 +90,9 @@ struct idstore_write {
 
 /*
  * Called for each record of a kind, in key order, with its value
- * unsealed; valid during the call only.  Return 0 to go on, anything
- * else to stop.  It must not call the store.
+ * unsealed; valid during the call only.  Return 0 to go on, 1 to stop, or
+ * -1 to stop on a failure of its own (the scan then returns
+ * IDSTORE_FAIL).  It must not call the store.
  */
 typedef int	 (*idstore_rec_fn)(const uint8_t *, size_t, const void *,
 		    size_t, void *);
@@ -217,7 +218,7 @@ int		 idstore_rec_get(struct idstore *, enum idstore_kind,
  * loading a module's records at start-up or listing them, never on the
  * event loop for a large kind.  Returns IDSTORE_OK (also when fn stopped
  * it), IDSTORE_CORRUPT (a record failed its check and was skipped; fn saw
- * all the others) or IDSTORE_FAIL.
+ * all the others) or IDSTORE_FAIL (LMDB failed, or fn returned -1).
  */
 int		 idstore_rec_scan(struct idstore *, enum idstore_kind,
 		    idstore_rec_fn, void *);

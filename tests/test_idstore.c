@@ -1253,6 +1253,16 @@ scan_note(const uint8_t *key, size_t keylen, const void *value, size_t len,
 	return (seen->n == seen->stop_after);
 }
 
+static int
+scan_fail(const uint8_t *key, size_t keylen, const void *value, size_t len,
+    void *arg)
+{
+	struct scan_seen	*seen = arg;
+
+	seen->n++;
+	return (-1);
+}
+
 static void
 test_records_kinds_kept_apart(void **state)
 {
@@ -1284,6 +1294,12 @@ test_records_kinds_kept_apart(void **state)
 	seen.stop_after = 1;
 	assert_int_equal(idstore_rec_scan(st, IDSTORE_KIND_OUTBOX, scan_note,
 	    &seen), IDSTORE_OK);
+	assert_int_equal(seen.n, 1);
+
+	/* A callback's own failure is the scan's. */
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(idstore_rec_scan(st, IDSTORE_KIND_OUTBOX, scan_fail,
+	    &seen), IDSTORE_FAIL);
 	assert_int_equal(seen.n, 1);
 
 	/* Records are not persons. */
