@@ -34,7 +34,7 @@
 #define OUTBOX_BACKOFF_MAX	30	/* s between tries at most */
 #define OUTBOX_BURST		8	/* tries started in one tick */
 #define OUTBOX_WHY_MAX		64
-#define OUTBOX_ATTEMPTS_MAX	1000	/* then a temporary error is not */
+#define OUTBOX_LOUD_TRIES	6	/* retries logged at info, then debug */
 
 /*
  * A call as the store keeps it, sealed there: the same layout is read
@@ -61,6 +61,7 @@ enum outbox_state {
 	OB_IDLE,
 	OB_SENDING,		/* the handler's call under way */
 	OB_DELETING,
+	OB_DELIVERED,		/* done; only its record is still to go */
 };
 
 /* A call in memory: its record, where it stands, who waits to hear. */
@@ -166,8 +167,9 @@ outbox_load(const uint8_t *key, size_t keylen, const void *value,
 		    "shape is left alone\"");
 		return (0);
 	}
+	/* Not loading a call owed would drop it: the start fails instead. */
 	if ((it = calloc(1, sizeof(*it))) == NULL)
-		return (1);
+		return (-1);
 	memcpy(&it->rec, value, len);
 	if (it->rec.version != OUTBOX_VERSION ||
 	    OUTBOX_REC_LEN(&it->rec) != len ||
@@ -304,8 +306,8 @@ outbox_written(int result, const struct idstore_write *w, void *arg)
 		return;
 	case OB_DELETING:
 		if (result != IDSTORE_OK && result != IDSTORE_NOTFOUND) {
-			/* Tried again later; the handlers bear a repeat. */
-			it->state = OB_IDLE;
+			/* The call was made: only the removal is tried again. */
+			it->state = OB_DELIVERED;
 			it->rec.next = time(NULL) + OUTBOX_BACKOFF_MAX;
 			return;
 		}
@@ -355,13 +357,15 @@ outbox_sent(uint64_t token, enum outbox_verdict v, const char *why)
 		return;
 	it->token = 0;
 	outbox_hex(it->id, hex);
-	if (v == OUTBOX_RETRY && it->rec.attempts >= OUTBOX_ATTEMPTS_MAX)
-		v = OUTBOX_PERMANENT;
+	/*
+	 * A partner down for days is tried every OUTBOX_BACKOFF_MAX seconds
+	 * all that time: only a refusal of its own fails a call for good.
+	 */
 	if (v == OUTBOX_DONE) {
 		outbox_tell(it, OUTBOX_SENT);
 		it->state = OB_DELETING;
 		if (outbox_write(it, IDSTORE_REC_DEL) == -1) {
-			it->state = OB_IDLE;
+			it->state = OB_DELIVERED;
 			it->rec.next = time(NULL) + OUTBOX_BACKOFF_MAX;
 		}
 		return;
@@ -380,9 +384,17 @@ outbox_sent(uint64_t token, enum outbox_verdict v, const char *why)
 		if (wait > OUTBOX_BACKOFF_MAX)
 			wait = OUTBOX_BACKOFF_MAX;
 		it->rec.next = time(NULL) + wait;
-		log_info("outbox event=retry id=%.8s partner=%s attempts=%u "
-		    "in=%llds why=\"%s\"", hex, it->rec.partner,
-		    it->rec.attempts, (long long)wait, it->rec.why);
+		/* A partner down for long is not a log line a call a minute. */
+		if (it->rec.attempts <= OUTBOX_LOUD_TRIES)
+			log_info("outbox event=retry id=%.8s partner=%s "
+			    "attempts=%u in=%llds why=\"%s\"", hex,
+			    it->rec.partner, it->rec.attempts,
+			    (long long)wait, it->rec.why);
+		else
+			log_debug("outbox event=retry id=%.8s partner=%s "
+			    "attempts=%u in=%llds why=\"%s\"", hex,
+			    it->rec.partner, it->rec.attempts,
+			    (long long)wait, it->rec.why);
 		outbox_tell(it, OUTBOX_PENDING);
 	}
 	/* The count and the next try are kept, for status and restarts. */
@@ -416,11 +428,19 @@ outbox_tick(evutil_socket_t fd, short what, void *arg)
 	for (it = TAILQ_FIRST(&outbox_items); it != NULL && n < OUTBOX_BURST;
 	    it = next) {
 		next = TAILQ_NEXT(it, entry);
-		if (it->state != OB_IDLE || it->rec.failed ||
-		    it->rec.next > now)
+		if ((it->state != OB_IDLE && it->state != OB_DELIVERED) ||
+		    it->rec.failed || it->rec.next > now)
 			continue;
 		n++;
-		outbox_try(it);
+		if (it->state == OB_IDLE) {
+			outbox_try(it);
+			continue;
+		}
+		it->state = OB_DELETING;
+		if (outbox_write(it, IDSTORE_REC_DEL) == -1) {
+			it->state = OB_DELIVERED;
+			it->rec.next = now + OUTBOX_BACKOFF_MAX;
+		}
 	}
 }
 
@@ -458,9 +478,15 @@ outbox_owed(enum outbox_kind kind, const char *partner, const void *prefix,
 {
 	struct outbox_item	*it;
 
+	/*
+	 * Only a call whose next try is still to come counts: one on the
+	 * wire was built from what was then, one done or failed for good
+	 * will send nothing more.
+	 */
 	TAILQ_FOREACH(it, &outbox_items, entry)
-		if (it->rec.kind == kind && it->rec.len >= n &&
-		    strcmp(it->rec.partner, partner) == 0 &&
+		if ((it->state == OB_IDLE || it->state == OB_SAVING) &&
+		    !it->rec.failed && it->rec.kind == kind &&
+		    it->rec.len >= n && strcmp(it->rec.partner, partner) == 0 &&
 		    memcmp(it->rec.data, prefix, n) == 0)
 			return (1);
 	return (0);
@@ -474,7 +500,7 @@ outbox_count(size_t *owed, size_t *failed)
 
 	*owed = *failed = 0;
 	TAILQ_FOREACH(it, &outbox_items, entry) {
-		if (it->state == OB_DELETING)
+		if (it->state == OB_DELETING || it->state == OB_DELIVERED)
 			continue;	/* done; its record is going */
 		if (it->rec.failed)
 			(*failed)++;
@@ -503,7 +529,9 @@ outbox_list(void (*fn)(void *, const char *), void *arg)
 		    "attempts %u next %llds age %llds%s%s%s", hex,
 		    h != NULL ? h->name : "?",
 		    it->rec.partner, it->rec.failed ? "failed" :
-		    it->state == OB_SENDING ? "sending" : "owed",
+		    it->state == OB_SENDING ? "sending" :
+		    it->state == OB_DELETING || it->state == OB_DELIVERED ?
+		    "done" : "owed",
 		    it->rec.attempts, it->rec.failed ? 0LL :
 		    (long long)(it->rec.next > now ? it->rec.next - now : 0),
 		    (long long)(now - it->rec.created),

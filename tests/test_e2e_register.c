@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <sys/types.h>
+#include <sys/wait.h>
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -590,6 +592,39 @@ test_preferences_pushed_when_partner_back(void **state)
 	assert_contains(ans, "outbox owed 0 failed 0");
 }
 
+/*
+ * Preferences changed again while the last push is still on the wire to
+ * a slow ILS: that push carries the old ones, so the new ones are owed
+ * a push of their own, and metro ends with them.
+ */
+static void
+test_preferences_changed_during_push(void **state)
+{
+	char	 ans[E2E_ANSWER_MAX];
+	pid_t	 pid;
+	int	 status;
+
+	e2e_ctl(&env.metro, "delay 800 UpdateUser", NULL, 0);
+	if ((pid = fork()) == -1)
+		fail_msg("fork");
+	if (pid == 0) {
+		(void)e2e_gw_control(&env, "prefs set district " STUDENT
+		    " channels=email", ans, sizeof(ans));
+		_exit(0);
+	}
+	/*
+	 * The first push is under way at metro (answered within its 1 s
+	 * deadline, after 0.8 s) when the second comes.
+	 */
+	e2e_sleep_ms(300);
+	gw_ok("prefs set district " STUDENT " channels=sms", ans,
+	    sizeof(ans));
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(metro_notices("notices=\"channels=sms ",
+	    WAIT_DELIVERY_MS));
+	e2e_ctl(&env.metro, "normal", NULL, 0);
+}
+
 /* --- hostile input ------------------------------------------------------ */
 
 static void
@@ -697,6 +732,7 @@ main(void)
 		T(test_preferences_once_by_update_user),
 		T(test_preferences_once_by_circlinkctl),
 		T(test_preferences_pushed_when_partner_back),
+		T(test_preferences_changed_during_push),
 		T(test_hostile_registrations_refused),
 		T(test_hostile_preferences_refused),
 		T(test_log_keeps_patrons_private),
