@@ -707,7 +707,12 @@ int		 import_start(struct bufferevent *, int, char *, size_t);
 void		 import_close(void);
 
 /* login.c */
-typedef void	 (*login_cb)(uint64_t, uint32_t, const char *, int);
+/*
+ * Called once with the login and the hash its password was checked
+ * against (both NULL when no check was made), and whether it matched.
+ */
+typedef void	 (*login_cb)(uint64_t, uint32_t, const char *, const char *,
+		    int);
 void		 login_check(uint64_t, uint32_t, const struct conf_terminal *,
 		    const char *, login_cb);
 /*

@@ -93,7 +93,7 @@ login_check_hash(uint64_t sid, uint32_t txn, const char *login,
 	login_mac(password, mac);
 	if (seen->login != NULL && strcmp(seen->login, login) == 0 &&
 	    strcmp(seen->hash, hash) == 0) {
-		cb(sid, txn, login, auth_memcmp(mac, seen->mac,
+		cb(sid, txn, login, hash, auth_memcmp(mac, seen->mac,
 		    sizeof(mac)) == 0);
 		return;
 	}
@@ -113,7 +113,7 @@ login_check_hash(uint64_t sid, uint32_t txn, const char *login,
 	return;
 
 fail:
-	cb(sid, txn, login, 0);
+	cb(sid, txn, login, hash, 0);
 }
 
 static void
@@ -143,7 +143,7 @@ login_done(void *arg)
 		} else
 			login_mac(j->password, seen->mac);
 	}
-	j->cb(j->sid, j->txn, j->login, j->ok);
+	j->cb(j->sid, j->txn, j->login, j->hash, j->ok);
 	if (j->password != NULL) {
 		explicit_bzero(j->password, strlen(j->password));
 		free(j->password);

@@ -100,7 +100,9 @@ static void		 session_refuse(struct session *, const char *);
 static void		 session_done(struct session *, const char *);
 static void		 session_login(struct session *, struct sip2_msg *);
 static void		 session_login_cb(uint64_t, uint32_t, const char *,
-			    int);
+			    const char *, int);
+static struct conf_terminal *session_account(struct session *,
+			    const char *, const char *);
 static void		 session_status(struct session *, struct sip2_msg *);
 static struct conf_terminal *session_staff_desk(struct session *,
 			    const char *);
@@ -677,14 +679,34 @@ session_login(struct session *s, struct sip2_msg *m)
 		return;
 	}
 	if (t == NULL || co == NULL) {
-		session_login_cb(s->id, s->txn, NULL, 0);
+		session_login_cb(s->id, s->txn, NULL, NULL, 0);
 		return;
 	}
 	login_check(s->id, s->txn, t, co, session_login_cb);
 }
 
+/*
+ * The account a password was checked for, as the configuration in force
+ * has it: a reload during the check may have changed its hash or made it
+ * another kind of account, and then the check stands for nothing.
+ */
+static struct conf_terminal *
+session_account(struct session *s, const char *login, const char *hash)
+{
+	struct conf_terminal	*t;
+	struct conf_staff	*st;
+
+	if ((t = conf_terminal_find(gw->conf, login)) != NULL)
+		return (strcmp(t->password_hash, hash) == 0 ? t : NULL);
+	if ((st = conf_staff_find(gw->conf, login)) != NULL &&
+	    strcmp(st->password_hash, hash) == 0)
+		return (session_staff_desk(s, login));
+	return (NULL);
+}
+
 static void
-session_login_cb(uint64_t sid, uint32_t txn, const char *login, int ok)
+session_login_cb(uint64_t sid, uint32_t txn, const char *login,
+    const char *hash, int ok)
 {
 	const struct conf_listener	*lc;
 	struct session			*s;
@@ -696,10 +718,8 @@ session_login_cb(uint64_t sid, uint32_t txn, const char *login, int ok)
 
 	if ((s = session_find(sid)) == NULL || s->txn != txn || !s->busy)
 		return;
-	if (ok && login != NULL)
-		t = conf_terminal_find(gw->conf, login);
-	if (ok && login != NULL && t == NULL)
-		t = session_staff_desk(s, login);
+	if (ok && login != NULL && hash != NULL)
+		t = session_account(s, login, hash);
 	if (t != NULL) {
 		if (t != &s->desk)
 			s->staff = NULL;
@@ -715,6 +735,15 @@ session_login_cb(uint64_t sid, uint32_t txn, const char *login, int ok)
 		    s->peer);
 		session_done(s, "ok");
 		return;
+	}
+
+	/*
+	 * At a shared desk a failed sign-on ends the one before it, so that
+	 * nobody goes on under the last person's name and permissions.
+	 */
+	if (s->staff != NULL) {
+		s->staff = NULL;
+		s->term = NULL;
 	}
 
 	/* The name is logged, never the password; the answer waits. */

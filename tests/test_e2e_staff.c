@@ -409,6 +409,25 @@ test_wrong_password_refused(void **state)
 	logged(at, "event=login-failed login=\"alex\"");
 }
 
+/*
+ * At a shared desk, a failed 93 after a staff member's sign-on ends that
+ * sign-on: the next person does not go on under their permissions.
+ */
+static void
+test_failed_sign_on_ends_the_last(void **state)
+{
+	struct e2e_conn	*c = desk("alex", ALEX_PW, "MAIN");
+	struct sip2_msg	*r;
+
+	assert_int_equal(staff_login(c, "alex", "alex-wrong-pw", "MAIN"), 0);
+	r = checkout(c, METRO_PATRON, METRO_ITEM, METRO_PIN);
+	assert_code(r, SIP2_CHECKOUT_RESP);
+	assert_string_equal(e2e_fixed(r, SIP2_FX_OK), "0");
+	assert_string_equal(e2e_field(r, "AF"), "Please log in first.");
+	sip2_msg_free(r);
+	e2e_close(c);
+}
+
 static void
 test_login_where_no_permissions_refused(void **state)
 {
@@ -490,6 +509,7 @@ main(void)
 		T(test_district_items_by_district_permissions),
 		T(test_at_district_desk_district_permissions_apply),
 		T(test_wrong_password_refused),
+		T(test_failed_sign_on_ends_the_last),
 		T(test_login_where_no_permissions_refused),
 		T(test_reload_follows_staff_account),
 		T(test_log_keeps_secrets),
