@@ -114,6 +114,7 @@ static void	 ctl_outbox(struct ctl_conn *, int, char **, const char *);
 static void	 ctl_later(int, const char *, void *);
 static void	 ctl_line(void *, const char *);
 static void	 ctl_import(struct ctl_conn *);
+static void	 ctl_pending(struct ctl_conn *);
 
 static const struct ctl_command ctl_commands[] = {
 	{ "status", 0, 0, 0, ctl_status, "status" },
@@ -321,7 +322,7 @@ ctl_run(struct ctl_conn *c, char *line)
 
 	if ((cmd = c->cmd) != NULL) {
 		c->cmd = NULL;
-		c->pending = 1;
+		ctl_pending(c);
 		log_info("control uid=%ld command=%s", (long)c->uid,
 		    cmd->name);
 		cmd->fn(c, c->argc - 1, c->argv + 1, line);
@@ -346,12 +347,26 @@ ctl_run(struct ctl_conn *c, char *line)
 		c->line = line;
 		return;
 	} else {
-		c->pending = 1;
+		ctl_pending(c);
 		log_info("control uid=%ld command=%s", (long)c->uid,
 		    cmd->name);
 		cmd->fn(c, c->argc - 1, c->argv + 1, NULL);
 	}
 	free(line);
+}
+
+/*
+ * The command is the daemon's to answer now: a registration or a push
+ * may wait on several partners' deadlines in turn, so the client's read
+ * timeout no longer applies; writing the answer still has one.
+ */
+static void
+ctl_pending(struct ctl_conn *c)
+{
+	struct timeval	 tv = { CONTROL_TIMEOUT, 0 };
+
+	c->pending = 1;
+	bufferevent_set_timeouts(c->bev, NULL, &tv);
 }
 
 /* Once the answer is out, the connection ends. */
