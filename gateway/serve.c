@@ -1249,9 +1249,14 @@ serve_own(const char *partner, const char *serving,
 static void
 own_done(struct serve_txn *t)
 {
-	const struct conf_partner *p;
+	const struct conf_partner *p, *from;
 	char		 screen[200];
 
+	/* Made as if at another partner: its terms apply to the answer. */
+	if (strcmp(t->serving, t->partner) != 0 &&
+	    (p = conf_partner_find(gw->conf, t->partner)) != NULL &&
+	    (from = conf_partner_find(gw->conf, t->serving)) != NULL)
+		agreement_filter(&t->req, &t->res, t->arena, p, from);
 	if (!t->res.ok && t->res.error == CIRC_E_NONE)
 		t->res.error = CIRC_E_REFUSED;
 	if (!t->res.ok && t->res.screen == NULL && t->req.op != NULL) {
