@@ -35,6 +35,7 @@
 #define IMPORT_IDLE		60	/* s the client may stay silent */
 #define IMPORT_RETRIES		2	/* settles after a write collided */
 #define IMPORT_COL_BITS		5	/* a lookup's id: row << 5 | column */
+#define IMPORT_STORE_BUSY	(-1)	/* a write the store's queue refused */
 
 /* What became of a row, in the order the summary counts them. */
 enum import_outcome {
@@ -78,6 +79,7 @@ struct import_row {
 	int			 writing;	/* a store write under way */
 	int			 tries;
 	int			 created;	/* this row made the person */
+	int			 failure;	/* the write that failed it */
 	int			 have_person;	/* person is known */
 	uint8_t			 person[IDSTORE_ID_LEN];
 	int			 next;		/* cell to write next */
@@ -120,6 +122,7 @@ static void	 import_settle(struct import_row *);
 static int	 import_person_fits(struct import_row *, const uint8_t *);
 static void	 import_write(struct import_row *);
 static void	 import_written(int, const struct idstore_write *, void *);
+static void	 import_write_failed(struct import_row *, int, const char *);
 static void	 import_undone(int, const struct idstore_write *, void *);
 static void	 import_end_row(struct import_row *, enum import_outcome,
 		    const char *, const char *);
@@ -516,13 +519,14 @@ import_ask(void)
 {
 	struct import_row	*r, *next;
 	struct import_cell	*c;
-	uint64_t		 id;
+	uint64_t		 id, rid;
 	int			 i;
 
 	for (r = TAILQ_FIRST(&imp->rows); r != NULL; r = next) {
 		next = TAILQ_NEXT(r, entry);
 		if (r->writing || r->waiting == 0)
 			continue;
+		rid = r->id;	/* r may be gone once an answer came */
 		for (i = 0; i < r->ncells; i++) {
 			c = &r->cells[i];
 			if (c->asked || imp->asking[c->col] >= IMPORT_ASK_MAX)
@@ -538,10 +542,10 @@ import_ask(void)
 				r->waiting--;
 			}
 			/* An answer may have come at once and ended it. */
-			if (import_row_find(id >> IMPORT_COL_BITS) == NULL)
+			if (import_row_find(rid) == NULL)
 				break;
 		}
-		if (import_row_find(r->id) != NULL && r->waiting == 0)
+		if (import_row_find(rid) != NULL && r->waiting == 0)
 			import_judge(r);
 	}
 }
@@ -791,8 +795,23 @@ import_write(struct import_row *r)
 		w.op = IDSTORE_CREATE;
 	if (idstore_submit(gw->store, &w, import_written,
 	    (void *)(uintptr_t)r->id) == -1)
-		import_written(errno == EAGAIN ? IDSTORE_LIMIT : IDSTORE_FAIL,
-		    &w, (void *)(uintptr_t)r->id);
+		import_written(errno == EAGAIN ? IMPORT_STORE_BUSY :
+		    IDSTORE_FAIL, &w, (void *)(uintptr_t)r->id);
+}
+
+/* End a row on the store write that failed it. */
+static void
+import_write_failed(struct import_row *r, int result, const char *partner)
+{
+	if (result == IDSTORE_EXISTS || result == IDSTORE_CONFLICT)
+		import_end_row(r, IMPORT_CONFLICTING, result ==
+		    IDSTORE_EXISTS ? "two-persons" : "other-account-there",
+		    partner);
+	else if (result == IDSTORE_LIMIT)
+		import_end_row(r, IMPORT_ERROR, "too-many-accounts", partner);
+	else
+		import_end_row(r, IMPORT_ERROR, result == IMPORT_STORE_BUSY ?
+		    "store-busy" : "store-failed", NULL);
 }
 
 /* A write of a row is committed or refused. */
@@ -816,6 +835,7 @@ import_written(int result, const struct idstore_write *w, void *arg)
 		import_pump();
 		return;
 	}
+	r->failure = result;
 	/* A person this row made alone goes again before anything else. */
 	if (r->created) {
 		memset(&u, 0, sizeof(u));
@@ -834,13 +854,7 @@ import_written(int result, const struct idstore_write *w, void *arg)
 		import_pump();
 		return;
 	}
-	if (result == IDSTORE_EXISTS || result == IDSTORE_CONFLICT)
-		import_end_row(r, IMPORT_CONFLICTING, result ==
-		    IDSTORE_EXISTS ? "two-persons" : "other-account-there",
-		    w->partner);
-	else
-		import_end_row(r, IMPORT_ERROR, result == IDSTORE_LIMIT ?
-		    "store-busy" : "store-failed", NULL);
+	import_write_failed(r, result, w->partner);
 	import_pump();
 }
 
@@ -855,10 +869,11 @@ import_undone(int result, const struct idstore_write *w, void *arg)
 	if (result != IDSTORE_OK)
 		log_warnx("import event=undo result=\"%s\"",
 		    idstore_strerror(result));
+	/* What failed the row is said, not the undo. */
 	if (r->tries++ < IMPORT_RETRIES)
 		import_settle(r);
 	else
-		import_end_row(r, IMPORT_ERROR, "store-failed", NULL);
+		import_write_failed(r, r->failure, NULL);
 	import_pump();
 }
 
