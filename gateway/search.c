@@ -24,6 +24,7 @@
 #include "ncip.h"
 
 #define SEARCH_BUSY_MAX		64	/* searches under way at once */
+#define SEARCH_OWN_KEEP		(SEARCH_COPIES_MAX / 4)	/* asker's, out */
 
 #define SCM_CIRC	"http://www.niso.org/ncip/v1_0/imp1/schemes/" \
 			"circulationstatus/circulationstatus.scm"
@@ -87,6 +88,8 @@ static void		 search_merge(struct search *, size_t,
 static void		 search_add(struct search *, size_t,
 			    const struct ncip_bib_info *,
 			    const struct ncip_copy *);
+static int		 search_displace(struct search *);
+static void		 search_make_room(struct search *);
 static void		 search_settle(struct search *);
 static void		 search_later(evutil_socket_t, short, void *);
 static void		 search_finish(struct search *);
@@ -455,6 +458,51 @@ search_level(const struct ncip_location *l, unsigned int level)
 }
 
 /*
+ * Drop the last listed copy that is not on the shelf, its partner then
+ * having more than the answer lists; -1 if every copy is on the shelf.
+ */
+static int
+search_displace(struct search *s)
+{
+	size_t	 j, k;
+
+	for (j = s->ncopies; j-- > 0; )
+		if (!s->copies[j].available)
+			break;
+	if (j == (size_t)-1)
+		return (-1);
+	for (k = 0; k < s->nparts; k++)
+		if (s->copies[j].partner == s->parts[k].id) {
+			s->parts[k].ncopies--;
+			s->parts[k].more = 1;
+		}
+	memmove(&s->copies[j], &s->copies[j + 1],
+	    (s->ncopies - j - 1) * sizeof(s->copies[0]));
+	s->ncopies--;
+	return (0);
+}
+
+/*
+ * Before the others are asked, keep at most SEARCH_OWN_KEEP of the
+ * asker's own copies (none of them on the shelf), so that the others'
+ * copies have room in the answer.
+ */
+static void
+search_make_room(struct search *s)
+{
+	size_t	 k;
+
+	if (s->ncopies <= SEARCH_OWN_KEEP)
+		return;
+	for (k = 0; k < s->nparts; k++)
+		if (strcmp(s->parts[k].id, s->asker) == 0) {
+			s->parts[k].ncopies -= s->ncopies - SEARCH_OWN_KEEP;
+			s->parts[k].more = 1;
+		}
+	s->ncopies = SEARCH_OWN_KEEP;
+}
+
+/*
  * Add a copy partner i listed, unless its owner withholds it from the
  * asker's patrons (or cannot be known not to: a collection the answer
  * does not say where the owner withholds by collection).  The collection
@@ -473,6 +521,7 @@ search_add(struct search *s, size_t i, const struct ncip_bib_info *bi,
 	struct search_copy	*c;
 	const char		*st;
 	size_t			 n, k;
+	int			 avail;
 
 	if ((p = conf_partner_find(gw->conf, s->parts[i].id)) == NULL)
 		return;
@@ -497,7 +546,11 @@ search_add(struct search *s, size_t i, const struct ncip_bib_info *bi,
 			return;
 		}
 	}
-	if (s->ncopies == SEARCH_COPIES_MAX) {
+	st = f->circ_status.value;
+	avail = st != NULL && strcasecmp(st, "Available On Shelf") == 0;
+	/* Full: a copy on the shelf takes the place of one that is not. */
+	if (s->ncopies == SEARCH_COPIES_MAX && (!avail ||
+	    search_displace(s) == -1)) {
 		s->parts[i].more = 1;
 		return;
 	}
@@ -509,9 +562,8 @@ search_add(struct search *s, size_t i, const struct ncip_bib_info *bi,
 	c->location = circ_strdup(s->arena, perm != NULL ?
 	    search_level(perm, 2) : search_level(cur, 2));
 	c->call_number = circ_strdup(s->arena, f->call_number);
-	st = f->circ_status.value;
 	c->status = circ_strdup(s->arena, st);
-	c->available = st != NULL && strcasecmp(st, "Available On Shelf") == 0;
+	c->available = avail;
 	if (c->item == NULL)
 		return;
 	if (s->title == NULL && bi->has_bib)
@@ -536,6 +588,7 @@ search_settle(struct search *s)
 			if (s->copies[i].available)
 				break;
 		if (i == s->ncopies) {
+			search_make_room(s);
 			search_fan_out(s);
 			if (s->pending > 0)
 				return;

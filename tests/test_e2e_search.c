@@ -127,13 +127,56 @@ write_conf(struct e2e_env *e)
 	return (e2e_gw_write_partners(e, parts, 3));
 }
 
+/*
+ * A popular title, Dune: north has POPULAR_OWN copies, every one on loan;
+ * south has POPULAR_SOUTH, all on loan but the last.
+ */
+#define POPULAR_ISBN	"9780441013593"
+#define POPULAR_OWN	50	/* what the simulator lists at most */
+#define POPULAR_SOUTH	50
+#define POPULAR_SHELF	"42000100050"	/* south's copy on the shelf */
+
+/* Data followed by n copies of Dune, all on loan to patron but the last. */
+static char *
+with_popular(const char *data, const char *first, const char *home,
+    const char *patron, int n, int last_on_shelf)
+{
+	char	*buf, *p;
+	size_t	 len = strlen(data) + (size_t)n * 200 + 1;
+	int	 i;
+
+	if ((buf = malloc(len)) == NULL)
+		return (NULL);
+	p = buf + snprintf(buf, len, "%s", data);
+	for (i = 1; i <= n; i++) {
+		p += snprintf(p, len - (size_t)(p - buf), "item %s%03d "
+		    "title=\"Dune\" home=%s call=\"SF HERBERT\" collection=FIC "
+		    "media=book isbn=" POPULAR_ISBN "\n", first, i, home);
+		if (i < n || !last_on_shelf)
+			p += snprintf(p, len - (size_t)(p - buf), "loan %s%03d "
+			    "patron=%s out=today-3d due=today+18d\n", first,
+			    i, patron);
+	}
+	return (buf);
+}
+
 static int
 start_ils(struct e2e_ils *ils, const char *name, const char *data, int ncip)
 {
 	char	 path[E2E_PATH_MAX + 32];
+	char	*all = NULL;
+	int	 rc;
 
+	if (strcmp(name, "north") == 0)
+		all = with_popular(data, "41000100", "NMAIN", "24000000001",
+		    POPULAR_OWN, 0);
+	else if (strcmp(name, "south") == 0)
+		all = with_popular(data, "42000100", "SMAIN", "25000000001",
+		    POPULAR_SOUTH, 1);
 	snprintf(path, sizeof(path), "%s/%s.ils", env.dir, name);
-	if (e2e_write_file(path, data) == -1)
+	rc = e2e_write_file(path, all != NULL ? all : data);
+	free(all);
+	if (rc == -1)
 		return (-1);
 	return (ncip ? e2e_ils_start_ncip(&env, ils, name, path) :
 	    e2e_ils_start(&env, ils, name, path));
@@ -481,6 +524,33 @@ test_title_only_elsewhere_found_there(void **state)
 	}
 }
 
+/*
+ * A title north has many copies of, all on loan: they must not fill the
+ * answer, and south's one copy on the shelf, listed after its 49 copies
+ * on loan (more than the answer has room for), is in it.
+ */
+static void
+test_asker_copies_on_loan_leave_room_for_others(void **state)
+{
+	const struct ncip_bib_info	*bi;
+	const struct ncip_holdings	*h;
+	const struct ncip_copy		*c;
+	struct ncip_msg			*a;
+
+	a = search(POPULAR_ISBN, NCIP_BIBID_ITEM);
+	bi = title_of(a);
+	c = need_copy(bi, POPULAR_SHELF);
+	assert_string_equal(c->item.circ_status.value, "Available On Shelf");
+	/* Some of north's own are listed, on loan, not all of them. */
+	h = need_holdings(bi, "NORTH");
+	assert_true(h->ncopies >= 1 && h->ncopies < POPULAR_OWN);
+	assert_string_equal(h->copies[0].item.circ_status.value, "On Loan");
+	/* South's on the shelf took the place of one of its on loan. */
+	assert_int_equal(h->ncopies + need_holdings(bi, "SOUTH")->ncopies,
+	    64);
+	ncip_msg_free(a);
+}
+
 static void
 test_sip2_partner_searched_through_its_search_backend(void **state)
 {
@@ -672,6 +742,7 @@ main(void)
 		T(test_title_available_at_asker_is_not_searched_elsewhere),
 		T(test_title_on_loan_at_asker_is_found_elsewhere),
 		T(test_title_only_elsewhere_found_there),
+		T(test_asker_copies_on_loan_leave_room_for_others),
 		T(test_sip2_partner_searched_through_its_search_backend),
 		T(test_title_in_withheld_collection_not_listed),
 		T(test_partner_down_noted_and_answer_still_comes),
