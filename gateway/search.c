@@ -41,6 +41,7 @@ struct search {
 	char			 asker[CONF_NAME_MAX];
 	char			 bib[SEARCH_BIBID_MAX + 1];
 	char			 scheme[CONF_NAME_MAX];
+	char			 record[CONF_NAME_MAX];	/* whose record id */
 	int			 flags;
 	int			 others;	/* the fan-out has begun */
 	size_t			 pending;	/* calls on the wire */
@@ -79,6 +80,10 @@ static size_t			 nsearches;
 static uint64_t			 search_next_id;
 
 static struct search	*search_find(uint64_t);
+static int		 search_item_scheme(const char *, const char *);
+static int		 search_begin(const char *, const char *, const char *,
+			    const char *, int, uint64_t, search_cb, char *,
+			    size_t);
 static void		 search_ask(struct search *, size_t);
 static void		 search_fan_out(struct search *);
 static void		 search_answered(uint64_t, uint32_t, struct ncip_msg *,
@@ -122,10 +127,28 @@ search_find(uint64_t id)
 	return (NULL);
 }
 
-/* Start a search for the copies of a title; see circlinkd.h. */
+/*
+ * Start a search for the copies of a title; see circlinkd.h.  A record
+ * id is the asker's own (its ILS's record number, unrelated to the same
+ * number at another partner).
+ */
 int
 search_start(const char *asker, const char *bib, const char *scheme,
     int flags, uint64_t cookie, search_cb cb, char *err, size_t errlen)
+{
+	return (search_begin(asker, bib, scheme, NULL, flags, cookie, cb,
+	    err, errlen));
+}
+
+/*
+ * The same, with record the partner whose record id bib is (NULL: an item
+ * identifier by its scheme or shape, else the asker's record id): a
+ * record id is asked of that partner only, the others noted as skipped.
+ */
+static int
+search_begin(const char *asker, const char *bib, const char *scheme,
+    const char *record, int flags, uint64_t cookie, search_cb cb, char *err,
+    size_t errlen)
 {
 	static const struct timeval now = { 0, 0 };
 	struct search	*s;
@@ -157,6 +180,10 @@ search_start(const char *asker, const char *bib, const char *scheme,
 	snprintf(s->bib, sizeof(s->bib), "%s", bib);
 	snprintf(s->scheme, sizeof(s->scheme), "%s", scheme != NULL ?
 	    scheme : "");
+	if (record == NULL && !search_item_scheme(s->scheme, s->bib))
+		record = asker;
+	snprintf(s->record, sizeof(s->record), "%s", record != NULL ?
+	    record : "");
 	s->flags = flags;
 	s->cb = cb;
 	s->cookie = cookie;
@@ -166,7 +193,9 @@ search_start(const char *asker, const char *bib, const char *scheme,
 	    (unsigned long long)s->id, asker, *s->scheme != '\0' ?
 	    s->scheme : "-");
 
-	if (flags & SEARCH_OWN_FIRST) {
+	/* Another partner's record id: the asker's ILS cannot know it. */
+	if ((flags & SEARCH_OWN_FIRST) && (*s->record == '\0' ||
+	    strcmp(s->record, asker) == 0)) {
 		snprintf(s->parts[0].id, sizeof(s->parts[0].id), "%s", asker);
 		s->nparts = 1;
 		search_ask(s, 0);
@@ -294,6 +323,13 @@ search_ask(struct search *s, size_t i)
 		search_note(s, i, SEARCH_SKIPPED, note);
 		return;
 	}
+	if (*s->record != '\0' && strcmp(s->record, p->id) != 0) {
+		snprintf(note, sizeof(note), "Record ids are local to their "
+		    "library: %s is not searched by another's; ask by ISBN",
+		    p->name);
+		search_note(s, i, SEARCH_SKIPPED, note);
+		return;
+	}
 	nb = search_backend(p, &b);
 	if (b->ncip.version == 1) {
 		snprintf(note, sizeof(note), "%s's ILS speaks NCIP version 1, "
@@ -312,7 +348,7 @@ search_ask(struct search *s, size_t i)
 		return;
 	}
 	id->value = s->bib;
-	if (search_item_scheme(s->scheme, s->bib)) {
+	if (*s->record == '\0') {
 		id->kind = NCIP_BIBID_ITEM;
 		id->code.scheme = SCM_BIBITEM;
 		id->code.value = *s->scheme != '\0' ? s->scheme : "ISBN";
@@ -682,6 +718,8 @@ search_ncip(uint64_t call, const struct conf_partner *caller,
 {
 	struct search_call	*sc;
 	const struct ncip_bibid	*b;
+	const struct conf_partner *owner;
+	const char		*record;
 	char			 err[128];
 
 	if (req->dialect.version == 1) {
@@ -703,6 +741,19 @@ search_ncip(uint64_t call, const struct conf_partner *caller,
 		    "not printable ASCII.");
 		return;
 	}
+	/* A record id is its agency's (the caller's when it names none). */
+	record = NULL;
+	if (b->kind == NCIP_BIBID_RECORD) {
+		owner = b->agency.value == NULL ? caller :
+		    route_institution(gw->conf, b->agency.value);
+		if (owner == NULL) {
+			search_refuse(call, req, NCIP_PT_UNKNOWN_ITEM,
+			    "AgencyId", "The record id's agency is no "
+			    "partner's.");
+			return;
+		}
+		record = owner->id;
+	}
 	if ((sc = calloc(1, sizeof(*sc))) == NULL) {
 		search_refuse(call, req, NCIP_PT_TEMPORARY_FAILURE, NULL,
 		    "The gateway is short of memory.");
@@ -711,8 +762,8 @@ search_ncip(uint64_t call, const struct conf_partner *caller,
 	sc->call = call;
 	sc->req = req;
 	TAILQ_INSERT_TAIL(&calls, sc, entry);
-	if (search_start(caller->id, b->value, b->code.value, SEARCH_OWN_FIRST,
-	    call, search_front_cb, err, sizeof(err)) == -1) {
+	if (search_begin(caller->id, b->value, b->code.value, record,
+	    SEARCH_OWN_FIRST, call, search_front_cb, err, sizeof(err)) == -1) {
 		TAILQ_REMOVE(&calls, sc, entry);
 		free(sc);
 		search_refuse(call, req, NCIP_PT_TEMPORARY_FAILURE, NULL,

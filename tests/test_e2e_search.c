@@ -75,7 +75,11 @@ static const char south_data[] =
     "\tisbn=9780141439686 record=s1000003\n"
     "item 42000000004 title=\"Brave New World\" author=\"Huxley, Aldous\"\n"
     "\thome=SMAIN call=\"R FIC HUXLEY\" collection=RESTRICTED media=book\n"
-    "\tisbn=9780060850524 record=s1000004\n";
+    "\tisbn=9780060850524 record=s1000004\n"
+    /* Its record number is north's Middlemarch's: records are local. */
+    "item 42000000005 title=\"Walden\" author=\"Thoreau, Henry David\"\n"
+    "\thome=SMAIN call=\"818 THOREAU\" collection=FIC media=book\n"
+    "\tisbn=9780691096124 record=n1000002\n";
 
 /*
  * A partner the gateway reaches over SIP2, so that it cannot search it,
@@ -293,9 +297,9 @@ call(struct ncip_msg *m)
 	return (a);
 }
 
-/* A LookupItemSet for one title, by ISBN or by record id. */
+/* A LookupItemSet for one title, by ISBN or by a record id of agency's. */
 static struct ncip_msg *
-search(const char *id, enum ncip_bibid_kind kind)
+search_at(const char *id, enum ncip_bibid_kind kind, const char *agency)
 {
 	struct ncip_msg		*m;
 	struct ncip_bibid	*b;
@@ -307,10 +311,24 @@ search(const char *id, enum ncip_bibid_kind kind)
 	if (kind == NCIP_BIBID_ITEM)
 		b->code.value = "ISBN";
 	else
-		b->agency.value = "NORTH";
+		b->agency.value = agency;
 	m->bib_ids = b;
 	m->nbib_ids = 1;
 	return (call(m));
+}
+
+/* The same, a record id being north's. */
+static struct ncip_msg *
+search(const char *id, enum ncip_bibid_kind kind)
+{
+	return (search_at(id, kind, "NORTH"));
+}
+
+/* A record id of agency's. */
+static struct ncip_msg *
+search_record(const char *id, const char *agency)
+{
+	return (search_at(id, NCIP_BIBID_RECORD, agency));
 }
 
 /* The answer's one title; it must be a LookupItemSetResponse. */
@@ -505,10 +523,10 @@ test_title_only_elsewhere_found_there(void **state)
 	struct ncip_msg			*a;
 	int				 i;
 
-	/* By ISBN, then by the owner's record id. */
+	/* By ISBN, then by the owner's record id, said as south's. */
 	for (i = 0; i < 2; i++) {
 		a = i == 0 ? search("9780141439686", NCIP_BIBID_ITEM) :
-		    search("s1000003", NCIP_BIBID_RECORD);
+		    search_record("s1000003", "SOUTH");
 		bi = title_of(a);
 		c = need_copy(bi, "42000000003");
 		assert_string_equal(c->item.circ_status.value,
@@ -549,6 +567,51 @@ test_asker_copies_on_loan_leave_room_for_others(void **state)
 	assert_int_equal(h->ncopies + need_holdings(bi, "SOUTH")->ncopies,
 	    64);
 	ncip_msg_free(a);
+}
+
+/*
+ * North's record id of Middlemarch (on loan at north) is south's record
+ * number of Walden: south is not asked it, and says why; a record id of
+ * an agency no partner has is refused.
+ */
+static void
+test_record_id_is_searched_only_at_its_library(void **state)
+{
+	const struct ncip_bib_info	*bi;
+	const struct ncip_problem	*pb;
+	struct ncip_msg			*a;
+	long				 n0, s0;
+
+	n0 = ncip_count(&north_ils, "LookupItemSet");
+	s0 = ncip_count(&south_ils, "LookupItemSet");
+	a = search("n1000002", NCIP_BIBID_RECORD);
+	bi = title_of(a);
+	assert_null(copy_of(bi, "42000000005"));
+	assert_string_equal(need_copy(bi,
+	    "41000000002")->item.circ_status.value, "On Loan");
+	assert_string_equal(bi->bib.title, "Middlemarch");
+	pb = need_problem(need_holdings(bi, "SOUTH"));
+	assert_int_equal(pb->kind, NCIP_PT_UNSUPPORTED_SERVICE);
+	assert_contains(pb->detail, "Record ids are local");
+	ncip_msg_free(a);
+	assert_int_equal(ncip_count(&north_ils, "LookupItemSet"), n0 + 1);
+	assert_int_equal(ncip_count(&south_ils, "LookupItemSet"), s0);
+
+	/* Said as south's, it is south's Walden, and north is not asked. */
+	a = search_record("n1000002", "SOUTH");
+	bi = title_of(a);
+	need_copy(bi, "42000000005");
+	assert_null(copy_of(bi, "41000000002"));
+	ncip_msg_free(a);
+	assert_int_equal(ncip_count(&north_ils, "LookupItemSet"), n0 + 1);
+	assert_int_equal(ncip_count(&south_ils, "LookupItemSet"), s0 + 1);
+
+	a = search_record("n1000002", "NOWHERE");
+	assert_true(a->nproblems > 0);
+	assert_int_equal(a->problems[0].kind, NCIP_PT_UNKNOWN_ITEM);
+	assert_contains(a->problems[0].detail, "agency");
+	ncip_msg_free(a);
+	assert_int_equal(ncip_count(&south_ils, "LookupItemSet"), s0 + 1);
 }
 
 static void
@@ -743,6 +806,7 @@ main(void)
 		T(test_title_on_loan_at_asker_is_found_elsewhere),
 		T(test_title_only_elsewhere_found_there),
 		T(test_asker_copies_on_loan_leave_room_for_others),
+		T(test_record_id_is_searched_only_at_its_library),
 		T(test_sip2_partner_searched_through_its_search_backend),
 		T(test_title_in_withheld_collection_not_listed),
 		T(test_partner_down_noted_and_answer_still_comes),
