@@ -539,8 +539,9 @@ search_make_room(struct search *s)
 }
 
 /*
- * Add a copy partner i listed, unless its owner withholds it from the
- * asker's patrons (or cannot be known not to: a collection the answer
+ * Add a copy partner i listed, unless its agreement with the asker is no
+ * longer in force (revoked while it was asked) or its owner withholds it
+ * from the asker's patrons (or cannot be known not to: a collection the answer
  * does not say where the owner withholds by collection).  The collection
  * is read from level 3 of the copy's permanent location.
  */
@@ -576,7 +577,9 @@ search_add(struct search *s, size_t i, const struct ncip_bib_info *bi,
 		/* XXX the medium is not compared with withheld types. */
 		ags = agreement_list(&n);
 		ag = policy_agreement_find(ags, n, s->asker, p->id);
-		terms = ag != NULL ? policy_terms_of(ag, p->id) : NULL;
+		/* One revoked or no longer accepted while asked lists none. */
+		terms = ag != NULL && policy_active(ag) ?
+		    policy_terms_of(ag, p->id) : NULL;
 		if (terms == NULL || policy_terms_withholds(terms, &pi) != 0) {
 			s->parts[i].withheld++;
 			return;

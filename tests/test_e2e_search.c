@@ -33,6 +33,7 @@
 #define EAST_ILS_PW	"east-ils-pw"
 
 #define WAIT_MS		5000
+#define BACKEND_MS	1000	/* the backends' deadline, as e2e sets it */
 
 /* The asker: an NCIP 2.02 ILS with a copy of two titles, one on loan. */
 static const char north_data[] =
@@ -101,6 +102,7 @@ static struct e2e_env	 env;
 static struct e2e_ils	 north_ils, south_ils, east_ils;
 static struct e2e_ils	*const ilses[] = { &north_ils, &south_ils, &east_ils };
 static int		 east_search;	/* its search-backend written */
+static int		 south_refuses;	/* south's file accepts no more */
 
 static int
 write_conf(struct e2e_env *e)
@@ -116,7 +118,8 @@ write_conf(struct e2e_env *e)
 		    .institution = "SOUTH", .patrons = "2500*",
 		    .items = "4200*", .loc1 = "SMAIN", .loc2 = "SEAST",
 		    .ils = &south_ils, .ncip = 1, .version = "2.02",
-		    .terms = "\t\taccept yes\n"
+		    .terms = south_refuses ? "\t\taccept no" :
+		    "\t\taccept yes\n"
 		    "\t\twithhold-collection RESTRICTED" },
 		{ .id = "east", .name = "East Library",
 		    .institution = "EAST", .patrons = "2600*",
@@ -237,6 +240,12 @@ ready(void **state)
 		if (e2e_ils_ctl(ilses[i], "normal", NULL, 0) == -1 ||
 		    e2e_ils_ctl(ilses[i], "reset", NULL, 0) == -1)
 			return (-1);
+	if (south_refuses || env.backend_timeout_ms != BACKEND_MS) {
+		south_refuses = 0;
+		env.backend_timeout_ms = BACKEND_MS;
+		if (e2e_gw_reload(&env, write_conf) == -1)
+			return (-1);
+	}
 	return (e2e_ready(&env, L_SIP2));
 }
 
@@ -614,6 +623,56 @@ test_record_id_is_searched_only_at_its_library(void **state)
 	assert_int_equal(ncip_count(&south_ils, "LookupItemSet"), s0 + 1);
 }
 
+/*
+ * South's agreement ends (its file no longer accepts) while south is
+ * being asked: the copy it then lists is not shown.
+ */
+static void
+test_agreement_ended_during_search_lists_none(void **state)
+{
+	struct ncip_msg		*m, *a;
+	struct ncip_bibid	*b;
+	struct e2e_http_resp	 r;
+	struct e2e_conn		*c;
+	char			*body;
+	size_t			 len;
+	long			 s0 = ncip_count(&south_ils, "LookupItemSet");
+
+	/* Deadlines long enough for a reload while south is slow. */
+	env.backend_timeout_ms = 8000;
+	assert_int_equal(e2e_gw_reload(&env, write_conf), 0);
+	assert_int_equal(e2e_ils_ctl(&south_ils, "delay 2500", NULL, 0), 0);
+	assert_non_null(m = ncip_msg_new(NCIP_LOOKUP_ITEM_SET));
+	assert_non_null(b = ncip_msg_calloc(m, 1, sizeof(*b)));
+	b->kind = NCIP_BIBID_ITEM;
+	b->value = "9780141439686";
+	b->code.value = "ISBN";
+	m->bib_ids = b;
+	m->nbib_ids = 1;
+	m->header.present = 1;
+	m->header.from_agency.value = "NORTH";
+	m->header.to_agency.value = "CIRCLINK";
+	assert_int_equal(ncip_build(m, NULL, &body, &len, NULL), 0);
+	ncip_msg_free(m);
+	assert_non_null(c = e2e_gw_connect(&env, L_NCIP, NULL, NULL));
+	assert_int_equal(e2e_http_send(c, "POST", "/ncip/" NORTH_TOKEN,
+	    "application/xml", body, len), 0);
+	free(body);
+
+	south_refuses = 1;
+	assert_int_equal(e2e_gw_reload(&env, write_conf), 0);
+	assert_int_equal(e2e_http_read(c, &r, 15000), 0);
+	e2e_close(c);
+	a = e2e_http_ncip(&r);
+	e2e_http_resp_free(&r);
+	/* South was asked and answered, but its copy is not shown. */
+	assert_int_equal(ncip_count(&south_ils, "LookupItemSet"), s0 + 1);
+	assert_unknown(title_of(a), NULL);
+	ncip_msg_free(a);
+
+	/* ready() puts the agreement back. */
+}
+
 static void
 test_sip2_partner_searched_through_its_search_backend(void **state)
 {
@@ -807,6 +866,7 @@ main(void)
 		T(test_title_only_elsewhere_found_there),
 		T(test_asker_copies_on_loan_leave_room_for_others),
 		T(test_record_id_is_searched_only_at_its_library),
+		T(test_agreement_ended_during_search_lists_none),
 		T(test_sip2_partner_searched_through_its_search_backend),
 		T(test_title_in_withheld_collection_not_listed),
 		T(test_partner_down_noted_and_answer_still_comes),
