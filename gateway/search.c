@@ -24,6 +24,7 @@
 #include "ncip.h"
 
 #define SEARCH_BUSY_MAX		64	/* searches under way at once */
+#define SEARCH_BUSY_EACH	(SEARCH_BUSY_MAX / 2)	/* one asker's */
 #define SEARCH_OWN_KEEP		(SEARCH_COPIES_MAX / 4)	/* asker's, out */
 
 #define SCM_CIRC	"http://www.niso.org/ncip/v1_0/imp1/schemes/" \
@@ -152,6 +153,7 @@ search_begin(const char *asker, const char *bib, const char *scheme,
 {
 	static const struct timeval now = { 0, 0 };
 	struct search	*s;
+	size_t		 mine = 0;
 
 	if (conf_partner_find(gw->conf, asker) == NULL) {
 		snprintf(err, errlen, "no partner %s", asker);
@@ -164,6 +166,15 @@ search_begin(const char *asker, const char *bib, const char *scheme,
 	}
 	if (nsearches >= SEARCH_BUSY_MAX) {
 		snprintf(err, errlen, "too many searches under way");
+		return (-1);
+	}
+	/* No one partner may hold every slot. */
+	TAILQ_FOREACH(s, &searches, entry)
+		if (strcmp(s->asker, asker) == 0)
+			mine++;
+	if (mine >= SEARCH_BUSY_EACH) {
+		snprintf(err, errlen, "too many searches under way for %s",
+		    asker);
 		return (-1);
 	}
 	if ((s = calloc(1, sizeof(*s))) == NULL ||

@@ -623,29 +623,20 @@ test_record_id_is_searched_only_at_its_library(void **state)
 	assert_int_equal(ncip_count(&south_ils, "LookupItemSet"), s0 + 1);
 }
 
-/*
- * South's agreement ends (its file no longer accepts) while south is
- * being asked: the copy it then lists is not shown.
- */
-static void
-test_agreement_ended_during_search_lists_none(void **state)
+/* Send a LookupItemSet by ISBN as north's ILS; its answer comes later. */
+static struct e2e_conn *
+search_send(const char *isbn)
 {
-	struct ncip_msg		*m, *a;
+	struct ncip_msg		*m;
 	struct ncip_bibid	*b;
-	struct e2e_http_resp	 r;
 	struct e2e_conn		*c;
 	char			*body;
 	size_t			 len;
-	long			 s0 = ncip_count(&south_ils, "LookupItemSet");
 
-	/* Deadlines long enough for a reload while south is slow. */
-	env.backend_timeout_ms = 8000;
-	assert_int_equal(e2e_gw_reload(&env, write_conf), 0);
-	assert_int_equal(e2e_ils_ctl(&south_ils, "delay 2500", NULL, 0), 0);
 	assert_non_null(m = ncip_msg_new(NCIP_LOOKUP_ITEM_SET));
 	assert_non_null(b = ncip_msg_calloc(m, 1, sizeof(*b)));
 	b->kind = NCIP_BIBID_ITEM;
-	b->value = "9780141439686";
+	b->value = isbn;
 	b->code.value = "ISBN";
 	m->bib_ids = b;
 	m->nbib_ids = 1;
@@ -658,19 +649,78 @@ test_agreement_ended_during_search_lists_none(void **state)
 	assert_int_equal(e2e_http_send(c, "POST", "/ncip/" NORTH_TOKEN,
 	    "application/xml", body, len), 0);
 	free(body);
+	return (c);
+}
 
-	south_refuses = 1;
-	assert_int_equal(e2e_gw_reload(&env, write_conf), 0);
+/* The answer to search_send(); the connection is closed. */
+static struct ncip_msg *
+search_read(struct e2e_conn *c)
+{
+	struct e2e_http_resp	 r;
+	struct ncip_msg		*a;
+
 	assert_int_equal(e2e_http_read(c, &r, 15000), 0);
 	e2e_close(c);
 	a = e2e_http_ncip(&r);
 	e2e_http_resp_free(&r);
+	return (a);
+}
+
+/*
+ * South's agreement ends (its file no longer accepts) while south is
+ * being asked: the copy it then lists is not shown.
+ */
+static void
+test_agreement_ended_during_search_lists_none(void **state)
+{
+	struct ncip_msg		*a;
+	struct e2e_conn		*c;
+	long			 s0 = ncip_count(&south_ils, "LookupItemSet");
+
+	/* Deadlines long enough for a reload while south is slow. */
+	env.backend_timeout_ms = 8000;
+	assert_int_equal(e2e_gw_reload(&env, write_conf), 0);
+	assert_int_equal(e2e_ils_ctl(&south_ils, "delay 2500", NULL, 0), 0);
+	c = search_send("9780141439686");
+	south_refuses = 1;
+	assert_int_equal(e2e_gw_reload(&env, write_conf), 0);
+	a = search_read(c);
 	/* South was asked and answered, but its copy is not shown. */
 	assert_int_equal(ncip_count(&south_ils, "LookupItemSet"), s0 + 1);
 	assert_unknown(title_of(a), NULL);
 	ncip_msg_free(a);
 
 	/* ready() puts the agreement back. */
+}
+
+/*
+ * North's ILS slow: of BUSY_EACH + 1 searches north asks at once, one is
+ * refused, so that one partner cannot hold every search slot.
+ */
+#define BUSY_EACH	32	/* half the gateway's searches */
+static void
+test_one_caller_cannot_hold_every_search(void **state)
+{
+	struct e2e_conn		*c[BUSY_EACH + 1];
+	struct ncip_msg		*a;
+	int			 i, refused = 0;
+
+	env.backend_timeout_ms = 3000;
+	assert_int_equal(e2e_gw_reload(&env, write_conf), 0);
+	assert_int_equal(e2e_ils_ctl(&north_ils, "delay 2000", NULL, 0), 0);
+	for (i = 0; i <= BUSY_EACH; i++)
+		c[i] = search_send("9780312424404");
+	for (i = 0; i <= BUSY_EACH; i++) {
+		a = search_read(c[i]);
+		assert_int_equal(a->service, NCIP_LOOKUP_ITEM_SET_RESP);
+		if (a->nproblems > 0) {
+			assert_contains(a->problems[0].detail,
+			    "cannot search now");
+			refused++;
+		}
+		ncip_msg_free(a);
+	}
+	assert_int_equal(refused, 1);
 }
 
 static void
@@ -867,6 +917,7 @@ main(void)
 		T(test_asker_copies_on_loan_leave_room_for_others),
 		T(test_record_id_is_searched_only_at_its_library),
 		T(test_agreement_ended_during_search_lists_none),
+		T(test_one_caller_cannot_hold_every_search),
 		T(test_sip2_partner_searched_through_its_search_backend),
 		T(test_title_in_withheld_collection_not_listed),
 		T(test_partner_down_noted_and_answer_still_comes),
