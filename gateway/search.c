@@ -24,6 +24,8 @@
 #include "ncip.h"
 
 #define SEARCH_BUSY_MAX		64	/* searches under way at once */
+#define SEARCH_BUSY_EACH	(SEARCH_BUSY_MAX / 2)	/* one asker's */
+#define SEARCH_OWN_KEEP		(SEARCH_COPIES_MAX / 4)	/* asker's, out */
 
 #define SCM_CIRC	"http://www.niso.org/ncip/v1_0/imp1/schemes/" \
 			"circulationstatus/circulationstatus.scm"
@@ -40,6 +42,7 @@ struct search {
 	char			 asker[CONF_NAME_MAX];
 	char			 bib[SEARCH_BIBID_MAX + 1];
 	char			 scheme[CONF_NAME_MAX];
+	char			 record[CONF_NAME_MAX];	/* whose record id */
 	int			 flags;
 	int			 others;	/* the fan-out has begun */
 	size_t			 pending;	/* calls on the wire */
@@ -78,6 +81,10 @@ static size_t			 nsearches;
 static uint64_t			 search_next_id;
 
 static struct search	*search_find(uint64_t);
+static int		 search_item_scheme(const char *, const char *);
+static int		 search_begin(const char *, const char *, const char *,
+			    const char *, int, uint64_t, search_cb, char *,
+			    size_t);
 static void		 search_ask(struct search *, size_t);
 static void		 search_fan_out(struct search *);
 static void		 search_answered(uint64_t, uint32_t, struct ncip_msg *,
@@ -87,6 +94,8 @@ static void		 search_merge(struct search *, size_t,
 static void		 search_add(struct search *, size_t,
 			    const struct ncip_bib_info *,
 			    const struct ncip_copy *);
+static int		 search_displace(struct search *);
+static void		 search_make_room(struct search *);
 static void		 search_settle(struct search *);
 static void		 search_later(evutil_socket_t, short, void *);
 static void		 search_finish(struct search *);
@@ -119,13 +128,32 @@ search_find(uint64_t id)
 	return (NULL);
 }
 
-/* Start a search for the copies of a title; see circlinkd.h. */
+/*
+ * Start a search for the copies of a title; see circlinkd.h.  A record
+ * id is the asker's own (its ILS's record number, unrelated to the same
+ * number at another partner).
+ */
 int
 search_start(const char *asker, const char *bib, const char *scheme,
     int flags, uint64_t cookie, search_cb cb, char *err, size_t errlen)
 {
+	return (search_begin(asker, bib, scheme, NULL, flags, cookie, cb,
+	    err, errlen));
+}
+
+/*
+ * The same, with record the partner whose record id bib is (NULL: an item
+ * identifier by its scheme or shape, else the asker's record id): a
+ * record id is asked of that partner only, the others noted as skipped.
+ */
+static int
+search_begin(const char *asker, const char *bib, const char *scheme,
+    const char *record, int flags, uint64_t cookie, search_cb cb, char *err,
+    size_t errlen)
+{
 	static const struct timeval now = { 0, 0 };
 	struct search	*s;
+	size_t		 mine = 0;
 
 	if (conf_partner_find(gw->conf, asker) == NULL) {
 		snprintf(err, errlen, "no partner %s", asker);
@@ -138,6 +166,15 @@ search_start(const char *asker, const char *bib, const char *scheme,
 	}
 	if (nsearches >= SEARCH_BUSY_MAX) {
 		snprintf(err, errlen, "too many searches under way");
+		return (-1);
+	}
+	/* No one partner may hold every slot. */
+	TAILQ_FOREACH(s, &searches, entry)
+		if (strcmp(s->asker, asker) == 0)
+			mine++;
+	if (mine >= SEARCH_BUSY_EACH) {
+		snprintf(err, errlen, "too many searches under way for %s",
+		    asker);
 		return (-1);
 	}
 	if ((s = calloc(1, sizeof(*s))) == NULL ||
@@ -154,6 +191,10 @@ search_start(const char *asker, const char *bib, const char *scheme,
 	snprintf(s->bib, sizeof(s->bib), "%s", bib);
 	snprintf(s->scheme, sizeof(s->scheme), "%s", scheme != NULL ?
 	    scheme : "");
+	if (record == NULL && !search_item_scheme(s->scheme, s->bib))
+		record = asker;
+	snprintf(s->record, sizeof(s->record), "%s", record != NULL ?
+	    record : "");
 	s->flags = flags;
 	s->cb = cb;
 	s->cookie = cookie;
@@ -163,7 +204,9 @@ search_start(const char *asker, const char *bib, const char *scheme,
 	    (unsigned long long)s->id, asker, *s->scheme != '\0' ?
 	    s->scheme : "-");
 
-	if (flags & SEARCH_OWN_FIRST) {
+	/* Another partner's record id: the asker's ILS cannot know it. */
+	if ((flags & SEARCH_OWN_FIRST) && (*s->record == '\0' ||
+	    strcmp(s->record, asker) == 0)) {
 		snprintf(s->parts[0].id, sizeof(s->parts[0].id), "%s", asker);
 		s->nparts = 1;
 		search_ask(s, 0);
@@ -291,6 +334,13 @@ search_ask(struct search *s, size_t i)
 		search_note(s, i, SEARCH_SKIPPED, note);
 		return;
 	}
+	if (*s->record != '\0' && strcmp(s->record, p->id) != 0) {
+		snprintf(note, sizeof(note), "Record ids are local to their "
+		    "library: %s is not searched by another's; ask by ISBN",
+		    p->name);
+		search_note(s, i, SEARCH_SKIPPED, note);
+		return;
+	}
 	nb = search_backend(p, &b);
 	if (b->ncip.version == 1) {
 		snprintf(note, sizeof(note), "%s's ILS speaks NCIP version 1, "
@@ -309,7 +359,7 @@ search_ask(struct search *s, size_t i)
 		return;
 	}
 	id->value = s->bib;
-	if (search_item_scheme(s->scheme, s->bib)) {
+	if (*s->record == '\0') {
 		id->kind = NCIP_BIBID_ITEM;
 		id->code.scheme = SCM_BIBITEM;
 		id->code.value = *s->scheme != '\0' ? s->scheme : "ISBN";
@@ -455,8 +505,54 @@ search_level(const struct ncip_location *l, unsigned int level)
 }
 
 /*
- * Add a copy partner i listed, unless its owner withholds it from the
- * asker's patrons (or cannot be known not to: a collection the answer
+ * Drop the last listed copy that is not on the shelf, its partner then
+ * having more than the answer lists; -1 if every copy is on the shelf.
+ */
+static int
+search_displace(struct search *s)
+{
+	size_t	 j, k;
+
+	for (j = s->ncopies; j-- > 0; )
+		if (!s->copies[j].available)
+			break;
+	if (j == (size_t)-1)
+		return (-1);
+	for (k = 0; k < s->nparts; k++)
+		if (s->copies[j].partner == s->parts[k].id) {
+			s->parts[k].ncopies--;
+			s->parts[k].more = 1;
+		}
+	memmove(&s->copies[j], &s->copies[j + 1],
+	    (s->ncopies - j - 1) * sizeof(s->copies[0]));
+	s->ncopies--;
+	return (0);
+}
+
+/*
+ * Before the others are asked, keep at most SEARCH_OWN_KEEP of the
+ * asker's own copies (none of them on the shelf), so that the others'
+ * copies have room in the answer.
+ */
+static void
+search_make_room(struct search *s)
+{
+	size_t	 k;
+
+	if (s->ncopies <= SEARCH_OWN_KEEP)
+		return;
+	for (k = 0; k < s->nparts; k++)
+		if (strcmp(s->parts[k].id, s->asker) == 0) {
+			s->parts[k].ncopies -= s->ncopies - SEARCH_OWN_KEEP;
+			s->parts[k].more = 1;
+		}
+	s->ncopies = SEARCH_OWN_KEEP;
+}
+
+/*
+ * Add a copy partner i listed, unless its agreement with the asker is no
+ * longer in force (revoked while it was asked) or its owner withholds it
+ * from the asker's patrons (or cannot be known not to: a collection the answer
  * does not say where the owner withholds by collection).  The collection
  * is read from level 3 of the copy's permanent location.
  */
@@ -473,6 +569,7 @@ search_add(struct search *s, size_t i, const struct ncip_bib_info *bi,
 	struct search_copy	*c;
 	const char		*st;
 	size_t			 n, k;
+	int			 avail;
 
 	if ((p = conf_partner_find(gw->conf, s->parts[i].id)) == NULL)
 		return;
@@ -491,13 +588,19 @@ search_add(struct search *s, size_t i, const struct ncip_bib_info *bi,
 		/* XXX the medium is not compared with withheld types. */
 		ags = agreement_list(&n);
 		ag = policy_agreement_find(ags, n, s->asker, p->id);
-		terms = ag != NULL ? policy_terms_of(ag, p->id) : NULL;
+		/* One revoked or no longer accepted while asked lists none. */
+		terms = ag != NULL && policy_active(ag) ?
+		    policy_terms_of(ag, p->id) : NULL;
 		if (terms == NULL || policy_terms_withholds(terms, &pi) != 0) {
 			s->parts[i].withheld++;
 			return;
 		}
 	}
-	if (s->ncopies == SEARCH_COPIES_MAX) {
+	st = f->circ_status.value;
+	avail = st != NULL && strcasecmp(st, "Available On Shelf") == 0;
+	/* Full: a copy on the shelf takes the place of one that is not. */
+	if (s->ncopies == SEARCH_COPIES_MAX && (!avail ||
+	    search_displace(s) == -1)) {
 		s->parts[i].more = 1;
 		return;
 	}
@@ -509,9 +612,8 @@ search_add(struct search *s, size_t i, const struct ncip_bib_info *bi,
 	c->location = circ_strdup(s->arena, perm != NULL ?
 	    search_level(perm, 2) : search_level(cur, 2));
 	c->call_number = circ_strdup(s->arena, f->call_number);
-	st = f->circ_status.value;
 	c->status = circ_strdup(s->arena, st);
-	c->available = st != NULL && strcasecmp(st, "Available On Shelf") == 0;
+	c->available = avail;
 	if (c->item == NULL)
 		return;
 	if (s->title == NULL && bi->has_bib)
@@ -536,6 +638,7 @@ search_settle(struct search *s)
 			if (s->copies[i].available)
 				break;
 		if (i == s->ncopies) {
+			search_make_room(s);
 			search_fan_out(s);
 			if (s->pending > 0)
 				return;
@@ -629,6 +732,8 @@ search_ncip(uint64_t call, const struct conf_partner *caller,
 {
 	struct search_call	*sc;
 	const struct ncip_bibid	*b;
+	const struct conf_partner *owner;
+	const char		*record;
 	char			 err[128];
 
 	if (req->dialect.version == 1) {
@@ -650,6 +755,19 @@ search_ncip(uint64_t call, const struct conf_partner *caller,
 		    "not printable ASCII.");
 		return;
 	}
+	/* A record id is its agency's (the caller's when it names none). */
+	record = NULL;
+	if (b->kind == NCIP_BIBID_RECORD) {
+		owner = b->agency.value == NULL ? caller :
+		    route_institution(gw->conf, b->agency.value);
+		if (owner == NULL) {
+			search_refuse(call, req, NCIP_PT_UNKNOWN_ITEM,
+			    "AgencyId", "The record id's agency is no "
+			    "partner's.");
+			return;
+		}
+		record = owner->id;
+	}
 	if ((sc = calloc(1, sizeof(*sc))) == NULL) {
 		search_refuse(call, req, NCIP_PT_TEMPORARY_FAILURE, NULL,
 		    "The gateway is short of memory.");
@@ -658,8 +776,8 @@ search_ncip(uint64_t call, const struct conf_partner *caller,
 	sc->call = call;
 	sc->req = req;
 	TAILQ_INSERT_TAIL(&calls, sc, entry);
-	if (search_start(caller->id, b->value, b->code.value, SEARCH_OWN_FIRST,
-	    call, search_front_cb, err, sizeof(err)) == -1) {
+	if (search_begin(caller->id, b->value, b->code.value, record,
+	    SEARCH_OWN_FIRST, call, search_front_cb, err, sizeof(err)) == -1) {
 		TAILQ_REMOVE(&calls, sc, entry);
 		free(sc);
 		search_refuse(call, req, NCIP_PT_TEMPORARY_FAILURE, NULL,

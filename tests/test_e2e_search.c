@@ -33,6 +33,7 @@
 #define EAST_ILS_PW	"east-ils-pw"
 
 #define WAIT_MS		5000
+#define BACKEND_MS	1000	/* the backends' deadline, as e2e sets it */
 
 /* The asker: an NCIP 2.02 ILS with a copy of two titles, one on loan. */
 static const char north_data[] =
@@ -75,7 +76,11 @@ static const char south_data[] =
     "\tisbn=9780141439686 record=s1000003\n"
     "item 42000000004 title=\"Brave New World\" author=\"Huxley, Aldous\"\n"
     "\thome=SMAIN call=\"R FIC HUXLEY\" collection=RESTRICTED media=book\n"
-    "\tisbn=9780060850524 record=s1000004\n";
+    "\tisbn=9780060850524 record=s1000004\n"
+    /* Its record number is north's Middlemarch's: records are local. */
+    "item 42000000005 title=\"Walden\" author=\"Thoreau, Henry David\"\n"
+    "\thome=SMAIN call=\"818 THOREAU\" collection=FIC media=book\n"
+    "\tisbn=9780691096124 record=n1000002\n";
 
 /*
  * A partner the gateway reaches over SIP2, so that it cannot search it,
@@ -97,6 +102,7 @@ static struct e2e_env	 env;
 static struct e2e_ils	 north_ils, south_ils, east_ils;
 static struct e2e_ils	*const ilses[] = { &north_ils, &south_ils, &east_ils };
 static int		 east_search;	/* its search-backend written */
+static int		 south_refuses;	/* south's file accepts no more */
 
 static int
 write_conf(struct e2e_env *e)
@@ -112,7 +118,8 @@ write_conf(struct e2e_env *e)
 		    .institution = "SOUTH", .patrons = "2500*",
 		    .items = "4200*", .loc1 = "SMAIN", .loc2 = "SEAST",
 		    .ils = &south_ils, .ncip = 1, .version = "2.02",
-		    .terms = "\t\taccept yes\n"
+		    .terms = south_refuses ? "\t\taccept no" :
+		    "\t\taccept yes\n"
 		    "\t\twithhold-collection RESTRICTED" },
 		{ .id = "east", .name = "East Library",
 		    .institution = "EAST", .patrons = "2600*",
@@ -127,13 +134,56 @@ write_conf(struct e2e_env *e)
 	return (e2e_gw_write_partners(e, parts, 3));
 }
 
+/*
+ * A popular title, Dune: north has POPULAR_OWN copies, every one on loan;
+ * south has POPULAR_SOUTH, all on loan but the last.
+ */
+#define POPULAR_ISBN	"9780441013593"
+#define POPULAR_OWN	50	/* what the simulator lists at most */
+#define POPULAR_SOUTH	50
+#define POPULAR_SHELF	"42000100050"	/* south's copy on the shelf */
+
+/* Data followed by n copies of Dune, all on loan to patron but the last. */
+static char *
+with_popular(const char *data, const char *first, const char *home,
+    const char *patron, int n, int last_on_shelf)
+{
+	char	*buf, *p;
+	size_t	 len = strlen(data) + (size_t)n * 200 + 1;
+	int	 i;
+
+	if ((buf = malloc(len)) == NULL)
+		return (NULL);
+	p = buf + snprintf(buf, len, "%s", data);
+	for (i = 1; i <= n; i++) {
+		p += snprintf(p, len - (size_t)(p - buf), "item %s%03d "
+		    "title=\"Dune\" home=%s call=\"SF HERBERT\" collection=FIC "
+		    "media=book isbn=" POPULAR_ISBN "\n", first, i, home);
+		if (i < n || !last_on_shelf)
+			p += snprintf(p, len - (size_t)(p - buf), "loan %s%03d "
+			    "patron=%s out=today-3d due=today+18d\n", first,
+			    i, patron);
+	}
+	return (buf);
+}
+
 static int
 start_ils(struct e2e_ils *ils, const char *name, const char *data, int ncip)
 {
 	char	 path[E2E_PATH_MAX + 32];
+	char	*all = NULL;
+	int	 rc;
 
+	if (strcmp(name, "north") == 0)
+		all = with_popular(data, "41000100", "NMAIN", "24000000001",
+		    POPULAR_OWN, 0);
+	else if (strcmp(name, "south") == 0)
+		all = with_popular(data, "42000100", "SMAIN", "25000000001",
+		    POPULAR_SOUTH, 1);
 	snprintf(path, sizeof(path), "%s/%s.ils", env.dir, name);
-	if (e2e_write_file(path, data) == -1)
+	rc = e2e_write_file(path, all != NULL ? all : data);
+	free(all);
+	if (rc == -1)
 		return (-1);
 	return (ncip ? e2e_ils_start_ncip(&env, ils, name, path) :
 	    e2e_ils_start(&env, ils, name, path));
@@ -190,6 +240,12 @@ ready(void **state)
 		if (e2e_ils_ctl(ilses[i], "normal", NULL, 0) == -1 ||
 		    e2e_ils_ctl(ilses[i], "reset", NULL, 0) == -1)
 			return (-1);
+	if (south_refuses || env.backend_timeout_ms != BACKEND_MS) {
+		south_refuses = 0;
+		env.backend_timeout_ms = BACKEND_MS;
+		if (e2e_gw_reload(&env, write_conf) == -1)
+			return (-1);
+	}
 	return (e2e_ready(&env, L_SIP2));
 }
 
@@ -250,9 +306,9 @@ call(struct ncip_msg *m)
 	return (a);
 }
 
-/* A LookupItemSet for one title, by ISBN or by record id. */
+/* A LookupItemSet for one title, by ISBN or by a record id of agency's. */
 static struct ncip_msg *
-search(const char *id, enum ncip_bibid_kind kind)
+search_at(const char *id, enum ncip_bibid_kind kind, const char *agency)
 {
 	struct ncip_msg		*m;
 	struct ncip_bibid	*b;
@@ -264,10 +320,24 @@ search(const char *id, enum ncip_bibid_kind kind)
 	if (kind == NCIP_BIBID_ITEM)
 		b->code.value = "ISBN";
 	else
-		b->agency.value = "NORTH";
+		b->agency.value = agency;
 	m->bib_ids = b;
 	m->nbib_ids = 1;
 	return (call(m));
+}
+
+/* The same, a record id being north's. */
+static struct ncip_msg *
+search(const char *id, enum ncip_bibid_kind kind)
+{
+	return (search_at(id, kind, "NORTH"));
+}
+
+/* A record id of agency's. */
+static struct ncip_msg *
+search_record(const char *id, const char *agency)
+{
+	return (search_at(id, NCIP_BIBID_RECORD, agency));
 }
 
 /* The answer's one title; it must be a LookupItemSetResponse. */
@@ -462,10 +532,10 @@ test_title_only_elsewhere_found_there(void **state)
 	struct ncip_msg			*a;
 	int				 i;
 
-	/* By ISBN, then by the owner's record id. */
+	/* By ISBN, then by the owner's record id, said as south's. */
 	for (i = 0; i < 2; i++) {
 		a = i == 0 ? search("9780141439686", NCIP_BIBID_ITEM) :
-		    search("s1000003", NCIP_BIBID_RECORD);
+		    search_record("s1000003", "SOUTH");
 		bi = title_of(a);
 		c = need_copy(bi, "42000000003");
 		assert_string_equal(c->item.circ_status.value,
@@ -479,6 +549,178 @@ test_title_only_elsewhere_found_there(void **state)
 		assert_null(holdings_of(bi, "NORTH"));
 		ncip_msg_free(a);
 	}
+}
+
+/*
+ * A title north has many copies of, all on loan: they must not fill the
+ * answer, and south's one copy on the shelf, listed after its 49 copies
+ * on loan (more than the answer has room for), is in it.
+ */
+static void
+test_asker_copies_on_loan_leave_room_for_others(void **state)
+{
+	const struct ncip_bib_info	*bi;
+	const struct ncip_holdings	*h;
+	const struct ncip_copy		*c;
+	struct ncip_msg			*a;
+
+	a = search(POPULAR_ISBN, NCIP_BIBID_ITEM);
+	bi = title_of(a);
+	c = need_copy(bi, POPULAR_SHELF);
+	assert_string_equal(c->item.circ_status.value, "Available On Shelf");
+	/* Some of north's own are listed, on loan, not all of them. */
+	h = need_holdings(bi, "NORTH");
+	assert_true(h->ncopies >= 1 && h->ncopies < POPULAR_OWN);
+	assert_string_equal(h->copies[0].item.circ_status.value, "On Loan");
+	/* South's on the shelf took the place of one of its on loan. */
+	assert_int_equal(h->ncopies + need_holdings(bi, "SOUTH")->ncopies,
+	    64);
+	ncip_msg_free(a);
+}
+
+/*
+ * North's record id of Middlemarch (on loan at north) is south's record
+ * number of Walden: south is not asked it, and says why; a record id of
+ * an agency no partner has is refused.
+ */
+static void
+test_record_id_is_searched_only_at_its_library(void **state)
+{
+	const struct ncip_bib_info	*bi;
+	const struct ncip_problem	*pb;
+	struct ncip_msg			*a;
+	long				 n0, s0;
+
+	n0 = ncip_count(&north_ils, "LookupItemSet");
+	s0 = ncip_count(&south_ils, "LookupItemSet");
+	a = search("n1000002", NCIP_BIBID_RECORD);
+	bi = title_of(a);
+	assert_null(copy_of(bi, "42000000005"));
+	assert_string_equal(need_copy(bi,
+	    "41000000002")->item.circ_status.value, "On Loan");
+	assert_string_equal(bi->bib.title, "Middlemarch");
+	pb = need_problem(need_holdings(bi, "SOUTH"));
+	assert_int_equal(pb->kind, NCIP_PT_UNSUPPORTED_SERVICE);
+	assert_contains(pb->detail, "Record ids are local");
+	ncip_msg_free(a);
+	assert_int_equal(ncip_count(&north_ils, "LookupItemSet"), n0 + 1);
+	assert_int_equal(ncip_count(&south_ils, "LookupItemSet"), s0);
+
+	/* Said as south's, it is south's Walden, and north is not asked. */
+	a = search_record("n1000002", "SOUTH");
+	bi = title_of(a);
+	need_copy(bi, "42000000005");
+	assert_null(copy_of(bi, "41000000002"));
+	ncip_msg_free(a);
+	assert_int_equal(ncip_count(&north_ils, "LookupItemSet"), n0 + 1);
+	assert_int_equal(ncip_count(&south_ils, "LookupItemSet"), s0 + 1);
+
+	a = search_record("n1000002", "NOWHERE");
+	assert_true(a->nproblems > 0);
+	assert_int_equal(a->problems[0].kind, NCIP_PT_UNKNOWN_ITEM);
+	assert_contains(a->problems[0].detail, "agency");
+	ncip_msg_free(a);
+	assert_int_equal(ncip_count(&south_ils, "LookupItemSet"), s0 + 1);
+}
+
+/* Send a LookupItemSet by ISBN as north's ILS; its answer comes later. */
+static struct e2e_conn *
+search_send(const char *isbn)
+{
+	struct ncip_msg		*m;
+	struct ncip_bibid	*b;
+	struct e2e_conn		*c;
+	char			*body;
+	size_t			 len;
+
+	assert_non_null(m = ncip_msg_new(NCIP_LOOKUP_ITEM_SET));
+	assert_non_null(b = ncip_msg_calloc(m, 1, sizeof(*b)));
+	b->kind = NCIP_BIBID_ITEM;
+	b->value = isbn;
+	b->code.value = "ISBN";
+	m->bib_ids = b;
+	m->nbib_ids = 1;
+	m->header.present = 1;
+	m->header.from_agency.value = "NORTH";
+	m->header.to_agency.value = "CIRCLINK";
+	assert_int_equal(ncip_build(m, NULL, &body, &len, NULL), 0);
+	ncip_msg_free(m);
+	assert_non_null(c = e2e_gw_connect(&env, L_NCIP, NULL, NULL));
+	assert_int_equal(e2e_http_send(c, "POST", "/ncip/" NORTH_TOKEN,
+	    "application/xml", body, len), 0);
+	free(body);
+	return (c);
+}
+
+/* The answer to search_send(); the connection is closed. */
+static struct ncip_msg *
+search_read(struct e2e_conn *c)
+{
+	struct e2e_http_resp	 r;
+	struct ncip_msg		*a;
+
+	assert_int_equal(e2e_http_read(c, &r, 15000), 0);
+	e2e_close(c);
+	a = e2e_http_ncip(&r);
+	e2e_http_resp_free(&r);
+	return (a);
+}
+
+/*
+ * South's agreement ends (its file no longer accepts) while south is
+ * being asked: the copy it then lists is not shown.
+ */
+static void
+test_agreement_ended_during_search_lists_none(void **state)
+{
+	struct ncip_msg		*a;
+	struct e2e_conn		*c;
+	long			 s0 = ncip_count(&south_ils, "LookupItemSet");
+
+	/* Deadlines long enough for a reload while south is slow. */
+	env.backend_timeout_ms = 8000;
+	assert_int_equal(e2e_gw_reload(&env, write_conf), 0);
+	assert_int_equal(e2e_ils_ctl(&south_ils, "delay 2500", NULL, 0), 0);
+	c = search_send("9780141439686");
+	south_refuses = 1;
+	assert_int_equal(e2e_gw_reload(&env, write_conf), 0);
+	a = search_read(c);
+	/* South was asked and answered, but its copy is not shown. */
+	assert_int_equal(ncip_count(&south_ils, "LookupItemSet"), s0 + 1);
+	assert_unknown(title_of(a), NULL);
+	ncip_msg_free(a);
+
+	/* ready() puts the agreement back. */
+}
+
+/*
+ * North's ILS slow: of BUSY_EACH + 1 searches north asks at once, one is
+ * refused, so that one partner cannot hold every search slot.
+ */
+#define BUSY_EACH	32	/* half the gateway's searches */
+static void
+test_one_caller_cannot_hold_every_search(void **state)
+{
+	struct e2e_conn		*c[BUSY_EACH + 1];
+	struct ncip_msg		*a;
+	int			 i, refused = 0;
+
+	env.backend_timeout_ms = 3000;
+	assert_int_equal(e2e_gw_reload(&env, write_conf), 0);
+	assert_int_equal(e2e_ils_ctl(&north_ils, "delay 2000", NULL, 0), 0);
+	for (i = 0; i <= BUSY_EACH; i++)
+		c[i] = search_send("9780312424404");
+	for (i = 0; i <= BUSY_EACH; i++) {
+		a = search_read(c[i]);
+		assert_int_equal(a->service, NCIP_LOOKUP_ITEM_SET_RESP);
+		if (a->nproblems > 0) {
+			assert_contains(a->problems[0].detail,
+			    "cannot search now");
+			refused++;
+		}
+		ncip_msg_free(a);
+	}
+	assert_int_equal(refused, 1);
 }
 
 static void
@@ -672,6 +914,10 @@ main(void)
 		T(test_title_available_at_asker_is_not_searched_elsewhere),
 		T(test_title_on_loan_at_asker_is_found_elsewhere),
 		T(test_title_only_elsewhere_found_there),
+		T(test_asker_copies_on_loan_leave_room_for_others),
+		T(test_record_id_is_searched_only_at_its_library),
+		T(test_agreement_ended_during_search_lists_none),
+		T(test_one_caller_cannot_hold_every_search),
 		T(test_sip2_partner_searched_through_its_search_backend),
 		T(test_title_in_withheld_collection_not_listed),
 		T(test_partner_down_noted_and_answer_still_comes),
