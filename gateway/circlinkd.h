@@ -1174,7 +1174,9 @@ int		 search_bibid_valid(const char *);
  * others only when that has none available, else the others only; every
  * partner with an agreement in force that lets asker's requests cross is
  * asked at once, each within its backend's deadline, and a copy its
- * owner withholds from asker is left out.  SIP2 and NCIP 1 partners
+ * owner withholds from asker is left out.  A record id is taken as
+ * asker's own and asked of asker's ILS alone: record numbers are local to
+ * their library.  SIP2 and NCIP 1 partners
  * cannot be searched and are noted as skipped.  Returns 0 when under
  * way (cb then runs once, later, with cookie), or -1 with a message in
  * err (unknown partner, an identifier that is no such, too many
