@@ -598,8 +598,10 @@ reg_target(struct reg_job *job, const struct conf_partner *q,
 		snprintf(l.email, sizeof(l.email), "%s", job->email);
 	if (job->phone != NULL && !(share.withheld & POLICY_F_PHONE))
 		snprintf(l.phone, sizeof(l.phone), "%s", job->phone);
-	if (job->birth != NULL && !(share.withheld & POLICY_F_BIRTH))
-		snprintf(l.birth, sizeof(l.birth), "%s", job->birth);
+	/*
+	 * The link step's CreateUser carries no date of birth, so none is
+	 * kept in the outbox either (l.birth stays empty).
+	 */
 	job->nwait++;
 	if (outbox_add(OUTBOX_LINK, q->id, &l, sizeof(l), NULL, reg_owed,
 	    &job->targets[job->ntargets - 1]) == -1) {
