@@ -1494,6 +1494,18 @@ hold_job_run(struct hold_job *j, const struct circ_result *last)
 /* --- what the fronts hand over ---------------------------------------- */
 
 /*
+ * Return 1 if a checkin of an item at partner at is checked in at at's
+ * own ILS, as circ_route() sends it: at's items and those nobody claims.
+ */
+static int
+hold_item_is(const char *at, const char *item)
+{
+	const struct conf_partner *p = route_item(gw->conf, item);
+
+	return (p == NULL || strcmp(p->id, at) == 0);
+}
+
+/*
  * Which job a request made at partner at is for, and the request it
  * concerns (NULL for a checkin at an owner awaiting a title's trap).
  * Returns 0 when the tracker has no part in it.
@@ -1513,8 +1525,12 @@ hold_pick(const char *at, const struct circ_req *req, enum hold_kind *kind,
 	case CIRC_CHECKIN:
 		if (req->item == NULL)
 			return (0);
+		/*
+		 * A copy that may fill a title hold is at's own: another
+		 * partner's item returned here goes home (return anywhere).
+		 */
 		if ((h = hold_by_item(HOLD_IX_OWNER, at, req->item)) != NULL ||
-		    hold_owner_waits(at)) {
+		    (hold_owner_waits(at) && hold_item_is(at, req->item))) {
 			*kind = HOLD_CHECKIN;
 			*hp = h;
 			return (1);

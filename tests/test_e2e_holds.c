@@ -47,6 +47,7 @@
 #define DUNE		"Dune"		/* 31000000004, out at metro */
 #define DUNE_ITEM	"31000000004"
 #define DUNE_HOLDER	"21000000001"	/* has Dune */
+#define DISTRICT_ITEM	"32000000002"	/* Charlotte's Web, on the shelf */
 #define DISTRICT_TOKEN	"district-caller-token-5c1e07"
 #define CTL_WAIT_MS	10000
 #define CTL_OUT_MAX	8192
@@ -280,6 +281,20 @@ ils_count(const struct e2e_ils *ils, const char *what)
 	snprintf(key, sizeof(key), " %s=", what);
 	if ((p = strstr(ans, key)) == NULL)
 		fail_msg("no %s in \"%s\"", what, ans);
+	return (strtol(p + strlen(key), NULL, 10));
+}
+
+/* How many of an NCIP service the simulator served (0: none yet). */
+static long
+ncip_count(const struct e2e_ils *ils, const char *service)
+{
+	char		 ans[E2E_ANSWER_MAX], key[64];
+	const char	*p;
+
+	e2e_ctl(ils, "ncip-stats", ans, sizeof(ans));
+	snprintf(key, sizeof(key), " %s=", service);
+	if ((p = strstr(ans, key)) == NULL)
+		return (0);
 	return (strtol(p + strlen(key), NULL, 10));
 }
 
@@ -593,6 +608,7 @@ test_title_hold_cancelled_by_patron(void **state)
 {
 	struct sip2_msg	*r;
 	char		 id[TRACKER_HEX_LEN + 1], st[32], out[CTL_OUT_MAX];
+	long		 checkins;
 
 	r = kiosk_hold('+', STUDENT3, STUDENT3_PIN, NULL, DUNE, NULL);
 	assert_ok(r, SIP2_HOLD_RESP, "1");
@@ -606,6 +622,17 @@ test_title_hold_cancelled_by_patron(void **state)
 	assert_contains(out, "title " DUNE);
 	if (strstr(out, STUDENT3) != NULL || strstr(out, "card") != NULL)
 		fail_msg("a card shown with a title: %s", out);
+
+	/* Return anywhere while it waits: a district item goes home. */
+	checkins = ncip_count(&env.district, "CheckInItem");
+	r = desk_checkin("metro-desk", DISTRICT_ITEM);
+	assert_ok(r, SIP2_CHECKIN_RESP, "1");
+	assert_string_equal(e2e_field(r, "CV"), "04");
+	assert_contains(e2e_field(r, "AF"), "Return to " E2E_DISTRICT_NAME);
+	sip2_msg_free(r);
+	assert_int_equal(ncip_count(&env.district, "CheckInItem"),
+	    checkins + 1);
+	assert_state(id, "placed");
 
 	/* Back from its loan at metro: trapped for the student's hold. */
 	r = desk_checkin("metro-desk", DUNE_ITEM);
