@@ -133,6 +133,10 @@ static struct {
 static void	 hold_job_run(struct hold_job *, const struct circ_result *);
 static void	 hold_answer(struct hold_job *);
 static void	 hold_owed_added(enum outbox_status, const uint8_t *, void *);
+static int	 hold_agreed(const struct hold *);
+static const char *hold_name(const char *);
+static void	 hold_fail(struct hold_job *, enum circ_error, const char *,
+		    ...) __attribute__((format(printf, 3, 4)));
 
 /* --- the indexes ------------------------------------------------------ */
 
@@ -509,7 +513,21 @@ static void
 hold_call(struct hold_job *j, enum hold_phase phase, const char *partner,
     const struct circ_req *req)
 {
+	struct hold	*h;
+
 	j->phase = phase;
+	/* Revoked: no call for the request but at the partner asked. */
+	if (strcmp(partner, j->at) != 0 && j->has_rid &&
+	    (h = hold_by_id(j->rid)) != NULL && !hold_agreed(h)) {
+		log_info("policy event=deny audit=agreement-inactive "
+		    "op=hold-step home=%s owner=%s to=%s", h->r.home,
+		    h->r.owner, partner);
+		hold_fail(j, CIRC_E_NOT_ALLOWED, "The agreement between %s "
+		    "and %s is not in force: %s is not asked.",
+		    hold_name(h->r.home), hold_name(h->r.owner),
+		    hold_name(partner));
+		return;
+	}
 	if (serve_own(partner, j->at, req, hold_called,
 	    (void *)(uintptr_t)j->id) == -1) {
 		j->res.ok = 0;
@@ -826,6 +844,49 @@ hold_delete_temp(struct hold_job *j, struct hold *h)
 }
 
 /*
+ * Return 1 after refusing job j when the agreement between request h's
+ * home and owner is not in force: the owner's item is not taken in or
+ * lent at the pickup partner then.
+ */
+static int
+hold_refused(struct hold_job *j, const struct hold *h)
+{
+	if (hold_agreed(h))
+		return (0);
+	log_info("policy event=deny audit=agreement-inactive op=hold-step "
+	    "home=%s owner=%s to=%s", h->r.home, h->r.owner, j->at);
+	hold_fail(j, CIRC_E_NOT_ALLOWED, "The agreement between %s and %s "
+	    "is not in force: this item is not taken in or lent here; "
+	    "please return it to %s.", hold_name(h->r.home),
+	    hold_name(h->r.owner), hold_name(h->r.owner));
+	return (1);
+}
+
+/* Return 1 if job j may call partner for request h: see hold_call(). */
+static int
+hold_may_call(const struct hold_job *j, const struct hold *h,
+    const char *partner)
+{
+	return (strcmp(partner, j->at) == 0 || hold_agreed(h));
+}
+
+/*
+ * A cancel past the owner: the temporary item deleted at the pickup
+ * partner if it was received there (and may be asked), then recorded.
+ */
+static void
+hold_cancel_local(struct hold_job *j, struct hold *h)
+{
+	if (h->r.state == TRACKER_RECEIVED &&
+	    hold_may_call(j, h, h->r.pickup_partner)) {
+		hold_delete_temp(j, h);
+		return;
+	}
+	hold_commit(j, h, j->who == TRACKER_BY_EXPIRY ?
+	    TRACKER_EV_EXPIRE : TRACKER_EV_CANCEL);
+}
+
+/*
  * Cancel: the patron's card checked (at a kiosk), the hold cancelled at
  * the owner, the temporary item deleted at the pickup partner if it was
  * received there, and then the request is cancelled on record.
@@ -860,12 +921,7 @@ hold_run_cancel(struct hold_job *j, struct hold *h,
 		if (!last->ok)
 			log_info("hold event=cancel owner=%s owner-said=%d",
 			    h->r.owner, (int)last->error);
-		if (h->r.state == TRACKER_RECEIVED) {
-			hold_delete_temp(j, h);
-			return;
-		}
-		hold_commit(j, h, j->who == TRACKER_BY_EXPIRY ?
-		    TRACKER_EV_EXPIRE : TRACKER_EV_CANCEL);
+		hold_cancel_local(j, h);
 		return;
 	case PH_PICKUP_DELETE:
 		if (hold_unreached(last)) {
@@ -898,6 +954,13 @@ hold_run_cancel(struct hold_job *j, struct hold *h,
 	if (tracker_next(h->r.state, TRACKER_EV_CANCEL) == -1) {
 		hold_fail(j, CIRC_E_NOT_ALLOWED, "This hold is %s and can no "
 		    "longer be cancelled.", tracker_state_name(h->r.state));
+		return;
+	}
+	/* Revoked: only the parts at the partner asked are cancelled. */
+	if (!hold_may_call(j, h, h->r.owner)) {
+		log_info("hold event=cancel owner=%s owner-told=no "
+		    "why=agreement-inactive", h->r.owner);
+		hold_cancel_local(j, h);
 		return;
 	}
 	hold_owner_cancel(&req, h);
@@ -948,6 +1011,18 @@ hold_route_home(struct hold_job *j, struct hold *h)
 	hold_answer(j);
 }
 
+/* Return 1 if the agreement between a request's home and owner is in force. */
+static int
+hold_agreed(const struct hold *h)
+{
+	const struct policy_agreement *ags, *ag;
+	size_t			 n;
+
+	ags = agreement_list(&n);
+	return ((ag = policy_agreement_find(ags, n, h->r.home, h->r.owner)) !=
+	    NULL && policy_active(ag));
+}
+
 /*
  * Return 1 if the owner's terms keep a copy, as its ILS described it,
  * from the home's patrons (or it cannot tell): a title hold placed
@@ -962,10 +1037,10 @@ hold_withheld(const struct hold *h, const struct circ_result *last)
 
 	if (!last->ok && !last->item.found)
 		return (1);
-	ags = agreement_list(&n);
-	if ((ag = policy_agreement_find(ags, n, h->r.home, h->r.owner)) ==
-	    NULL || !policy_active(ag))
+	if (!hold_agreed(h))
 		return (1);
+	ags = agreement_list(&n);
+	ag = policy_agreement_find(ags, n, h->r.home, h->r.owner);
 	memset(&pi, 0, sizeof(pi));
 	pi.owner = h->r.owner;
 	pi.collection = last->item.collection;
@@ -1020,6 +1095,15 @@ hold_run_checkin(struct hold_job *j, struct hold *h,
 				hold_answer(j);
 				return;
 			}
+			/* Revoked: the hold here for the home's is ended. */
+			if (!hold_agreed(h)) {
+				j->who = TRACKER_BY_OWNER;
+				snprintf(j->reason, sizeof(j->reason),
+				    "agreement-inactive");
+				hold_owner_cancel(&req, h);
+				hold_call(j, PH_OWNER_CANCEL, j->at, &req);
+				return;
+			}
 			/* A title's copy: may it go to the home's patrons? */
 			if (h->r.item[0] == '\0') {
 				hold_req(&req, circ_op_sip2(SIP2_ITEM_INFO));
@@ -1034,6 +1118,11 @@ hold_run_checkin(struct hold_job *j, struct hold *h,
 			hold_commit(j, h, TRACKER_EV_TRAP);
 			return;
 		case TRACKER_IN_TRANSIT:
+			/* Revoked: it stays; the owner's answer stands. */
+			if (!hold_agreed(h)) {
+				hold_answer(j);
+				return;
+			}
 			hold_route_pickup(j, h);
 			return;
 		case TRACKER_LOANED:
@@ -1146,6 +1235,8 @@ hold_run_receive(struct hold_job *j, struct hold *h,
 
 	switch (j->phase) {
 	case PH_START:
+		if (hold_refused(j, h))
+			return;
 		p = conf_partner_find(gw->conf, h->r.pickup_partner);
 		if (p == NULL || !p->has_backend ||
 		    p->backend.proto != BACKEND_NCIP) {
@@ -1221,6 +1312,8 @@ hold_run_loan(struct hold_job *j, struct hold *h,
 
 	switch (j->phase) {
 	case PH_START:
+		if (hold_refused(j, h))
+			return;
 		if (j->req.patron == NULL ||
 		    strcmp(j->req.patron, h->r.patron) != 0) {
 			hold_fail(j, CIRC_E_NOT_AVAILABLE, "This item is on "
@@ -1584,20 +1677,37 @@ hold_pick(const char *at, const struct circ_req *req, enum hold_kind *kind,
 int
 hold_claims(const struct conf_partner *at, const struct circ_req *req)
 {
+	return (hold_claim_partner(at, req) != NULL);
+}
+
+/*
+ * The partner a request at partner at that the tracker serves acts on,
+ * for a staff member's permissions: the owner for a hold's cancel or
+ * repeat, at itself for a checkin or checkout; NULL when not tracked.
+ */
+struct conf_partner *
+hold_claim_partner(const struct conf_partner *at, const struct circ_req *req)
+{
+	struct conf_partner *p;
 	struct circ_req	 full;
 	enum hold_kind	 kind;
 	struct hold	*h;
 
 	if (hold_n == 0)
-		return (0);
+		return (NULL);
 	/* A kiosk's request is decoded in part: a hold needs all of it. */
 	if (req->sip2 != NULL && req->op != NULL &&
 	    req->op->op == CIRC_HOLD) {
 		if (xlate_sip2_req(&full, req->sip2) == -1)
-			return (0);
+			return (NULL);
 		req = &full;
 	}
-	return (hold_pick(at->id, req, &kind, &h));
+	if (!hold_pick(at->id, req, &kind, &h))
+		return (NULL);
+	if ((kind == HOLD_AGAIN || kind == HOLD_CANCEL) && h != NULL &&
+	    (p = conf_partner_find(gw->conf, h->r.owner)) != NULL)
+		return (p);
+	return (conf_partner_find(gw->conf, at->id));
 }
 
 /* Start job j on the request it decoded; it answers the caller. */

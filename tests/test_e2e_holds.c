@@ -51,8 +51,12 @@
 #define DISTRICT_TOKEN	"district-caller-token-5c1e07"
 #define CTL_WAIT_MS	10000
 #define CTL_OUT_MAX	8192
+#define METRO_ADMIN_PW	"metro-admin-pw"
+#define KIT_PW		"kit-staff-pw"	/* cataloging only */
 
 static struct e2e_env	 env;
+static char		*metro_admin, *kit_hash;
+static char		 staff_block[512];
 static const char	*ctl_path;
 static char		 sock_path[E2E_PATH_MAX];
 
@@ -63,7 +67,7 @@ write_conf(struct e2e_env *e)
 		{ .id = "metro", .name = E2E_METRO_NAME, .institution = "METRO",
 		    .patrons = "2100*", .items = "3100*", .loc1 = "MAIN",
 		    .loc2 = "EAST", .ils = &e->metro,
-		    .password = "metro-ils-pw",
+		    .password = "metro-ils-pw", .admin_hash = metro_admin,
 		    .terms = "\t\taccept yes\n\t\tlink-classes STUDENT\n"
 		    "\t\twithhold-collection ADULT-EXPLICIT",
 		    .extra = "\tvisitor-accounts " POOL },
@@ -88,8 +92,16 @@ group_setup(void **state)
 		fprintf(stderr, "e2e: need %s (set CIRCLINKCTL)\n", ctl_path);
 		return (-1);
 	}
+	if ((metro_admin = auth_hash_password(METRO_ADMIN_PW)) == NULL ||
+	    (kit_hash = auth_hash_password(KIT_PW)) == NULL)
+		return (-1);
+	snprintf(staff_block, sizeof(staff_block), "staff kit {\n"
+	    "\tpassword-hash \"%s\"\n"
+	    "\tpermissions metro cataloging\n"
+	    "}", kit_hash);
 	if (e2e_env_init(&env) == -1 || e2e_ils_start_demo(&env, 1) == -1)
 		goto fail;
+	env.main_extra = staff_block;
 	snprintf(sock_path, sizeof(sock_path), "%s/state/circlinkd.sock",
 	    env.dir);
 	e2e_listeners_init(&env, 2);
@@ -114,6 +126,8 @@ static int
 group_teardown(void **state)
 {
 	e2e_env_cleanup(&env);
+	free(metro_admin);
+	free(kit_hash);
 	return (0);
 }
 
@@ -135,12 +149,31 @@ still_alive(void **state)
  * Run circlinkctl -s on the gateway's control socket with the words
  * given; its output goes to out.  Returns its exit status.
  */
+static int	 ctl_in(const char *, char *, size_t, ...);
+
 static int
 ctl(char *out, size_t outlen, ...)
 {
 	const char	*argv[12];
 	va_list		 ap;
-	int		 res[2], status, n = 0;
+	int		 n = 0;
+
+	va_start(ap, outlen);
+	while (n < 8 && (argv[n] = va_arg(ap, const char *)) != NULL)
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+	return (ctl_in(NULL, out, outlen, argv[0], argv[1], argv[2],
+	    argv[3], argv[4], argv[5], argv[6], argv[7], NULL));
+}
+
+/* The same with input on circlinkctl's standard input (a password). */
+static int
+ctl_in(const char *input, char *out, size_t outlen, ...)
+{
+	const char	*argv[12];
+	va_list		 ap;
+	int		 in[2], res[2], status, n = 0;
 	size_t		 len = 0;
 	ssize_t		 r;
 	pid_t		 pid;
@@ -156,16 +189,23 @@ ctl(char *out, size_t outlen, ...)
 	va_end(ap);
 	argv[n] = NULL;
 
+	assert_int_equal(pipe(in), 0);
 	assert_int_equal(pipe(res), 0);
 	if ((pid = fork()) == 0) {
+		dup2(in[0], STDIN_FILENO);
 		dup2(res[1], STDOUT_FILENO);
 		dup2(res[1], STDERR_FILENO);
+		close(in[1]);
 		close(res[0]);
 		execv(ctl_path, (char *const *)(uintptr_t)argv);
 		_exit(127);
 	}
 	assert_true(pid > 0);
+	close(in[0]);
 	close(res[1]);
+	if (input != NULL && write(in[1], input, strlen(input)) == -1)
+		fail_msg("write to circlinkctl: %s", strerror(errno));
+	close(in[1]);
 	pfd.fd = res[0];
 	pfd.events = POLLIN;
 	for (;;) {
@@ -981,12 +1021,79 @@ test_title_too_long_refused(void **state)
 	assert_string_equal(before, after);
 }
 
+/*
+ * A tracked request moves on only as the agreement and the staff
+ * member's permissions allow: a cataloger's checkin at metro's desk is
+ * refused before anything is sent; after metro revokes the agreement the
+ * district's desk does not take the item in (no AcceptItem) and is told
+ * why; accepted again, it is.
+ */
+static void
+test_tracked_staff_and_revocation(void **state)
+{
+	struct sip2_msg	*r;
+	struct e2e_conn	*c;
+	char		 id[TRACKER_HEX_LEN + 1], st[32], out[CTL_OUT_MAX];
+	long		 checkins, accepts;
+
+	r = kiosk_hold('+', STUDENT, STUDENT_PIN, "31000000013", NULL,
+	    "LINCOLN");
+	assert_ok(r, SIP2_HOLD_RESP, "1");
+	sip2_msg_free(r);
+	request_find("placed", id, st);
+
+	/* Kit signs on at MAIN with cataloging only: refused. */
+	checkins = e2e_ils_received(&env.metro, SIP2_CHECKIN);
+	assert_non_null(c = e2e_gw_connect(&env, L_SIP2, NULL, NULL));
+	r = e2e_ask(c, e2e_req(SIP2_LOGIN, "CN", "kit", "CO", KIT_PW, "CP",
+	    "MAIN", NULL));
+	assert_ok(r, SIP2_LOGIN_RESP, "1");
+	sip2_msg_free(r);
+	r = e2e_ask(c, e2e_req(SIP2_CHECKIN, "AO", "METRO", "AB",
+	    "31000000013", "AP", "MAIN", "AC", "", NULL));
+	assert_ok(r, SIP2_CHECKIN_RESP, "0");
+	sip2_msg_free(r);
+	e2e_close(c);
+	assert_int_equal(e2e_ils_received(&env.metro, SIP2_CHECKIN),
+	    checkins);
+	assert_state(id, "placed");
+
+	r = desk_checkin("metro-desk", "31000000013");
+	assert_ok(r, SIP2_CHECKIN_RESP, "1");
+	sip2_msg_free(r);
+	assert_state(id, "in-transit");
+
+	/* Revoked: no AcceptItem at the district, a clear refusal. */
+	assert_int_equal(ctl_in(METRO_ADMIN_PW "\n", out, sizeof(out),
+	    "agreement", "revoke", "metro", "district", NULL), 0);
+	accepts = ncip_count(&env.district, "AcceptItem");
+	r = desk_checkin("district-desk", "31000000013");
+	assert_ok(r, SIP2_CHECKIN_RESP, "0");
+	assert_contains(e2e_field(r, "AF"), "agreement");
+	sip2_msg_free(r);
+	assert_int_equal(ncip_count(&env.district, "AcceptItem"), accepts);
+	assert_state(id, "in-transit");
+
+	assert_int_equal(ctl_in(METRO_ADMIN_PW "\n", out, sizeof(out),
+	    "agreement", "accept", "metro", "district", NULL), 0);
+	r = desk_checkin("district-desk", "31000000013");
+	assert_ok(r, SIP2_CHECKIN_RESP, "1");
+	sip2_msg_free(r);
+	assert_int_equal(ncip_count(&env.district, "AcceptItem"),
+	    accepts + 1);
+	assert_state(id, "received");
+	assert_int_equal(ctl(out, sizeof(out), "request", "cancel", id,
+	    NULL), 0);
+	assert_state(id, "cancelled");
+}
+
 /* Nothing of this suite's patrons or secrets reached the log. */
 static void
 test_log_holds_no_secrets(void **state)
 {
 	const char	*secrets[] = { "district-kiosk-pw", "metro-desk-pw",
-	    "district-desk-pw", DISTRICT_TOKEN, NULL };
+	    "district-desk-pw", DISTRICT_TOKEN, METRO_ADMIN_PW, KIT_PW,
+	    NULL };
 	const char	*pins[] = { STUDENT_PIN, STUDENT3_PIN,
 	    NULL };
 	const char	*patrons[] = { STUDENT, STUDENT3,
@@ -1025,6 +1132,8 @@ main(void)
 		    still_alive),
 		cmocka_unit_test_setup_teardown(test_title_too_long_refused,
 		    ready, still_alive),
+		cmocka_unit_test_setup_teardown(
+		    test_tracked_staff_and_revocation, ready, still_alive),
 		cmocka_unit_test_setup_teardown(test_log_holds_no_secrets,
 		    ready, still_alive),
 	};
