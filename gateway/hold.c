@@ -814,6 +814,11 @@ hold_run_again(struct hold_job *j, struct hold *h,
 	}
 	if (j->phase == PH_HOME && hold_home_ok(j, h, last) == -1)
 		return;
+	if (h->r.state == TRACKER_NONE) {
+		hold_fail(j, CIRC_E_REFUSED, "This hold is being placed; "
+		    "please try again in a minute.");
+		return;
+	}
 	hold_answer_placed(&h->r, &j->res, j->arena);
 	hold_answer(j);
 }
@@ -1662,8 +1667,13 @@ hold_pick(const char *at, const struct circ_req *req, enum hold_kind *kind,
 		    (home = route_patron(gw->conf, req->patron)) != NULL)
 			h = hold_by_patron(home->id, req->patron, req->item,
 			    req->title, req->bib_id);
-		if (h == NULL || h->reserved ||
-		    (req->hold_mode == '+' && tracker_ended(h->r.state)))
+		/*
+		 * Asked again while it is being placed, or while one the
+		 * owner did not answer waits for the sweep's cancel: not
+		 * ours to answer "placed"; hold_plan() says to wait.
+		 */
+		if (h == NULL || h->reserved || (req->hold_mode == '+' &&
+		    (tracker_ended(h->r.state) || h->r.state == TRACKER_NONE)))
 			return (0);
 		*kind = req->hold_mode == '+' ? HOLD_AGAIN : HOLD_CANCEL;
 		*hp = h;
@@ -1891,8 +1901,8 @@ hold_plan(struct tracker_req *r, const struct circ_req *req,
 	}
 	if ((h = hold_by_patron(home, req->patron, req->item, req->title,
 	    req->bib_id)) != NULL) {
-		*why = "This hold is being placed already; please wait a "
-		    "moment.";
+		*why = "This hold is being placed already; please try again "
+		    "in a minute.";
 		return (-1);
 	}
 	memset(r, 0, sizeof(*r));

@@ -553,6 +553,14 @@ test_owner_timeout_cancelled(void **state)
 		e2e_sleep_ms(50);
 	}
 	e2e_ctl(&south_ils, "normal", NULL, 0);
+
+	/* Asked again before the cancel: not told it is placed. */
+	a = hold_by_isbn(MANSFIELD, "N-0008");
+	if (problem_of(a) == NULL)
+		fail_msg("a hold being cancelled answered as placed");
+	assert_non_null(a->problems[0].detail);
+	assert_non_null(strstr(a->problems[0].detail, "being placed"));
+	ncip_msg_free(a);
 	await_cancelled(before, ans, sizeof(ans));
 	assert_contains(ans, "cancelled-by gateway");
 	e2e_ils_has(&south_ils, "item", "42000000007", "holds=0");
