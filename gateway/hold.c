@@ -823,9 +823,15 @@ hold_run_again(struct hold_job *j, struct hold *h,
 	hold_answer(j);
 }
 
-/* The cancel of a request's hold at the owner, for the linked account. */
+/*
+ * The cancel of a request's hold at the owner, for the linked account.
+ * Without the owner's own request id, the tracker's (into hex, of
+ * TRACKER_HEX_LEN + 1 bytes), said with the gateway's agency: the hold
+ * was placed under it (serve.c), and an NCIP owner cancels one by title
+ * or BibliographicId by its RequestId only.
+ */
 static void
-hold_owner_cancel(struct circ_req *req, const struct hold *h)
+hold_owner_cancel(struct circ_req *req, const struct hold *h, char *hex)
 {
 	hold_req(req, circ_op_sip2(SIP2_HOLD));
 	req->hold_mode = '-';
@@ -833,8 +839,20 @@ hold_owner_cancel(struct circ_req *req, const struct hold *h)
 	req->item = h->r.item[0] != '\0' ? h->r.item : NULL;
 	req->title = h->r.title[0] != '\0' ? h->r.title : NULL;
 	req->bib_id = h->r.bib[0] != '\0' ? h->r.bib : NULL;
-	req->request_id = h->r.owner_request[0] != '\0' ?
-	    h->r.owner_request : NULL;
+	if (h->r.owner_request[0] != '\0')
+		req->request_id = h->r.owner_request;
+	else {
+		tracker_id_hex(h->r.id, hex);
+		req->request_id = hex;
+		req->request_ours = 1;
+	}
+}
+
+/* Return 1 if a cancel's answer says the owner has no such hold. */
+static int
+hold_gone(const struct circ_result *r)
+{
+	return (!r->ok && r->error == CIRC_E_NOT_CHARGED);
 }
 
 /* Remove the temporary item made at the pickup partner. */
@@ -915,17 +933,18 @@ hold_run_cancel(struct hold_job *j, struct hold *h,
 			return;
 		break;
 	case PH_OWNER_CANCEL:
-		if (last->error == CIRC_E_OFFLINE ||
-		    last->error == CIRC_E_TIMEOUT) {
-			hold_fail(j, last->error, "%s cannot be reached; the "
-			    "hold stands; please try again.",
+		/* Only a cancel done, or a hold the owner has not, is gone. */
+		if (!last->ok && !hold_gone(last)) {
+			log_info("hold event=cancel-failed owner=%s "
+			    "owner-said=%d", h->r.owner, (int)last->error);
+			hold_fail(j, last->error, "%s did not cancel the hold; "
+			    "it stands; please try again.",
 			    hold_name(h->r.owner));
 			return;
 		}
-		/* Refused: the owner has no such hold any more. */
 		if (!last->ok)
-			log_info("hold event=cancel owner=%s owner-said=%d",
-			    h->r.owner, (int)last->error);
+			log_info("hold event=cancel owner=%s owner-said=none",
+			    h->r.owner);
 		hold_cancel_local(j, h);
 		return;
 	case PH_PICKUP_DELETE:
@@ -968,16 +987,7 @@ hold_run_cancel(struct hold_job *j, struct hold *h,
 		hold_cancel_local(j, h);
 		return;
 	}
-	hold_owner_cancel(&req, h);
-	/*
-	 * Placing: the owner knows it, if at all, by the tracker's id, said
-	 * with the gateway's agency as when it was sent.
-	 */
-	tracker_id_hex(h->r.id, hex);
-	if (req.request_id == NULL && h->r.state == TRACKER_NONE) {
-		req.request_id = hex;
-		req.request_ours = 1;
-	}
+	hold_owner_cancel(&req, h, hex);
 	hold_call(j, PH_OWNER_CANCEL, h->r.owner, &req);
 }
 
@@ -1068,7 +1078,7 @@ hold_run_checkin(struct hold_job *j, struct hold *h,
     const struct circ_result *last)
 {
 	struct circ_req	 req;
-	char		 buf[1024];
+	char		 buf[1024], hex[TRACKER_HEX_LEN + 1];
 
 	switch (j->phase) {
 	case PH_START:
@@ -1105,7 +1115,7 @@ hold_run_checkin(struct hold_job *j, struct hold *h,
 				j->who = TRACKER_BY_OWNER;
 				snprintf(j->reason, sizeof(j->reason),
 				    "agreement-inactive");
-				hold_owner_cancel(&req, h);
+				hold_owner_cancel(&req, h, hex);
 				hold_call(j, PH_OWNER_CANCEL, j->at, &req);
 				return;
 			}
@@ -1151,7 +1161,7 @@ hold_run_checkin(struct hold_job *j, struct hold *h,
 			j->who = TRACKER_BY_OWNER;
 			snprintf(j->reason, sizeof(j->reason),
 			    "collection-withheld");
-			hold_owner_cancel(&req, h);
+			hold_owner_cancel(&req, h, hex);
 			hold_call(j, PH_OWNER_CANCEL, j->at, &req);
 			return;
 		}
@@ -1161,7 +1171,7 @@ hold_run_checkin(struct hold_job *j, struct hold *h,
 		hold_commit(j, h, TRACKER_EV_TRAP);
 		return;
 	case PH_OWNER_CANCEL:
-		if (hold_unreached(last)) {
+		if (!last->ok && !hold_gone(last)) {
 			hold_fail(j, last->error, "%s could not cancel a hold "
 			    "this copy may not fill; please check it in "
 			    "again.", hold_name(h->r.owner));

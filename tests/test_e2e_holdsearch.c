@@ -319,12 +319,14 @@ assert_shown(const char *id, const char *text)
  * Persuasion: north has none; south, first in the configuration with a
  * copy on the shelf, gets the hold (east's copy is left alone), tracked
  * for pickup at north.  Asked again: the same request, no second hold.
+ * A cancel south is too busy to carry out leaves it placed.
  */
 static void
 test_extended_to_first_available(void **state)
 {
 	struct ncip_msg	*a;
-	char		 id[TRACKER_HEX_LEN + 1];
+	char		 id[TRACKER_HEX_LEN + 1], line[80];
+	char		 ans[E2E_ANSWER_MAX];
 
 	a = hold_by_isbn(PERSUASION, "N-0001");
 	assert_no_problem(a);
@@ -343,6 +345,19 @@ test_extended_to_first_available(void **state)
 	assert_string_equal(a->request_id.value, id);
 	ncip_msg_free(a);
 	e2e_ils_has(&south_ils, "item", "42000000003", "holds=1");
+
+	/* South too busy to cancel it: the hold stands, on record too. */
+	e2e_ctl(&south_ils, "busy CancelRequestItem", NULL, 0);
+	snprintf(line, sizeof(line), "request cancel %s", id);
+	if (e2e_gw_control(&env, line, ans, sizeof(ans)) == 0 &&
+	    strncmp(ans, "ok", 2) == 0)
+		fail_msg("a cancel south refused taken as done: %s", ans);
+	e2e_ctl(&south_ils, "normal", NULL, 0);
+	assert_shown(id, "state placed\n");
+	e2e_ils_has(&south_ils, "item", "42000000003", "holds=1");
+	gw_ok(line, ans, sizeof(ans));
+	assert_shown(id, "state cancelled\n");
+	e2e_ils_has(&south_ils, "item", "42000000003", "holds=0");
 }
 
 /* Middlemarch: north's own copy is out, so south's shelf copy is held. */

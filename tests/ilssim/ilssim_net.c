@@ -562,7 +562,8 @@ static void
 ctl_command(struct ilssim_server *srv, char *line, char *buf, size_t len)
 {
 	static const char *const faults[] = {
-		"delay", "drop", "refuse", "garbage", "hang", "normal", NULL
+		"delay", "drop", "refuse", "garbage", "hang", "normal", "busy",
+		NULL
 	};
 	struct ilssim_patron	*p;
 	struct ilssim_item	*it;
@@ -975,6 +976,7 @@ fault_normal(struct ilssim_server *srv, char *err, size_t errlen)
 	srv->mode = ILSSIM_MODE_NORMAL;
 	srv->delay_ms = 0;
 	srv->delay_only[0] = '\0';
+	srv->busy_only[0] = '\0';
 	if (!srv->refusing)
 		return 0;
 	for (i = 0; i < srv->nlisteners; i++) {
@@ -1029,6 +1031,17 @@ ilssim_net_fault(struct ilssim_server *srv, const char *spec, char *err,
 		srv->delay_ms = (unsigned)ms;
 		snprintf(srv->delay_only, sizeof(srv->delay_only), "%.*s",
 		    (int)n, end);
+		return 0;
+	}
+	if (strcmp(name, "busy") == 0) {
+		/* "busy SERVICE": that NCIP service is refused for now. */
+		n = strspn(arg, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "abcdefghijklmnopqrstuvwxyz");
+		if (n == 0 || arg[n] != '\0' || n >= sizeof(srv->busy_only)) {
+			snprintf(err, errlen, "usage: busy SERVICE");
+			return -1;
+		}
+		snprintf(srv->busy_only, sizeof(srv->busy_only), "%s", arg);
 		return 0;
 	}
 	if (*arg != '\0') {
