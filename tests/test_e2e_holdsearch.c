@@ -44,6 +44,7 @@
 #define EMMA		"9780141439587"	/* south and east */
 #define SENSE		"9780141439662"	/* south only */
 #define MANSFIELD	"9780141439808"	/* south only */
+#define NORTHANGER	"9780141439792"	/* south only */
 
 /* The asker and pickup library: NCIP 2.02, one title on loan. */
 static const char north_data[] =
@@ -94,6 +95,9 @@ static const char south_data[] =
     "item 42000000007 title=\"Mansfield Park\" author=\"Austen, Jane\"\n"
     "\thome=SMAIN call=\"FIC AUSTEN M\" collection=FIC media=book\n"
     "\tisbn=9780141439808 record=s1000007\n"
+    "item 42000000008 title=\"Northanger Abbey\" author=\"Austen, Jane\"\n"
+    "\thome=SMAIN call=\"FIC AUSTEN N\" collection=FIC media=book\n"
+    "\tisbn=9780141439792 record=s1000008\n"
     "loan 42000000004 patron=25000000001 out=today-3d due=today+18d\n";
 
 /* An owner reached over SIP2, searched through its NCIP endpoint. */
@@ -581,6 +585,29 @@ test_owner_timeout_cancelled(void **state)
 	e2e_ils_has(&south_ils, "item", "42000000007", "holds=0");
 }
 
+/*
+ * South takes the hold but its answer is lost with the connection: the
+ * caller hears it failed, and the request written ahead stays to be
+ * cancelled at south, rather than forgotten with south's hold kept.
+ */
+static void
+test_owner_answer_lost_cancelled(void **state)
+{
+	struct ncip_msg	*a;
+	char		 before[E2E_ANSWER_MAX], ans[E2E_ANSWER_MAX];
+
+	gw_ok("request list", before, sizeof(before));
+	e2e_ctl(&south_ils, "lose RequestItem", NULL, 0);
+	a = hold_by_isbn(NORTHANGER, "N-0009");
+	e2e_ctl(&south_ils, "normal", NULL, 0);
+	assert_non_null(problem_of(a));
+	ncip_msg_free(a);
+	e2e_ils_has(&south_ils, "item", "42000000008", "holds=1");
+	await_cancelled(before, ans, sizeof(ans));
+	assert_contains(ans, "cancelled-by gateway");
+	e2e_ils_has(&south_ils, "item", "42000000008", "holds=0");
+}
+
 /* Nothing of the reader reached the log. */
 static void
 test_log_no_secrets(void **state)
@@ -589,7 +616,8 @@ test_log_no_secrets(void **state)
 	const char	*pins[] = { NULL };
 	const char	*patrons[] = { READER, "26000000901", NULL };
 	const char	*titles[] = { "Persuasion", "Middlemarch", "Gilead",
-	    "Emma", "Sense and Sensibility", "Mansfield Park", NULL };
+	    "Emma", "Sense and Sensibility", "Mansfield Park",
+	    "Northanger Abbey", NULL };
 
 	e2e_assert_private(env.log, secrets, pins, patrons, titles);
 }
@@ -612,6 +640,8 @@ main(void)
 		    ready, still_alive),
 		cmocka_unit_test_setup_teardown(test_owner_timeout_cancelled,
 		    ready, still_alive),
+		cmocka_unit_test_setup_teardown(
+		    test_owner_answer_lost_cancelled, ready, still_alive),
 		cmocka_unit_test_setup_teardown(test_log_no_secrets, ready,
 		    still_alive),
 	};

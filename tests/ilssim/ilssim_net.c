@@ -563,7 +563,7 @@ ctl_command(struct ilssim_server *srv, char *line, char *buf, size_t len)
 {
 	static const char *const faults[] = {
 		"delay", "drop", "refuse", "garbage", "hang", "normal", "busy",
-		NULL
+		"lose", NULL
 	};
 	struct ilssim_patron	*p;
 	struct ilssim_item	*it;
@@ -977,6 +977,7 @@ fault_normal(struct ilssim_server *srv, char *err, size_t errlen)
 	srv->delay_ms = 0;
 	srv->delay_only[0] = '\0';
 	srv->busy_only[0] = '\0';
+	srv->lose_only[0] = '\0';
 	if (!srv->refusing)
 		return 0;
 	for (i = 0; i < srv->nlisteners; i++) {
@@ -1033,15 +1034,19 @@ ilssim_net_fault(struct ilssim_server *srv, const char *spec, char *err,
 		    (int)n, end);
 		return 0;
 	}
-	if (strcmp(name, "busy") == 0) {
-		/* "busy SERVICE": that NCIP service is refused for now. */
+	/*
+	 * "busy SERVICE": that NCIP service is refused for now; "lose
+	 * SERVICE": carried out, its answer lost with the connection.
+	 */
+	if (strcmp(name, "busy") == 0 || strcmp(name, "lose") == 0) {
 		n = strspn(arg, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 		    "abcdefghijklmnopqrstuvwxyz");
 		if (n == 0 || arg[n] != '\0' || n >= sizeof(srv->busy_only)) {
-			snprintf(err, errlen, "usage: busy SERVICE");
+			snprintf(err, errlen, "usage: %s SERVICE", name);
 			return -1;
 		}
-		snprintf(srv->busy_only, sizeof(srv->busy_only), "%s", arg);
+		snprintf(*name == 'b' ? srv->busy_only : srv->lose_only,
+		    sizeof(srv->busy_only), "%s", arg);
 		return 0;
 	}
 	if (*arg != '\0') {
