@@ -1040,8 +1040,8 @@ hold_agreed(const struct hold *h)
 
 /*
  * Return 1 if the owner's terms keep a copy, as its ILS described it,
- * from the home's patrons (or it cannot tell): a title hold placed
- * without a copy is checked so when one is trapped.
+ * from the home's patrons, or the agreement is not in force: a title
+ * hold placed without a copy is checked so when one is trapped.
  */
 static int
 hold_withheld(const struct hold *h, const struct circ_result *last)
@@ -1050,8 +1050,6 @@ hold_withheld(const struct hold *h, const struct circ_result *last)
 	struct policy_item	 pi;
 	size_t			 n;
 
-	if (!last->ok && !last->item.found)
-		return (1);
 	if (!hold_agreed(h))
 		return (1);
 	ags = agreement_list(&n);
@@ -1156,6 +1154,14 @@ hold_run_checkin(struct hold_job *j, struct hold *h,
 			return;
 		}
 	case PH_OWNER_ITEM:
+		/* Not described (busy, not reached): the hold stands. */
+		if (hold_unreached(last) || !last->item.found) {
+			hold_fail(j, hold_unreached(last) ? last->error :
+			    CIRC_E_UNKNOWN_ITEM, "%s could not describe this "
+			    "copy for a hold it may fill; please check it in "
+			    "again.", hold_name(h->r.owner));
+			return;
+		}
 		if (hold_withheld(h, last)) {
 			/* Not to go: the owner's hold for it is cancelled. */
 			j->who = TRACKER_BY_OWNER;

@@ -1087,6 +1087,42 @@ test_tracked_staff_and_revocation(void **state)
 	assert_state(id, "cancelled");
 }
 
+/*
+ * Metro's answer to the item information asked when a copy of a title
+ * is trapped is lost: the desk is told to check it in again and the
+ * title hold stands; checked in again, it goes to the pickup.
+ */
+static void
+test_trap_lookup_lost_keeps_hold(void **state)
+{
+	struct sip2_msg	*r;
+	char		 id[TRACKER_HEX_LEN + 1], st[32], out[CTL_OUT_MAX];
+
+	r = kiosk_hold('+', STUDENT3, STUDENT3_PIN, NULL,
+	    "Spirited Away", "WESTHIGH");
+	assert_ok(r, SIP2_HOLD_RESP, "1");
+	sip2_msg_free(r);
+	request_find("item=title", id, st);
+	assert_string_equal(st, "placed");
+
+	e2e_ctl(&env.metro, "lose 17", NULL, 0);
+	r = desk_checkin("metro-desk", "31000000009");
+	e2e_ctl(&env.metro, "normal", NULL, 0);
+	assert_ok(r, SIP2_CHECKIN_RESP, "0");
+	assert_contains(e2e_field(r, "AF"), "check it in again");
+	sip2_msg_free(r);
+	assert_state(id, "placed");
+	assert_int_equal(e2e_partners_online(&env, L_SIP2, 10000), 0);
+
+	r = desk_checkin("metro-desk", "31000000009");
+	assert_ok(r, SIP2_CHECKIN_RESP, "1");
+	assert_string_equal(e2e_field(r, "CT"), "WESTHIGH");
+	sip2_msg_free(r);
+	assert_state(id, "in-transit");
+	assert_int_equal(ctl(out, sizeof(out), "request", "cancel", id,
+	    NULL), 0);
+}
+
 /* Nothing of this suite's patrons or secrets reached the log. */
 static void
 test_log_holds_no_secrets(void **state)
@@ -1099,7 +1135,8 @@ test_log_holds_no_secrets(void **state)
 	const char	*patrons[] = { STUDENT, STUDENT3,
 	    "21090000001", "21090000002", "21090000003", NULL };
 	const char	*titles[] = { DUNE, "The Left Hand of Darkness",
-	    "Where the Wild Things Are", NULL };
+	    "Where the Wild Things Are", "Spirited Away",
+	    NULL };
 
 	e2e_assert_private(env.log, secrets, pins, patrons, titles);
 }
@@ -1134,6 +1171,8 @@ main(void)
 		    ready, still_alive),
 		cmocka_unit_test_setup_teardown(
 		    test_tracked_staff_and_revocation, ready, still_alive),
+		cmocka_unit_test_setup_teardown(
+		    test_trap_lookup_lost_keeps_hold, ready, still_alive),
 		cmocka_unit_test_setup_teardown(test_log_holds_no_secrets,
 		    ready, still_alive),
 	};

@@ -277,8 +277,15 @@ conn_request(struct ilssim_conn *c, const char *msg, size_t len)
 		conn_garbage(c);
 		return 1;
 	}
-	if ((n = ilssim_sip2_handle(&c->sess, msg, len, outbuf,
-	    sizeof(outbuf))) > 0)
+	n = ilssim_sip2_handle(&c->sess, msg, len, outbuf, sizeof(outbuf));
+	/* "lose CODE": carried out, the connection closed unanswered. */
+	if (isdigit((unsigned char)srv->lose_only[0]) &&
+	    (code = ilssim_sip2_code(msg, len)) >= 0 &&
+	    code == atoi(srv->lose_only)) {
+		conn_close(c, "fault-lose");
+		return 1;
+	}
+	if (n > 0)
 		conn_send(c, outbuf, n);
 	return 1;
 }
@@ -1041,6 +1048,10 @@ ilssim_net_fault(struct ilssim_server *srv, const char *spec, char *err,
 	if (strcmp(name, "busy") == 0 || strcmp(name, "lose") == 0) {
 		n = strspn(arg, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 		    "abcdefghijklmnopqrstuvwxyz");
+		/* A SIP2 request's code is lost too ("lose 17"). */
+		if (n == 0 && *name == 'l' && isdigit((unsigned char)arg[0]) &&
+		    isdigit((unsigned char)arg[1]))
+			n = 2;
 		if (n == 0 || arg[n] != '\0' || n >= sizeof(srv->busy_only)) {
 			snprintf(err, errlen, "usage: %s SERVICE", name);
 			return -1;
