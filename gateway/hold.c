@@ -1620,6 +1620,23 @@ hold_item_is(const char *at, const char *item)
 }
 
 /*
+ * Return 1 if a request naming request h by its id may be made at
+ * partner at: one of its home, owner or pickup partner, for its patron
+ * (the home card, or at the owner the linked account) when one is named.
+ */
+static int
+hold_id_caller(const char *at, const struct circ_req *req,
+    const struct hold *h)
+{
+	if (strcmp(at, h->r.owner) == 0)
+		return (req->patron == NULL ||
+		    strcmp(req->patron, h->r.account) == 0);
+	if (strcmp(at, h->r.home) != 0 && strcmp(at, h->r.pickup_partner) != 0)
+		return (0);
+	return (req->patron == NULL || strcmp(req->patron, h->r.patron) == 0);
+}
+
+/*
  * Which job a request made at partner at is for, and the request it
  * concerns (NULL for a checkin at an owner awaiting a title's trap).
  * Returns 0 when the tracker has no part in it.
@@ -1677,8 +1694,9 @@ hold_pick(const char *at, const struct circ_req *req, enum hold_kind *kind,
 			return (0);
 		h = NULL;
 		if (req->request_id != NULL &&
-		    tracker_id_parse(req->request_id, id) == 0)
-			h = hold_by_id(id);
+		    tracker_id_parse(req->request_id, id) == 0 &&
+		    (h = hold_by_id(id)) != NULL && !hold_id_caller(at, req, h))
+			return (0);	/* not theirs: as any unknown id */
 		if (h == NULL && req->patron != NULL &&
 		    (home = route_patron(gw->conf, req->patron)) != NULL)
 			h = hold_by_patron(home->id, req->patron, req->item,

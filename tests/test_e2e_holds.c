@@ -622,6 +622,19 @@ test_ncip_request_item_and_cancel(void **state)
 	assert_int_equal(ils_count(&env.district, "accepted"), accepted + 1);
 	assert_state(id, "received");
 
+	/* Another student's card with the id: not theirs to cancel. */
+	m = ncip_new(NCIP_CANCEL_REQUEST_ITEM);
+	m->user_id.agency.value = "DISTRICT";
+	m->user_id.value = STUDENT3;
+	m->request_id.agency.value = "CIRCLINK";
+	m->request_id.value = id;
+	m->request_type.value = "Hold";
+	a = ncip_call(m);
+	if (a->nproblems == 0)
+		fail_msg("another patron cancelled the request");
+	ncip_msg_free(a);
+	assert_state(id, "received");
+
 	/* Cancelled by the district's ILS with the request id. */
 	m = ncip_new(NCIP_CANCEL_REQUEST_ITEM);
 	m->user_id.agency.value = "DISTRICT";
