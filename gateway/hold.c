@@ -111,6 +111,7 @@ struct hold_job {
 	uint8_t			 rid[TRACKER_ID_LEN];
 	int			 has_rid;
 	struct tracker_req	 before;	/* to undo a refused write */
+	int			 has_before;	/* saved before a change */
 	enum tracker_event	 ev;
 	enum tracker_who	 who;
 	char			 reason[TRACKER_STR_MAX];
@@ -642,13 +643,22 @@ hold_fail(struct hold_job *j, enum circ_error e, const char *fmt, ...)
 	hold_answer(j);
 }
 
+/* Keep the request as it is, to undo what changes before its commit. */
+static void
+hold_save(struct hold_job *j, const struct hold *h)
+{
+	j->before = h->r;
+	j->has_before = 1;
+}
+
 /* Start writing an event of the job's request; the job goes on after. */
 static void
 hold_commit(struct hold_job *j, struct hold *h, enum tracker_event ev)
 {
 	j->phase = PH_COMMIT;
 	j->ev = ev;
-	j->before = h->r;
+	if (!j->has_before)
+		j->before = h->r;
 	hold_unindex(h);
 	if (tracker_apply(&h->r, ev, time(NULL)) == -1) {
 		hold_index(h);
@@ -1124,6 +1134,7 @@ hold_run_checkin(struct hold_job *j, struct hold *h,
 				hold_call(j, PH_OWNER_ITEM, j->at, &req);
 				return;
 			}
+			hold_save(j, h);
 			hold_unindex(h);
 			snprintf(h->r.item, sizeof(h->r.item), "%s",
 			    j->req.item);
@@ -1171,6 +1182,7 @@ hold_run_checkin(struct hold_job *j, struct hold *h,
 			hold_call(j, PH_OWNER_CANCEL, j->at, &req);
 			return;
 		}
+		hold_save(j, h);
 		hold_unindex(h);
 		snprintf(h->r.item, sizeof(h->r.item), "%s", j->req.item);
 		hold_index(h);
@@ -1258,6 +1270,9 @@ hold_run_receive(struct hold_job *j, struct hold *h,
 	case PH_START:
 		if (hold_refused(j, h))
 			return;
+		/* Taken in already: set aside, nothing asked again. */
+		if (h->r.state == TRACKER_RECEIVED)
+			break;
 		p = conf_partner_find(gw->conf, h->r.pickup_partner);
 		if (p == NULL || !p->has_backend ||
 		    p->backend.proto != BACKEND_NCIP) {
@@ -1294,6 +1309,7 @@ hold_run_receive(struct hold_job *j, struct hold *h,
 		}
 		if (h->r.state == TRACKER_RECEIVED)
 			break;		/* taken in already: the same answer */
+		hold_save(j, h);
 		snprintf(h->r.temp_item, sizeof(h->r.temp_item), "%s",
 		    last->item.id != NULL ? last->item.id : h->r.item);
 		hold_commit(j, h, TRACKER_EV_RECEIVE);

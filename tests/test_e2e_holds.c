@@ -462,7 +462,7 @@ test_whole_life_with_restart(void **state)
 {
 	struct sip2_msg	*r;
 	char		 id[40], st[32], ans[E2E_ANSWER_MAX];
-	long		 accepted;
+	long		 accepted, accepts;
 
 	r = kiosk_hold('+', STUDENT, STUDENT_PIN, METRO_ITEM, NULL,
 	    "LINCOLN");
@@ -505,10 +505,14 @@ test_whole_life_with_restart(void **state)
 	sip2_msg_free(r);
 	assert_state(id, "received");
 	assert_int_equal(ils_count(&env.district, "accepted"), accepted + 1);
+	accepts = ncip_count(&env.district, "AcceptItem");
 	r = desk_checkin("district-desk", METRO_ITEM);
 	assert_ok(r, SIP2_CHECKIN_RESP, "1");
+	assert_string_equal(e2e_field(r, "CY"), STUDENT);
+	assert_contains(e2e_field(r, "AF"), "set aside");
 	sip2_msg_free(r);
 	assert_int_equal(ils_count(&env.district, "accepted"), accepted + 1);
+	assert_int_equal(ncip_count(&env.district, "AcceptItem"), accepts);
 	e2e_ils_has(&env.district, "item", METRO_ITEM, "held-for=" STUDENT);
 
 	restart();
