@@ -1555,6 +1555,35 @@ hold_run_ahead(struct hold_job *j, struct hold *h)
 	hold_answer(j);
 }
 
+/*
+ * A hold the owner took that cannot be recorded as placed: one written
+ * ahead stays on record placing, as before (the owner's request id kept
+ * in memory), let go for the sweep to cancel at the owner and to retry
+ * until it can; one not written is forgotten.
+ */
+static void
+hold_unplace(struct hold *h, const struct tracker_req *before)
+{
+	char		 owner_request[TRACKER_STR_MAX];
+	struct timeval	 tv = { HOLD_SWEEP_FIRST, 0 };
+
+	if (!h->ahead) {
+		hold_remove(h);
+		return;
+	}
+	snprintf(owner_request, sizeof(owner_request), "%s",
+	    h->r.owner_request);
+	hold_unindex(h);
+	h->r = *before;
+	snprintf(h->r.owner_request, sizeof(h->r.owner_request), "%s",
+	    owner_request);
+	hold_index(h);
+	h->reserved = 0;
+	h->busy = 0;
+	if (hold_sweep_ev != NULL)
+		evtimer_add(hold_sweep_ev, &tv);
+}
+
 static void
 hold_run_place(struct hold_job *j, struct hold *h)
 {
@@ -1564,9 +1593,7 @@ hold_run_place(struct hold_job *j, struct hold *h)
 	if (!j->wrote) {
 		log_warnx("hold event=place-unrecorded id=%s owner=%s", hex,
 		    h->r.owner);
-		if (h->ahead)
-			hold_forget(h->r.id);
-		hold_remove(h);
+		hold_unplace(h, &j->before);
 		j->has_rid = 0;
 		j->res.ok = 0;
 		hold_answer(j);
@@ -2105,6 +2132,7 @@ hold_place(uint64_t xid, const struct tracker_req *r)
 
 	if ((j = hold_visit_job(HOLD_PLACE, xid, r, &h)) == NULL)
 		return (-1);
+	hold_save(j, h);
 	hold_unindex(h);
 	snprintf(h->r.owner_request, sizeof(h->r.owner_request), "%s",
 	    r->owner_request);
@@ -2112,10 +2140,8 @@ hold_place(uint64_t xid, const struct tracker_req *r)
 	hold_index(h);
 	h->busy = j->id;
 	if (hold_write(h, j) == -1) {
+		hold_unplace(h, &j->before);
 		hold_job_free(j);
-		if (h->ahead)
-			hold_forget(h->r.id);
-		hold_remove(h);
 		return (-1);
 	}
 	return (0);

@@ -1150,6 +1150,7 @@ visit_untrack(struct serve_txn *t)
 {
 	struct serve_visit	*v = t->visit;
 	struct circ_req		 req;
+	char			 hex[TRACKER_HEX_LEN + 1];
 
 	if (v->track == NULL)
 		return;
@@ -1163,8 +1164,14 @@ visit_untrack(struct serve_txn *t)
 		req.title = v->orig.title;
 		req.bib_id = v->orig.bib_id;
 		req.bib_scheme = v->orig.bib_scheme;
-		req.request_id = v->track->owner_request[0] != '\0' ?
-		    v->track->owner_request : NULL;
+		/* Without the owner's id, the tracker's, placed under. */
+		if (v->track->owner_request[0] != '\0')
+			req.request_id = v->track->owner_request;
+		else {
+			tracker_id_hex(v->track->id, hex);
+			req.request_id = hex;
+			req.request_ours = 1;
+		}
 		req.summary = -1;
 		if (serve_own(v->lender, t->serving, &req, NULL, NULL) == -1)
 			log_warnx("xid=%llu event=hold-untracked owner=%s",
