@@ -116,6 +116,7 @@ struct hold_job {
 	enum tracker_who	 who;
 	char			 reason[TRACKER_STR_MAX];
 	int			 wrote;		/* the write's outcome */
+	int			 owed;		/* the owner's checkout */
 };
 TAILQ_HEAD(hold_jobs, hold_job);
 
@@ -134,6 +135,7 @@ static struct {
 static void	 hold_job_run(struct hold_job *, const struct circ_result *);
 static void	 hold_answer(struct hold_job *);
 static void	 hold_owed_added(enum outbox_status, const uint8_t *, void *);
+static void	 hold_owe(const char *, const uint8_t *);
 static int	 hold_agreed(const struct hold *);
 static const char *hold_name(const char *);
 static void	 hold_fail(struct hold_job *, enum circ_error, const char *,
@@ -1345,7 +1347,9 @@ hold_run_loan(struct hold_job *j, struct hold *h,
     const struct circ_result *last)
 {
 	struct circ_req	 req;
-	char		 hex[TRACKER_HEX_LEN + 1];
+	char		 hex[TRACKER_HEX_LEN + 1], owner[TRACKER_STR_MAX];
+	uint8_t		 id[TRACKER_ID_LEN];
+	int		 owed;
 
 	switch (j->phase) {
 	case PH_START:
@@ -1377,30 +1381,47 @@ hold_run_loan(struct hold_job *j, struct hold *h,
 		/*
 		 * The loan stands at the pickup partner.  An owner that
 		 * cannot be reached is owed the checkout, through the
-		 * outbox, before the loan is on record: a try that finds
-		 * the request not lent (the write failed) owes nothing.
+		 * outbox, once the loan is on record.
 		 */
 		tracker_id_hex(h->r.id, hex);
-		if (!last->ok && (!hold_unreached(last) ||
-		    outbox_add(OUTBOX_OWNER_CHECKOUT, h->r.owner, h->r.id,
-		    TRACKER_ID_LEN, NULL, hold_owed_added, NULL) == -1))
+		if (!last->ok && !hold_unreached(last))
 			log_warnx("hold event=owner-not-charged id=%s "
 			    "owner=%s error=%d", hex, h->r.owner,
 			    (int)last->error);
-		else if (!last->ok)
-			log_info("hold event=owner-checkout-owed id=%s "
-			    "owner=%s", hex, h->r.owner);
+		j->owed = !last->ok && hold_unreached(last);
 		hold_commit(j, h, TRACKER_EV_LOAN);
 		return;
 	case PH_COMMIT:
 		if (hold_committed(j, h) == -1)
 			return;
+		owed = j->owed;
+		memcpy(id, h->r.id, sizeof(id));
+		snprintf(owner, sizeof(owner), "%s", h->r.owner);
+		/* Answered first: the owed job must find it not busy. */
 		hold_answer(j);
+		if (owed)
+			hold_owe(owner, id);
 		return;
 	default:
 		hold_answer(j);
 		return;
 	}
+}
+
+/* Owe the owner its checkout of a loan on record, through the outbox. */
+static void
+hold_owe(const char *owner, const uint8_t *id)
+{
+	char	 hex[TRACKER_HEX_LEN + 1];
+
+	tracker_id_hex(id, hex);
+	if (outbox_add(OUTBOX_OWNER_CHECKOUT, owner, id, TRACKER_ID_LEN,
+	    NULL, hold_owed_added, NULL) == -1)
+		log_warnx("hold event=owner-not-charged id=%s owner=%s "
+		    "why=unqueued", hex, owner);
+	else
+		log_info("hold event=owner-checkout-owed id=%s owner=%s", hex,
+		    owner);
 }
 
 /* How the first try of an owed checkout went: only a loss is told. */
@@ -1445,8 +1466,9 @@ hold_run_owed(struct hold_job *j, struct hold *h,
 				hold_answer(j);
 			return;
 		}
-		/* Charged (04) already: to the linked account, held here. */
-		if (last->item.circ_status == 4) {
+		/* Charged (04) already, or the loan ended meanwhile. */
+		if (last->item.circ_status == 4 ||
+		    h->r.state != TRACKER_LOANED) {
 			j->res.ok = 1;
 			hold_answer(j);
 			return;
@@ -1486,12 +1508,19 @@ hold_owed_send(const uint8_t *id, const char *partner, const void *data,
 		outbox_sent(token, OUTBOX_DONE, NULL);
 		return (0);
 	}
+	/* Another job moves it on: tried again later. */
+	if (h->busy != 0) {
+		outbox_sent(token, OUTBOX_RETRY, "the request is being "
+		    "updated");
+		return (0);
+	}
 	if ((j = hold_job_new(HOLD_OWED, HF_OUTBOX, h->r.pickup_partner)) ==
 	    NULL)
 		return (-1);
 	j->caller = token;
 	memcpy(j->rid, h->r.id, TRACKER_ID_LEN);
 	j->has_rid = 1;
+	h->busy = j->id;
 	hold_job_run(j, NULL);
 	return (0);
 }
