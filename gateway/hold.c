@@ -663,6 +663,7 @@ hold_commit(struct hold_job *j, struct hold *h, enum tracker_event ev)
 		j->before = h->r;
 	hold_unindex(h);
 	if (tracker_apply(&h->r, ev, time(NULL)) == -1) {
+		h->r = j->before;	/* with what changed before it */
 		hold_index(h);
 		hold_fail(j, CIRC_E_REFUSED, "This request cannot be %s now.",
 		    tracker_event_name(ev));
@@ -1152,6 +1153,11 @@ hold_run_checkin(struct hold_job *j, struct hold *h,
 			hold_route_pickup(j, h);
 			return;
 		case TRACKER_LOANED:
+			/* Revoked: checked in here; the pickup not told. */
+			if (!hold_agreed(h)) {
+				hold_answer(j);
+				return;
+			}
 			/* Returned at the owner's own desk. */
 			hold_req(&req, circ_op_sip2(SIP2_CHECKIN));
 			req.item = h->r.temp_item[0] != '\0' ?
