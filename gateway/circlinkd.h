@@ -415,7 +415,8 @@ enum circ_error {
 	CIRC_E_BLOCKED,
 	CIRC_E_UNKNOWN_ITEM,
 	CIRC_E_NOT_AVAILABLE,	/* on loan, on hold, does not circulate */
-	CIRC_E_NOT_CHARGED,	/* checkin or renew of an item not out */
+	CIRC_E_NOT_CHARGED,	/* checkin or renew of an item not out,
+				   cancel of a hold the ILS has not */
 	CIRC_E_LIMIT,		/* checkout, renewal or hold limit */
 	CIRC_E_DUPLICATE,	/* the hold or request exists */
 	CIRC_E_NOT_SUPPORTED,	/* the partner's ILS has no such service */

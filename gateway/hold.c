@@ -111,10 +111,12 @@ struct hold_job {
 	uint8_t			 rid[TRACKER_ID_LEN];
 	int			 has_rid;
 	struct tracker_req	 before;	/* to undo a refused write */
+	int			 has_before;	/* saved before a change */
 	enum tracker_event	 ev;
 	enum tracker_who	 who;
 	char			 reason[TRACKER_STR_MAX];
 	int			 wrote;		/* the write's outcome */
+	int			 owed;		/* the owner's checkout */
 };
 TAILQ_HEAD(hold_jobs, hold_job);
 
@@ -133,6 +135,11 @@ static struct {
 static void	 hold_job_run(struct hold_job *, const struct circ_result *);
 static void	 hold_answer(struct hold_job *);
 static void	 hold_owed_added(enum outbox_status, const uint8_t *, void *);
+static void	 hold_owe(const char *, const uint8_t *);
+static int	 hold_agreed(const struct hold *);
+static const char *hold_name(const char *);
+static void	 hold_fail(struct hold_job *, enum circ_error, const char *,
+		    ...) __attribute__((format(printf, 3, 4)));
 
 /* --- the indexes ------------------------------------------------------ */
 
@@ -509,7 +516,21 @@ static void
 hold_call(struct hold_job *j, enum hold_phase phase, const char *partner,
     const struct circ_req *req)
 {
+	struct hold	*h;
+
 	j->phase = phase;
+	/* Revoked: no call for the request but at the partner asked. */
+	if (strcmp(partner, j->at) != 0 && j->has_rid &&
+	    (h = hold_by_id(j->rid)) != NULL && !hold_agreed(h)) {
+		log_info("policy event=deny audit=agreement-inactive "
+		    "op=hold-step home=%s owner=%s to=%s", h->r.home,
+		    h->r.owner, partner);
+		hold_fail(j, CIRC_E_NOT_ALLOWED, "The agreement between %s "
+		    "and %s is not in force: %s is not asked.",
+		    hold_name(h->r.home), hold_name(h->r.owner),
+		    hold_name(partner));
+		return;
+	}
 	if (serve_own(partner, j->at, req, hold_called,
 	    (void *)(uintptr_t)j->id) == -1) {
 		j->res.ok = 0;
@@ -624,15 +645,25 @@ hold_fail(struct hold_job *j, enum circ_error e, const char *fmt, ...)
 	hold_answer(j);
 }
 
+/* Keep the request as it is, to undo what changes before its commit. */
+static void
+hold_save(struct hold_job *j, const struct hold *h)
+{
+	j->before = h->r;
+	j->has_before = 1;
+}
+
 /* Start writing an event of the job's request; the job goes on after. */
 static void
 hold_commit(struct hold_job *j, struct hold *h, enum tracker_event ev)
 {
 	j->phase = PH_COMMIT;
 	j->ev = ev;
-	j->before = h->r;
+	if (!j->has_before)
+		j->before = h->r;
 	hold_unindex(h);
 	if (tracker_apply(&h->r, ev, time(NULL)) == -1) {
+		h->r = j->before;	/* with what changed before it */
 		hold_index(h);
 		hold_fail(j, CIRC_E_REFUSED, "This request cannot be %s now.",
 		    tracker_event_name(ev));
@@ -796,13 +827,24 @@ hold_run_again(struct hold_job *j, struct hold *h,
 	}
 	if (j->phase == PH_HOME && hold_home_ok(j, h, last) == -1)
 		return;
+	if (h->r.state == TRACKER_NONE) {
+		hold_fail(j, CIRC_E_REFUSED, "This hold is being placed; "
+		    "please try again in a minute.");
+		return;
+	}
 	hold_answer_placed(&h->r, &j->res, j->arena);
 	hold_answer(j);
 }
 
-/* The cancel of a request's hold at the owner, for the linked account. */
+/*
+ * The cancel of a request's hold at the owner, for the linked account.
+ * Without the owner's own request id, the tracker's (into hex, of
+ * TRACKER_HEX_LEN + 1 bytes), said with the gateway's agency: the hold
+ * was placed under it (serve.c), and an NCIP owner cancels one by title
+ * or BibliographicId by its RequestId only.
+ */
 static void
-hold_owner_cancel(struct circ_req *req, const struct hold *h)
+hold_owner_cancel(struct circ_req *req, const struct hold *h, char *hex)
 {
 	hold_req(req, circ_op_sip2(SIP2_HOLD));
 	req->hold_mode = '-';
@@ -810,8 +852,20 @@ hold_owner_cancel(struct circ_req *req, const struct hold *h)
 	req->item = h->r.item[0] != '\0' ? h->r.item : NULL;
 	req->title = h->r.title[0] != '\0' ? h->r.title : NULL;
 	req->bib_id = h->r.bib[0] != '\0' ? h->r.bib : NULL;
-	req->request_id = h->r.owner_request[0] != '\0' ?
-	    h->r.owner_request : NULL;
+	if (h->r.owner_request[0] != '\0')
+		req->request_id = h->r.owner_request;
+	else {
+		tracker_id_hex(h->r.id, hex);
+		req->request_id = hex;
+		req->request_ours = 1;
+	}
+}
+
+/* Return 1 if a cancel's answer says the owner has no such hold. */
+static int
+hold_gone(const struct circ_result *r)
+{
+	return (!r->ok && r->error == CIRC_E_NOT_CHARGED);
 }
 
 /* Remove the temporary item made at the pickup partner. */
@@ -823,6 +877,49 @@ hold_delete_temp(struct hold_job *j, struct hold *h)
 	hold_req(&req, circ_op_ncip(NCIP_DELETE_ITEM));
 	req.item = h->r.temp_item[0] != '\0' ? h->r.temp_item : h->r.item;
 	hold_call(j, PH_PICKUP_DELETE, h->r.pickup_partner, &req);
+}
+
+/*
+ * Return 1 after refusing job j when the agreement between request h's
+ * home and owner is not in force: the owner's item is not taken in or
+ * lent at the pickup partner then.
+ */
+static int
+hold_refused(struct hold_job *j, const struct hold *h)
+{
+	if (hold_agreed(h))
+		return (0);
+	log_info("policy event=deny audit=agreement-inactive op=hold-step "
+	    "home=%s owner=%s to=%s", h->r.home, h->r.owner, j->at);
+	hold_fail(j, CIRC_E_NOT_ALLOWED, "The agreement between %s and %s "
+	    "is not in force: this item is not taken in or lent here; "
+	    "please return it to %s.", hold_name(h->r.home),
+	    hold_name(h->r.owner), hold_name(h->r.owner));
+	return (1);
+}
+
+/* Return 1 if job j may call partner for request h: see hold_call(). */
+static int
+hold_may_call(const struct hold_job *j, const struct hold *h,
+    const char *partner)
+{
+	return (strcmp(partner, j->at) == 0 || hold_agreed(h));
+}
+
+/*
+ * A cancel past the owner: the temporary item deleted at the pickup
+ * partner if it was received there (and may be asked), then recorded.
+ */
+static void
+hold_cancel_local(struct hold_job *j, struct hold *h)
+{
+	if (h->r.state == TRACKER_RECEIVED &&
+	    hold_may_call(j, h, h->r.pickup_partner)) {
+		hold_delete_temp(j, h);
+		return;
+	}
+	hold_commit(j, h, j->who == TRACKER_BY_EXPIRY ?
+	    TRACKER_EV_EXPIRE : TRACKER_EV_CANCEL);
 }
 
 /*
@@ -849,23 +946,19 @@ hold_run_cancel(struct hold_job *j, struct hold *h,
 			return;
 		break;
 	case PH_OWNER_CANCEL:
-		if (last->error == CIRC_E_OFFLINE ||
-		    last->error == CIRC_E_TIMEOUT) {
-			hold_fail(j, last->error, "%s cannot be reached; the "
-			    "hold stands; please try again.",
+		/* Only a cancel done, or a hold the owner has not, is gone. */
+		if (!last->ok && !hold_gone(last)) {
+			log_info("hold event=cancel-failed owner=%s "
+			    "owner-said=%d", h->r.owner, (int)last->error);
+			hold_fail(j, last->error, "%s did not cancel the hold; "
+			    "it stands; please try again.",
 			    hold_name(h->r.owner));
 			return;
 		}
-		/* Refused: the owner has no such hold any more. */
 		if (!last->ok)
-			log_info("hold event=cancel owner=%s owner-said=%d",
-			    h->r.owner, (int)last->error);
-		if (h->r.state == TRACKER_RECEIVED) {
-			hold_delete_temp(j, h);
-			return;
-		}
-		hold_commit(j, h, j->who == TRACKER_BY_EXPIRY ?
-		    TRACKER_EV_EXPIRE : TRACKER_EV_CANCEL);
+			log_info("hold event=cancel owner=%s owner-said=none",
+			    h->r.owner);
+		hold_cancel_local(j, h);
 		return;
 	case PH_PICKUP_DELETE:
 		if (hold_unreached(last)) {
@@ -900,16 +993,14 @@ hold_run_cancel(struct hold_job *j, struct hold *h,
 		    "longer be cancelled.", tracker_state_name(h->r.state));
 		return;
 	}
-	hold_owner_cancel(&req, h);
-	/*
-	 * Placing: the owner knows it, if at all, by the tracker's id, said
-	 * with the gateway's agency as when it was sent.
-	 */
-	tracker_id_hex(h->r.id, hex);
-	if (req.request_id == NULL && h->r.state == TRACKER_NONE) {
-		req.request_id = hex;
-		req.request_ours = 1;
+	/* Revoked: only the parts at the partner asked are cancelled. */
+	if (!hold_may_call(j, h, h->r.owner)) {
+		log_info("hold event=cancel owner=%s owner-told=no "
+		    "why=agreement-inactive", h->r.owner);
+		hold_cancel_local(j, h);
+		return;
 	}
+	hold_owner_cancel(&req, h, hex);
 	hold_call(j, PH_OWNER_CANCEL, h->r.owner, &req);
 }
 
@@ -948,10 +1039,22 @@ hold_route_home(struct hold_job *j, struct hold *h)
 	hold_answer(j);
 }
 
+/* Return 1 if the agreement between a request's home and owner is in force. */
+static int
+hold_agreed(const struct hold *h)
+{
+	const struct policy_agreement *ags, *ag;
+	size_t			 n;
+
+	ags = agreement_list(&n);
+	return ((ag = policy_agreement_find(ags, n, h->r.home, h->r.owner)) !=
+	    NULL && policy_active(ag));
+}
+
 /*
  * Return 1 if the owner's terms keep a copy, as its ILS described it,
- * from the home's patrons (or it cannot tell): a title hold placed
- * without a copy is checked so when one is trapped.
+ * from the home's patrons, or the agreement is not in force: a title
+ * hold placed without a copy is checked so when one is trapped.
  */
 static int
 hold_withheld(const struct hold *h, const struct circ_result *last)
@@ -960,12 +1063,10 @@ hold_withheld(const struct hold *h, const struct circ_result *last)
 	struct policy_item	 pi;
 	size_t			 n;
 
-	if (!last->ok && !last->item.found)
+	if (!hold_agreed(h))
 		return (1);
 	ags = agreement_list(&n);
-	if ((ag = policy_agreement_find(ags, n, h->r.home, h->r.owner)) ==
-	    NULL || !policy_active(ag))
-		return (1);
+	ag = policy_agreement_find(ags, n, h->r.home, h->r.owner);
 	memset(&pi, 0, sizeof(pi));
 	pi.owner = h->r.owner;
 	pi.collection = last->item.collection;
@@ -988,7 +1089,7 @@ hold_run_checkin(struct hold_job *j, struct hold *h,
     const struct circ_result *last)
 {
 	struct circ_req	 req;
-	char		 buf[1024];
+	char		 buf[1024], hex[TRACKER_HEX_LEN + 1];
 
 	switch (j->phase) {
 	case PH_START:
@@ -1020,6 +1121,15 @@ hold_run_checkin(struct hold_job *j, struct hold *h,
 				hold_answer(j);
 				return;
 			}
+			/* Revoked: the hold here for the home's is ended. */
+			if (!hold_agreed(h)) {
+				j->who = TRACKER_BY_OWNER;
+				snprintf(j->reason, sizeof(j->reason),
+				    "agreement-inactive");
+				hold_owner_cancel(&req, h, hex);
+				hold_call(j, PH_OWNER_CANCEL, j->at, &req);
+				return;
+			}
 			/* A title's copy: may it go to the home's patrons? */
 			if (h->r.item[0] == '\0') {
 				hold_req(&req, circ_op_sip2(SIP2_ITEM_INFO));
@@ -1027,6 +1137,7 @@ hold_run_checkin(struct hold_job *j, struct hold *h,
 				hold_call(j, PH_OWNER_ITEM, j->at, &req);
 				return;
 			}
+			hold_save(j, h);
 			hold_unindex(h);
 			snprintf(h->r.item, sizeof(h->r.item), "%s",
 			    j->req.item);
@@ -1034,9 +1145,19 @@ hold_run_checkin(struct hold_job *j, struct hold *h,
 			hold_commit(j, h, TRACKER_EV_TRAP);
 			return;
 		case TRACKER_IN_TRANSIT:
+			/* Revoked: it stays; the owner's answer stands. */
+			if (!hold_agreed(h)) {
+				hold_answer(j);
+				return;
+			}
 			hold_route_pickup(j, h);
 			return;
 		case TRACKER_LOANED:
+			/* Revoked: checked in here; the pickup not told. */
+			if (!hold_agreed(h)) {
+				hold_answer(j);
+				return;
+			}
 			/* Returned at the owner's own desk. */
 			hold_req(&req, circ_op_sip2(SIP2_CHECKIN));
 			req.item = h->r.temp_item[0] != '\0' ?
@@ -1052,22 +1173,31 @@ hold_run_checkin(struct hold_job *j, struct hold *h,
 			return;
 		}
 	case PH_OWNER_ITEM:
+		/* Not described (busy, not reached): the hold stands. */
+		if (hold_unreached(last) || !last->item.found) {
+			hold_fail(j, hold_unreached(last) ? last->error :
+			    CIRC_E_UNKNOWN_ITEM, "%s could not describe this "
+			    "copy for a hold it may fill; please check it in "
+			    "again.", hold_name(h->r.owner));
+			return;
+		}
 		if (hold_withheld(h, last)) {
 			/* Not to go: the owner's hold for it is cancelled. */
 			j->who = TRACKER_BY_OWNER;
 			snprintf(j->reason, sizeof(j->reason),
 			    "collection-withheld");
-			hold_owner_cancel(&req, h);
+			hold_owner_cancel(&req, h, hex);
 			hold_call(j, PH_OWNER_CANCEL, j->at, &req);
 			return;
 		}
+		hold_save(j, h);
 		hold_unindex(h);
 		snprintf(h->r.item, sizeof(h->r.item), "%s", j->req.item);
 		hold_index(h);
 		hold_commit(j, h, TRACKER_EV_TRAP);
 		return;
 	case PH_OWNER_CANCEL:
-		if (hold_unreached(last)) {
+		if (!last->ok && !hold_gone(last)) {
 			hold_fail(j, last->error, "%s could not cancel a hold "
 			    "this copy may not fill; please check it in "
 			    "again.", hold_name(h->r.owner));
@@ -1146,6 +1276,11 @@ hold_run_receive(struct hold_job *j, struct hold *h,
 
 	switch (j->phase) {
 	case PH_START:
+		if (hold_refused(j, h))
+			return;
+		/* Taken in already: set aside, nothing asked again. */
+		if (h->r.state == TRACKER_RECEIVED)
+			break;
 		p = conf_partner_find(gw->conf, h->r.pickup_partner);
 		if (p == NULL || !p->has_backend ||
 		    p->backend.proto != BACKEND_NCIP) {
@@ -1182,6 +1317,7 @@ hold_run_receive(struct hold_job *j, struct hold *h,
 		}
 		if (h->r.state == TRACKER_RECEIVED)
 			break;		/* taken in already: the same answer */
+		hold_save(j, h);
 		snprintf(h->r.temp_item, sizeof(h->r.temp_item), "%s",
 		    last->item.id != NULL ? last->item.id : h->r.item);
 		hold_commit(j, h, TRACKER_EV_RECEIVE);
@@ -1217,10 +1353,14 @@ hold_run_loan(struct hold_job *j, struct hold *h,
     const struct circ_result *last)
 {
 	struct circ_req	 req;
-	char		 hex[TRACKER_HEX_LEN + 1];
+	char		 hex[TRACKER_HEX_LEN + 1], owner[TRACKER_STR_MAX];
+	uint8_t		 id[TRACKER_ID_LEN];
+	int		 owed;
 
 	switch (j->phase) {
 	case PH_START:
+		if (hold_refused(j, h))
+			return;
 		if (j->req.patron == NULL ||
 		    strcmp(j->req.patron, h->r.patron) != 0) {
 			hold_fail(j, CIRC_E_NOT_AVAILABLE, "This item is on "
@@ -1247,30 +1387,47 @@ hold_run_loan(struct hold_job *j, struct hold *h,
 		/*
 		 * The loan stands at the pickup partner.  An owner that
 		 * cannot be reached is owed the checkout, through the
-		 * outbox, before the loan is on record: a try that finds
-		 * the request not lent (the write failed) owes nothing.
+		 * outbox, once the loan is on record.
 		 */
 		tracker_id_hex(h->r.id, hex);
-		if (!last->ok && (!hold_unreached(last) ||
-		    outbox_add(OUTBOX_OWNER_CHECKOUT, h->r.owner, h->r.id,
-		    TRACKER_ID_LEN, NULL, hold_owed_added, NULL) == -1))
+		if (!last->ok && !hold_unreached(last))
 			log_warnx("hold event=owner-not-charged id=%s "
 			    "owner=%s error=%d", hex, h->r.owner,
 			    (int)last->error);
-		else if (!last->ok)
-			log_info("hold event=owner-checkout-owed id=%s "
-			    "owner=%s", hex, h->r.owner);
+		j->owed = !last->ok && hold_unreached(last);
 		hold_commit(j, h, TRACKER_EV_LOAN);
 		return;
 	case PH_COMMIT:
 		if (hold_committed(j, h) == -1)
 			return;
+		owed = j->owed;
+		memcpy(id, h->r.id, sizeof(id));
+		snprintf(owner, sizeof(owner), "%s", h->r.owner);
+		/* Answered first: the owed job must find it not busy. */
 		hold_answer(j);
+		if (owed)
+			hold_owe(owner, id);
 		return;
 	default:
 		hold_answer(j);
 		return;
 	}
+}
+
+/* Owe the owner its checkout of a loan on record, through the outbox. */
+static void
+hold_owe(const char *owner, const uint8_t *id)
+{
+	char	 hex[TRACKER_HEX_LEN + 1];
+
+	tracker_id_hex(id, hex);
+	if (outbox_add(OUTBOX_OWNER_CHECKOUT, owner, id, TRACKER_ID_LEN,
+	    NULL, hold_owed_added, NULL) == -1)
+		log_warnx("hold event=owner-not-charged id=%s owner=%s "
+		    "why=unqueued", hex, owner);
+	else
+		log_info("hold event=owner-checkout-owed id=%s owner=%s", hex,
+		    owner);
 }
 
 /* How the first try of an owed checkout went: only a loss is told. */
@@ -1315,8 +1472,9 @@ hold_run_owed(struct hold_job *j, struct hold *h,
 				hold_answer(j);
 			return;
 		}
-		/* Charged (04) already: to the linked account, held here. */
-		if (last->item.circ_status == 4) {
+		/* Charged (04) already, or the loan ended meanwhile. */
+		if (last->item.circ_status == 4 ||
+		    h->r.state != TRACKER_LOANED) {
 			j->res.ok = 1;
 			hold_answer(j);
 			return;
@@ -1356,12 +1514,19 @@ hold_owed_send(const uint8_t *id, const char *partner, const void *data,
 		outbox_sent(token, OUTBOX_DONE, NULL);
 		return (0);
 	}
+	/* Another job moves it on: tried again later. */
+	if (h->busy != 0) {
+		outbox_sent(token, OUTBOX_RETRY, "the request is being "
+		    "updated");
+		return (0);
+	}
 	if ((j = hold_job_new(HOLD_OWED, HF_OUTBOX, h->r.pickup_partner)) ==
 	    NULL)
 		return (-1);
 	j->caller = token;
 	memcpy(j->rid, h->r.id, TRACKER_ID_LEN);
 	j->has_rid = 1;
+	h->busy = j->id;
 	hold_job_run(j, NULL);
 	return (0);
 }
@@ -1425,6 +1590,35 @@ hold_run_ahead(struct hold_job *j, struct hold *h)
 	hold_answer(j);
 }
 
+/*
+ * A hold the owner took that cannot be recorded as placed: one written
+ * ahead stays on record placing, as before (the owner's request id kept
+ * in memory), let go for the sweep to cancel at the owner and to retry
+ * until it can; one not written is forgotten.
+ */
+static void
+hold_unplace(struct hold *h, const struct tracker_req *before)
+{
+	char		 owner_request[TRACKER_STR_MAX];
+	struct timeval	 tv = { HOLD_SWEEP_FIRST, 0 };
+
+	if (!h->ahead) {
+		hold_remove(h);
+		return;
+	}
+	snprintf(owner_request, sizeof(owner_request), "%s",
+	    h->r.owner_request);
+	hold_unindex(h);
+	h->r = *before;
+	snprintf(h->r.owner_request, sizeof(h->r.owner_request), "%s",
+	    owner_request);
+	hold_index(h);
+	h->reserved = 0;
+	h->busy = 0;
+	if (hold_sweep_ev != NULL)
+		evtimer_add(hold_sweep_ev, &tv);
+}
+
 static void
 hold_run_place(struct hold_job *j, struct hold *h)
 {
@@ -1434,9 +1628,7 @@ hold_run_place(struct hold_job *j, struct hold *h)
 	if (!j->wrote) {
 		log_warnx("hold event=place-unrecorded id=%s owner=%s", hex,
 		    h->r.owner);
-		if (h->ahead)
-			hold_forget(h->r.id);
-		hold_remove(h);
+		hold_unplace(h, &j->before);
 		j->has_rid = 0;
 		j->res.ok = 0;
 		hold_answer(j);
@@ -1494,6 +1686,35 @@ hold_job_run(struct hold_job *j, const struct circ_result *last)
 /* --- what the fronts hand over ---------------------------------------- */
 
 /*
+ * Return 1 if a checkin of an item at partner at is checked in at at's
+ * own ILS, as circ_route() sends it: at's items and those nobody claims.
+ */
+static int
+hold_item_is(const char *at, const char *item)
+{
+	const struct conf_partner *p = route_item(gw->conf, item);
+
+	return (p == NULL || strcmp(p->id, at) == 0);
+}
+
+/*
+ * Return 1 if a request naming request h by its id may be made at
+ * partner at: one of its home, owner or pickup partner, for its patron
+ * (the home card, or at the owner the linked account) when one is named.
+ */
+static int
+hold_id_caller(const char *at, const struct circ_req *req,
+    const struct hold *h)
+{
+	if (strcmp(at, h->r.owner) == 0)
+		return (req->patron == NULL ||
+		    strcmp(req->patron, h->r.account) == 0);
+	if (strcmp(at, h->r.home) != 0 && strcmp(at, h->r.pickup_partner) != 0)
+		return (0);
+	return (req->patron == NULL || strcmp(req->patron, h->r.patron) == 0);
+}
+
+/*
  * Which job a request made at partner at is for, and the request it
  * concerns (NULL for a checkin at an owner awaiting a title's trap).
  * Returns 0 when the tracker has no part in it.
@@ -1513,8 +1734,12 @@ hold_pick(const char *at, const struct circ_req *req, enum hold_kind *kind,
 	case CIRC_CHECKIN:
 		if (req->item == NULL)
 			return (0);
+		/*
+		 * A copy that may fill a title hold is at's own: another
+		 * partner's item returned here goes home (return anywhere).
+		 */
 		if ((h = hold_by_item(HOLD_IX_OWNER, at, req->item)) != NULL ||
-		    hold_owner_waits(at)) {
+		    (hold_owner_waits(at) && hold_item_is(at, req->item))) {
 			*kind = HOLD_CHECKIN;
 			*hp = h;
 			return (1);
@@ -1547,14 +1772,20 @@ hold_pick(const char *at, const struct circ_req *req, enum hold_kind *kind,
 			return (0);
 		h = NULL;
 		if (req->request_id != NULL &&
-		    tracker_id_parse(req->request_id, id) == 0)
-			h = hold_by_id(id);
+		    tracker_id_parse(req->request_id, id) == 0 &&
+		    (h = hold_by_id(id)) != NULL && !hold_id_caller(at, req, h))
+			return (0);	/* not theirs: as any unknown id */
 		if (h == NULL && req->patron != NULL &&
 		    (home = route_patron(gw->conf, req->patron)) != NULL)
 			h = hold_by_patron(home->id, req->patron, req->item,
 			    req->title, req->bib_id);
-		if (h == NULL || h->reserved ||
-		    (req->hold_mode == '+' && tracker_ended(h->r.state)))
+		/*
+		 * Asked again while it is being placed, or while one the
+		 * owner did not answer waits for the sweep's cancel: not
+		 * ours to answer "placed"; hold_plan() says to wait.
+		 */
+		if (h == NULL || h->reserved || (req->hold_mode == '+' &&
+		    (tracker_ended(h->r.state) || h->r.state == TRACKER_NONE)))
 			return (0);
 		*kind = req->hold_mode == '+' ? HOLD_AGAIN : HOLD_CANCEL;
 		*hp = h;
@@ -1568,20 +1799,37 @@ hold_pick(const char *at, const struct circ_req *req, enum hold_kind *kind,
 int
 hold_claims(const struct conf_partner *at, const struct circ_req *req)
 {
+	return (hold_claim_partner(at, req) != NULL);
+}
+
+/*
+ * The partner a request at partner at that the tracker serves acts on,
+ * for a staff member's permissions: the owner for a hold's cancel or
+ * repeat, at itself for a checkin or checkout; NULL when not tracked.
+ */
+struct conf_partner *
+hold_claim_partner(const struct conf_partner *at, const struct circ_req *req)
+{
+	struct conf_partner *p;
 	struct circ_req	 full;
 	enum hold_kind	 kind;
 	struct hold	*h;
 
 	if (hold_n == 0)
-		return (0);
+		return (NULL);
 	/* A kiosk's request is decoded in part: a hold needs all of it. */
 	if (req->sip2 != NULL && req->op != NULL &&
 	    req->op->op == CIRC_HOLD) {
 		if (xlate_sip2_req(&full, req->sip2) == -1)
-			return (0);
+			return (NULL);
 		req = &full;
 	}
-	return (hold_pick(at->id, req, &kind, &h));
+	if (!hold_pick(at->id, req, &kind, &h))
+		return (NULL);
+	if ((kind == HOLD_AGAIN || kind == HOLD_CANCEL) && h != NULL &&
+	    (p = conf_partner_find(gw->conf, h->r.owner)) != NULL)
+		return (p);
+	return (conf_partner_find(gw->conf, at->id));
 }
 
 /* Start job j on the request it decoded; it answers the caller. */
@@ -1765,8 +2013,8 @@ hold_plan(struct tracker_req *r, const struct circ_req *req,
 	}
 	if ((h = hold_by_patron(home, req->patron, req->item, req->title,
 	    req->bib_id)) != NULL) {
-		*why = "This hold is being placed already; please wait a "
-		    "moment.";
+		*why = "This hold is being placed already; please try again "
+		    "in a minute.";
 		return (-1);
 	}
 	memset(r, 0, sizeof(*r));
@@ -1919,6 +2167,7 @@ hold_place(uint64_t xid, const struct tracker_req *r)
 
 	if ((j = hold_visit_job(HOLD_PLACE, xid, r, &h)) == NULL)
 		return (-1);
+	hold_save(j, h);
 	hold_unindex(h);
 	snprintf(h->r.owner_request, sizeof(h->r.owner_request), "%s",
 	    r->owner_request);
@@ -1926,10 +2175,8 @@ hold_place(uint64_t xid, const struct tracker_req *r)
 	hold_index(h);
 	h->busy = j->id;
 	if (hold_write(h, j) == -1) {
+		hold_unplace(h, &j->before);
 		hold_job_free(j);
-		if (h->ahead)
-			hold_forget(h->r.id);
-		hold_remove(h);
 		return (-1);
 	}
 	return (0);

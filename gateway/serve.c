@@ -127,6 +127,7 @@ struct serve_txn {
 	struct sip2_msg		*sip2_keep[SERVE_KEEP_MAX];
 	struct ncip_msg		*ncip_keep[SERVE_KEEP_MAX];
 	int			 nkeep;
+	int			 unsure;	/* sent, no answer read */
 	struct serve_visit	*visit;	/* NULL: one request, one ILS */
 	struct serve_combine	*combine;	/* NULL: one account */
 	struct serve_discover	*discover;	/* NULL: its owner known */
@@ -229,6 +230,7 @@ serve_call(struct serve_txn *t, const char *id)
 		snprintf(t->partner, sizeof(t->partner), "%s", id);
 	serve_res_init(&t->res);
 	t->step = 0;
+	t->unsure = 0;
 	serve_step(t);
 }
 
@@ -626,7 +628,9 @@ serve_answered(uint64_t id, uint32_t step, struct sip2_msg *sm,
 		ncip_msg_free(nm);
 		return;
 	}
+	/* Sent, but no answer to read: the ILS may have carried it out. */
 	if (sm == NULL && nm == NULL) {
+		t->unsure = 1;
 		serve_fail(t, strcmp(error, "timeout") == 0 ? CIRC_E_TIMEOUT :
 		    CIRC_E_OFFLINE, NULL);
 		return;
@@ -645,6 +649,8 @@ serve_answered(uint64_t id, uint32_t step, struct sip2_msg *sm,
 		rc = xlate_ncip_backend_reply(&t->req, step, nm, &t->res,
 		    t->arena);
 	if (rc == -1 || t->res.error != CIRC_E_NONE) {
+		if (rc == -1)
+			t->unsure = 1;
 		if (t->res.error == CIRC_E_NONE)
 			t->res.error = CIRC_E_REFUSED;
 		serve_finish(t);
@@ -1000,11 +1006,12 @@ visit_next(struct serve_txn *t)
 			    "cannot record the hold now; please try again."));
 		}
 		/*
-		 * The owner refused it; one that did not answer in time may
-		 * still take it, so its record stays for the sweep to
-		 * cancel there.
+		 * The owner refused it; one whose answer was not had (late,
+		 * lost with the connection, not readable) may have taken
+		 * it, so its record stays for the sweep to cancel there.
 		 */
-		if (v->track != NULL && t->res.error == CIRC_E_TIMEOUT) {
+		if (v->track != NULL && (t->unsure ||
+		    t->res.error == CIRC_E_TIMEOUT)) {
 			hold_abandon(v->track);
 			free(v->track);
 			v->track = NULL;
@@ -1143,6 +1150,7 @@ visit_untrack(struct serve_txn *t)
 {
 	struct serve_visit	*v = t->visit;
 	struct circ_req		 req;
+	char			 hex[TRACKER_HEX_LEN + 1];
 
 	if (v->track == NULL)
 		return;
@@ -1156,8 +1164,14 @@ visit_untrack(struct serve_txn *t)
 		req.title = v->orig.title;
 		req.bib_id = v->orig.bib_id;
 		req.bib_scheme = v->orig.bib_scheme;
-		req.request_id = v->track->owner_request[0] != '\0' ?
-		    v->track->owner_request : NULL;
+		/* Without the owner's id, the tracker's, placed under. */
+		if (v->track->owner_request[0] != '\0')
+			req.request_id = v->track->owner_request;
+		else {
+			tracker_id_hex(v->track->id, hex);
+			req.request_id = hex;
+			req.request_ours = 1;
+		}
 		req.summary = -1;
 		if (serve_own(v->lender, t->serving, &req, NULL, NULL) == -1)
 			log_warnx("xid=%llu event=hold-untracked owner=%s",

@@ -961,7 +961,9 @@ session_forward(struct session *s, struct circ_req *req)
 	char			 screen[160];
 
 	/* A checkin, checkout or hold that moves a tracked request on. */
-	if (hold_claims(s->term->partner, req)) {
+	if ((p = hold_claim_partner(s->term->partner, req)) != NULL) {
+		if (session_staff_refused(s, req, p))
+			return;
 		s->partner = s->term->partner->id;
 		hold_serve_sip2(s->id, s->txn, s->req, s->term->partner);
 		return;

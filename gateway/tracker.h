@@ -147,6 +147,9 @@ void		 hold_close(void);
  */
 int		 hold_claims(const struct conf_partner *,
 		    const struct circ_req *);
+/* The partner such a request acts on (staff permissions), or NULL. */
+struct conf_partner *hold_claim_partner(const struct conf_partner *,
+		    const struct circ_req *);
 void		 hold_serve_sip2(uint64_t, uint32_t, const struct sip2_msg *,
 		    const struct conf_partner *);
 void		 hold_serve_ncip(uint64_t, const struct conf_partner *,

@@ -221,7 +221,7 @@ static const struct {
 	{ NCIP_PT_TEMPORARY_FAILURE, CIRC_E_REFUSED,
 	    "The partner library's system could not do this now: "
 	    "try again later." },
-	{ NCIP_PT_UNKNOWN_REQUEST, CIRC_E_REFUSED, "No such request." },
+	{ NCIP_PT_UNKNOWN_REQUEST, CIRC_E_NOT_CHARGED, "No such request." },
 	{ NCIP_PT_CANNOT_ACCEPT_ITEM, CIRC_E_REFUSED,
 	    "The library cannot accept this item." },
 };
@@ -312,6 +312,9 @@ xlate_ncip_problem(enum circ_error error, enum circ_op op)
 			return (NCIP_PT_USER_INELIGIBLE_CHECKOUT);
 		return (NCIP_PT_ITEM_NOT_CIRCULATE);
 	case CIRC_E_NOT_CHARGED:
+		/* Of a hold: the ILS has no such request. */
+		if (op == CIRC_HOLD)
+			return (NCIP_PT_UNKNOWN_REQUEST);
 		return (NCIP_PT_ITEM_NOT_CHECKED_OUT);
 	case CIRC_E_LIMIT:
 		if (op == CIRC_RENEW || op == CIRC_RENEW_ALL)

@@ -95,6 +95,8 @@ static const struct {
 	{ "not checked out", NULL, CIRC_E_NOT_CHARGED },
 	{ "not charged", NULL, CIRC_E_NOT_CHARGED },
 	{ "not on loan", NULL, CIRC_E_NOT_CHARGED },
+	{ "no such hold", NULL, CIRC_E_NOT_CHARGED },	/* of a cancel */
+	{ "no such request", NULL, CIRC_E_NOT_CHARGED },
 	{ "already", "hold", CIRC_E_DUPLICATE },
 	{ "already", "request", CIRC_E_DUPLICATE },
 	{ "already has", NULL, CIRC_E_DUPLICATE },
@@ -482,7 +484,12 @@ xlate_sip2_screen(const struct circ_req *req, enum circ_error err,
 		n = snprintf(buf, len, "%s cannot lend this item now.", who);
 		break;
 	case CIRC_E_NOT_CHARGED:
-		n = snprintf(buf, len, "%s has no loan of this item.", who);
+		if (req != NULL && req->op != NULL &&
+		    req->op->op == CIRC_HOLD)
+			n = snprintf(buf, len, "%s has no such hold.", who);
+		else
+			n = snprintf(buf, len, "%s has no loan of this item.",
+			    who);
 		break;
 	case CIRC_E_LIMIT:
 		n = snprintf(buf, len, "%s says a limit has been reached; "

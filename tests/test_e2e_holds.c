@@ -47,11 +47,16 @@
 #define DUNE		"Dune"		/* 31000000004, out at metro */
 #define DUNE_ITEM	"31000000004"
 #define DUNE_HOLDER	"21000000001"	/* has Dune */
+#define DISTRICT_ITEM	"32000000002"	/* Charlotte's Web, on the shelf */
 #define DISTRICT_TOKEN	"district-caller-token-5c1e07"
 #define CTL_WAIT_MS	10000
 #define CTL_OUT_MAX	8192
+#define METRO_ADMIN_PW	"metro-admin-pw"
+#define KIT_PW		"kit-staff-pw"	/* cataloging only */
 
 static struct e2e_env	 env;
+static char		*metro_admin, *kit_hash;
+static char		 staff_block[512];
 static const char	*ctl_path;
 static char		 sock_path[E2E_PATH_MAX];
 
@@ -62,7 +67,7 @@ write_conf(struct e2e_env *e)
 		{ .id = "metro", .name = E2E_METRO_NAME, .institution = "METRO",
 		    .patrons = "2100*", .items = "3100*", .loc1 = "MAIN",
 		    .loc2 = "EAST", .ils = &e->metro,
-		    .password = "metro-ils-pw",
+		    .password = "metro-ils-pw", .admin_hash = metro_admin,
 		    .terms = "\t\taccept yes\n\t\tlink-classes STUDENT\n"
 		    "\t\twithhold-collection ADULT-EXPLICIT",
 		    .extra = "\tvisitor-accounts " POOL },
@@ -87,8 +92,16 @@ group_setup(void **state)
 		fprintf(stderr, "e2e: need %s (set CIRCLINKCTL)\n", ctl_path);
 		return (-1);
 	}
+	if ((metro_admin = auth_hash_password(METRO_ADMIN_PW)) == NULL ||
+	    (kit_hash = auth_hash_password(KIT_PW)) == NULL)
+		return (-1);
+	snprintf(staff_block, sizeof(staff_block), "staff kit {\n"
+	    "\tpassword-hash \"%s\"\n"
+	    "\tpermissions metro cataloging\n"
+	    "}", kit_hash);
 	if (e2e_env_init(&env) == -1 || e2e_ils_start_demo(&env, 1) == -1)
 		goto fail;
+	env.main_extra = staff_block;
 	snprintf(sock_path, sizeof(sock_path), "%s/state/circlinkd.sock",
 	    env.dir);
 	e2e_listeners_init(&env, 2);
@@ -113,6 +126,8 @@ static int
 group_teardown(void **state)
 {
 	e2e_env_cleanup(&env);
+	free(metro_admin);
+	free(kit_hash);
 	return (0);
 }
 
@@ -134,12 +149,31 @@ still_alive(void **state)
  * Run circlinkctl -s on the gateway's control socket with the words
  * given; its output goes to out.  Returns its exit status.
  */
+static int	 ctl_in(const char *, char *, size_t, ...);
+
 static int
 ctl(char *out, size_t outlen, ...)
 {
 	const char	*argv[12];
 	va_list		 ap;
-	int		 res[2], status, n = 0;
+	int		 n = 0;
+
+	va_start(ap, outlen);
+	while (n < 8 && (argv[n] = va_arg(ap, const char *)) != NULL)
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+	return (ctl_in(NULL, out, outlen, argv[0], argv[1], argv[2],
+	    argv[3], argv[4], argv[5], argv[6], argv[7], NULL));
+}
+
+/* The same with input on circlinkctl's standard input (a password). */
+static int
+ctl_in(const char *input, char *out, size_t outlen, ...)
+{
+	const char	*argv[12];
+	va_list		 ap;
+	int		 in[2], res[2], status, n = 0;
 	size_t		 len = 0;
 	ssize_t		 r;
 	pid_t		 pid;
@@ -155,16 +189,23 @@ ctl(char *out, size_t outlen, ...)
 	va_end(ap);
 	argv[n] = NULL;
 
+	assert_int_equal(pipe(in), 0);
 	assert_int_equal(pipe(res), 0);
 	if ((pid = fork()) == 0) {
+		dup2(in[0], STDIN_FILENO);
 		dup2(res[1], STDOUT_FILENO);
 		dup2(res[1], STDERR_FILENO);
+		close(in[1]);
 		close(res[0]);
 		execv(ctl_path, (char *const *)(uintptr_t)argv);
 		_exit(127);
 	}
 	assert_true(pid > 0);
+	close(in[0]);
 	close(res[1]);
+	if (input != NULL && write(in[1], input, strlen(input)) == -1)
+		fail_msg("write to circlinkctl: %s", strerror(errno));
+	close(in[1]);
 	pfd.fd = res[0];
 	pfd.events = POLLIN;
 	for (;;) {
@@ -280,6 +321,20 @@ ils_count(const struct e2e_ils *ils, const char *what)
 	snprintf(key, sizeof(key), " %s=", what);
 	if ((p = strstr(ans, key)) == NULL)
 		fail_msg("no %s in \"%s\"", what, ans);
+	return (strtol(p + strlen(key), NULL, 10));
+}
+
+/* How many of an NCIP service the simulator served (0: none yet). */
+static long
+ncip_count(const struct e2e_ils *ils, const char *service)
+{
+	char		 ans[E2E_ANSWER_MAX], key[64];
+	const char	*p;
+
+	e2e_ctl(ils, "ncip-stats", ans, sizeof(ans));
+	snprintf(key, sizeof(key), " %s=", service);
+	if ((p = strstr(ans, key)) == NULL)
+		return (0);
 	return (strtol(p + strlen(key), NULL, 10));
 }
 
@@ -407,7 +462,7 @@ test_whole_life_with_restart(void **state)
 {
 	struct sip2_msg	*r;
 	char		 id[40], st[32], ans[E2E_ANSWER_MAX];
-	long		 accepted;
+	long		 accepted, accepts;
 
 	r = kiosk_hold('+', STUDENT, STUDENT_PIN, METRO_ITEM, NULL,
 	    "LINCOLN");
@@ -450,10 +505,14 @@ test_whole_life_with_restart(void **state)
 	sip2_msg_free(r);
 	assert_state(id, "received");
 	assert_int_equal(ils_count(&env.district, "accepted"), accepted + 1);
+	accepts = ncip_count(&env.district, "AcceptItem");
 	r = desk_checkin("district-desk", METRO_ITEM);
 	assert_ok(r, SIP2_CHECKIN_RESP, "1");
+	assert_string_equal(e2e_field(r, "CY"), STUDENT);
+	assert_contains(e2e_field(r, "AF"), "set aside");
 	sip2_msg_free(r);
 	assert_int_equal(ils_count(&env.district, "accepted"), accepted + 1);
+	assert_int_equal(ncip_count(&env.district, "AcceptItem"), accepts);
 	e2e_ils_has(&env.district, "item", METRO_ITEM, "held-for=" STUDENT);
 
 	restart();
@@ -567,6 +626,19 @@ test_ncip_request_item_and_cancel(void **state)
 	assert_int_equal(ils_count(&env.district, "accepted"), accepted + 1);
 	assert_state(id, "received");
 
+	/* Another student's card with the id: not theirs to cancel. */
+	m = ncip_new(NCIP_CANCEL_REQUEST_ITEM);
+	m->user_id.agency.value = "DISTRICT";
+	m->user_id.value = STUDENT3;
+	m->request_id.agency.value = "CIRCLINK";
+	m->request_id.value = id;
+	m->request_type.value = "Hold";
+	a = ncip_call(m);
+	if (a->nproblems == 0)
+		fail_msg("another patron cancelled the request");
+	ncip_msg_free(a);
+	assert_state(id, "received");
+
 	/* Cancelled by the district's ILS with the request id. */
 	m = ncip_new(NCIP_CANCEL_REQUEST_ITEM);
 	m->user_id.agency.value = "DISTRICT";
@@ -593,6 +665,7 @@ test_title_hold_cancelled_by_patron(void **state)
 {
 	struct sip2_msg	*r;
 	char		 id[TRACKER_HEX_LEN + 1], st[32], out[CTL_OUT_MAX];
+	long		 checkins;
 
 	r = kiosk_hold('+', STUDENT3, STUDENT3_PIN, NULL, DUNE, NULL);
 	assert_ok(r, SIP2_HOLD_RESP, "1");
@@ -606,6 +679,17 @@ test_title_hold_cancelled_by_patron(void **state)
 	assert_contains(out, "title " DUNE);
 	if (strstr(out, STUDENT3) != NULL || strstr(out, "card") != NULL)
 		fail_msg("a card shown with a title: %s", out);
+
+	/* Return anywhere while it waits: a district item goes home. */
+	checkins = ncip_count(&env.district, "CheckInItem");
+	r = desk_checkin("metro-desk", DISTRICT_ITEM);
+	assert_ok(r, SIP2_CHECKIN_RESP, "1");
+	assert_string_equal(e2e_field(r, "CV"), "04");
+	assert_contains(e2e_field(r, "AF"), "Return to " E2E_DISTRICT_NAME);
+	sip2_msg_free(r);
+	assert_int_equal(ncip_count(&env.district, "CheckInItem"),
+	    checkins + 1);
+	assert_state(id, "placed");
 
 	/* Back from its loan at metro: trapped for the student's hold. */
 	r = desk_checkin("metro-desk", DUNE_ITEM);
@@ -954,18 +1038,122 @@ test_title_too_long_refused(void **state)
 	assert_string_equal(before, after);
 }
 
+/*
+ * A tracked request moves on only as the agreement and the staff
+ * member's permissions allow: a cataloger's checkin at metro's desk is
+ * refused before anything is sent; after metro revokes the agreement the
+ * district's desk does not take the item in (no AcceptItem) and is told
+ * why; accepted again, it is.
+ */
+static void
+test_tracked_staff_and_revocation(void **state)
+{
+	struct sip2_msg	*r;
+	struct e2e_conn	*c;
+	char		 id[TRACKER_HEX_LEN + 1], st[32], out[CTL_OUT_MAX];
+	long		 checkins, accepts;
+
+	r = kiosk_hold('+', STUDENT, STUDENT_PIN, "31000000013", NULL,
+	    "LINCOLN");
+	assert_ok(r, SIP2_HOLD_RESP, "1");
+	sip2_msg_free(r);
+	request_find("placed", id, st);
+
+	/* Kit signs on at MAIN with cataloging only: refused. */
+	checkins = e2e_ils_received(&env.metro, SIP2_CHECKIN);
+	assert_non_null(c = e2e_gw_connect(&env, L_SIP2, NULL, NULL));
+	r = e2e_ask(c, e2e_req(SIP2_LOGIN, "CN", "kit", "CO", KIT_PW, "CP",
+	    "MAIN", NULL));
+	assert_ok(r, SIP2_LOGIN_RESP, "1");
+	sip2_msg_free(r);
+	r = e2e_ask(c, e2e_req(SIP2_CHECKIN, "AO", "METRO", "AB",
+	    "31000000013", "AP", "MAIN", "AC", "", NULL));
+	assert_ok(r, SIP2_CHECKIN_RESP, "0");
+	sip2_msg_free(r);
+	e2e_close(c);
+	assert_int_equal(e2e_ils_received(&env.metro, SIP2_CHECKIN),
+	    checkins);
+	assert_state(id, "placed");
+
+	r = desk_checkin("metro-desk", "31000000013");
+	assert_ok(r, SIP2_CHECKIN_RESP, "1");
+	sip2_msg_free(r);
+	assert_state(id, "in-transit");
+
+	/* Revoked: no AcceptItem at the district, a clear refusal. */
+	assert_int_equal(ctl_in(METRO_ADMIN_PW "\n", out, sizeof(out),
+	    "agreement", "revoke", "metro", "district", NULL), 0);
+	accepts = ncip_count(&env.district, "AcceptItem");
+	r = desk_checkin("district-desk", "31000000013");
+	assert_ok(r, SIP2_CHECKIN_RESP, "0");
+	assert_contains(e2e_field(r, "AF"), "agreement");
+	sip2_msg_free(r);
+	assert_int_equal(ncip_count(&env.district, "AcceptItem"), accepts);
+	assert_state(id, "in-transit");
+
+	assert_int_equal(ctl_in(METRO_ADMIN_PW "\n", out, sizeof(out),
+	    "agreement", "accept", "metro", "district", NULL), 0);
+	r = desk_checkin("district-desk", "31000000013");
+	assert_ok(r, SIP2_CHECKIN_RESP, "1");
+	sip2_msg_free(r);
+	assert_int_equal(ncip_count(&env.district, "AcceptItem"),
+	    accepts + 1);
+	assert_state(id, "received");
+	assert_int_equal(ctl(out, sizeof(out), "request", "cancel", id,
+	    NULL), 0);
+	assert_state(id, "cancelled");
+}
+
+/*
+ * Metro's answer to the item information asked when a copy of a title
+ * is trapped is lost: the desk is told to check it in again and the
+ * title hold stands; checked in again, it goes to the pickup.
+ */
+static void
+test_trap_lookup_lost_keeps_hold(void **state)
+{
+	struct sip2_msg	*r;
+	char		 id[TRACKER_HEX_LEN + 1], st[32], out[CTL_OUT_MAX];
+
+	r = kiosk_hold('+', STUDENT3, STUDENT3_PIN, NULL,
+	    "Spirited Away", "WESTHIGH");
+	assert_ok(r, SIP2_HOLD_RESP, "1");
+	sip2_msg_free(r);
+	request_find("item=title", id, st);
+	assert_string_equal(st, "placed");
+
+	e2e_ctl(&env.metro, "lose 17", NULL, 0);
+	r = desk_checkin("metro-desk", "31000000009");
+	e2e_ctl(&env.metro, "normal", NULL, 0);
+	assert_ok(r, SIP2_CHECKIN_RESP, "0");
+	assert_contains(e2e_field(r, "AF"), "check it in again");
+	sip2_msg_free(r);
+	assert_state(id, "placed");
+	assert_int_equal(e2e_partners_online(&env, L_SIP2, 10000), 0);
+
+	r = desk_checkin("metro-desk", "31000000009");
+	assert_ok(r, SIP2_CHECKIN_RESP, "1");
+	assert_string_equal(e2e_field(r, "CT"), "WESTHIGH");
+	sip2_msg_free(r);
+	assert_state(id, "in-transit");
+	assert_int_equal(ctl(out, sizeof(out), "request", "cancel", id,
+	    NULL), 0);
+}
+
 /* Nothing of this suite's patrons or secrets reached the log. */
 static void
 test_log_holds_no_secrets(void **state)
 {
 	const char	*secrets[] = { "district-kiosk-pw", "metro-desk-pw",
-	    "district-desk-pw", DISTRICT_TOKEN, NULL };
+	    "district-desk-pw", DISTRICT_TOKEN, METRO_ADMIN_PW, KIT_PW,
+	    NULL };
 	const char	*pins[] = { STUDENT_PIN, STUDENT3_PIN,
 	    NULL };
 	const char	*patrons[] = { STUDENT, STUDENT3,
 	    "21090000001", "21090000002", "21090000003", NULL };
 	const char	*titles[] = { DUNE, "The Left Hand of Darkness",
-	    "Where the Wild Things Are", NULL };
+	    "Where the Wild Things Are", "Spirited Away",
+	    NULL };
 
 	e2e_assert_private(env.log, secrets, pins, patrons, titles);
 }
@@ -998,6 +1186,10 @@ main(void)
 		    still_alive),
 		cmocka_unit_test_setup_teardown(test_title_too_long_refused,
 		    ready, still_alive),
+		cmocka_unit_test_setup_teardown(
+		    test_tracked_staff_and_revocation, ready, still_alive),
+		cmocka_unit_test_setup_teardown(
+		    test_trap_lookup_lost_keeps_hold, ready, still_alive),
 		cmocka_unit_test_setup_teardown(test_log_holds_no_secrets,
 		    ready, still_alive),
 	};

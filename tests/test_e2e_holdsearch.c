@@ -44,6 +44,7 @@
 #define EMMA		"9780141439587"	/* south and east */
 #define SENSE		"9780141439662"	/* south only */
 #define MANSFIELD	"9780141439808"	/* south only */
+#define NORTHANGER	"9780141439792"	/* south only */
 
 /* The asker and pickup library: NCIP 2.02, one title on loan. */
 static const char north_data[] =
@@ -94,6 +95,9 @@ static const char south_data[] =
     "item 42000000007 title=\"Mansfield Park\" author=\"Austen, Jane\"\n"
     "\thome=SMAIN call=\"FIC AUSTEN M\" collection=FIC media=book\n"
     "\tisbn=9780141439808 record=s1000007\n"
+    "item 42000000008 title=\"Northanger Abbey\" author=\"Austen, Jane\"\n"
+    "\thome=SMAIN call=\"FIC AUSTEN N\" collection=FIC media=book\n"
+    "\tisbn=9780141439792 record=s1000008\n"
     "loan 42000000004 patron=25000000001 out=today-3d due=today+18d\n";
 
 /* An owner reached over SIP2, searched through its NCIP endpoint. */
@@ -319,12 +323,14 @@ assert_shown(const char *id, const char *text)
  * Persuasion: north has none; south, first in the configuration with a
  * copy on the shelf, gets the hold (east's copy is left alone), tracked
  * for pickup at north.  Asked again: the same request, no second hold.
+ * A cancel south is too busy to carry out leaves it placed.
  */
 static void
 test_extended_to_first_available(void **state)
 {
 	struct ncip_msg	*a;
-	char		 id[TRACKER_HEX_LEN + 1];
+	char		 id[TRACKER_HEX_LEN + 1], line[80];
+	char		 ans[E2E_ANSWER_MAX];
 
 	a = hold_by_isbn(PERSUASION, "N-0001");
 	assert_no_problem(a);
@@ -343,6 +349,19 @@ test_extended_to_first_available(void **state)
 	assert_string_equal(a->request_id.value, id);
 	ncip_msg_free(a);
 	e2e_ils_has(&south_ils, "item", "42000000003", "holds=1");
+
+	/* South too busy to cancel it: the hold stands, on record too. */
+	e2e_ctl(&south_ils, "busy CancelRequestItem", NULL, 0);
+	snprintf(line, sizeof(line), "request cancel %s", id);
+	if (e2e_gw_control(&env, line, ans, sizeof(ans)) == 0 &&
+	    strncmp(ans, "ok", 2) == 0)
+		fail_msg("a cancel south refused taken as done: %s", ans);
+	e2e_ctl(&south_ils, "normal", NULL, 0);
+	assert_shown(id, "state placed\n");
+	e2e_ils_has(&south_ils, "item", "42000000003", "holds=1");
+	gw_ok(line, ans, sizeof(ans));
+	assert_shown(id, "state cancelled\n");
+	e2e_ils_has(&south_ils, "item", "42000000003", "holds=0");
 }
 
 /* Middlemarch: north's own copy is out, so south's shelf copy is held. */
@@ -553,9 +572,40 @@ test_owner_timeout_cancelled(void **state)
 		e2e_sleep_ms(50);
 	}
 	e2e_ctl(&south_ils, "normal", NULL, 0);
+
+	/* Asked again before the cancel: not told it is placed. */
+	a = hold_by_isbn(MANSFIELD, "N-0008");
+	if (problem_of(a) == NULL)
+		fail_msg("a hold being cancelled answered as placed");
+	assert_non_null(a->problems[0].detail);
+	assert_non_null(strstr(a->problems[0].detail, "being placed"));
+	ncip_msg_free(a);
 	await_cancelled(before, ans, sizeof(ans));
 	assert_contains(ans, "cancelled-by gateway");
 	e2e_ils_has(&south_ils, "item", "42000000007", "holds=0");
+}
+
+/*
+ * South takes the hold but its answer is lost with the connection: the
+ * caller hears it failed, and the request written ahead stays to be
+ * cancelled at south, rather than forgotten with south's hold kept.
+ */
+static void
+test_owner_answer_lost_cancelled(void **state)
+{
+	struct ncip_msg	*a;
+	char		 before[E2E_ANSWER_MAX], ans[E2E_ANSWER_MAX];
+
+	gw_ok("request list", before, sizeof(before));
+	e2e_ctl(&south_ils, "lose RequestItem", NULL, 0);
+	a = hold_by_isbn(NORTHANGER, "N-0009");
+	e2e_ctl(&south_ils, "normal", NULL, 0);
+	assert_non_null(problem_of(a));
+	ncip_msg_free(a);
+	e2e_ils_has(&south_ils, "item", "42000000008", "holds=1");
+	await_cancelled(before, ans, sizeof(ans));
+	assert_contains(ans, "cancelled-by gateway");
+	e2e_ils_has(&south_ils, "item", "42000000008", "holds=0");
 }
 
 /* Nothing of the reader reached the log. */
@@ -566,7 +616,8 @@ test_log_no_secrets(void **state)
 	const char	*pins[] = { NULL };
 	const char	*patrons[] = { READER, "26000000901", NULL };
 	const char	*titles[] = { "Persuasion", "Middlemarch", "Gilead",
-	    "Emma", "Sense and Sensibility", "Mansfield Park", NULL };
+	    "Emma", "Sense and Sensibility", "Mansfield Park",
+	    "Northanger Abbey", NULL };
 
 	e2e_assert_private(env.log, secrets, pins, patrons, titles);
 }
@@ -589,6 +640,8 @@ main(void)
 		    ready, still_alive),
 		cmocka_unit_test_setup_teardown(test_owner_timeout_cancelled,
 		    ready, still_alive),
+		cmocka_unit_test_setup_teardown(
+		    test_owner_answer_lost_cancelled, ready, still_alive),
 		cmocka_unit_test_setup_teardown(test_log_no_secrets, ready,
 		    still_alive),
 	};

@@ -575,6 +575,8 @@ struct ilssim_server {
 	enum ilssim_mode	 mode;
 	unsigned		 delay_ms;
 	char			 delay_only[64];	/* an NCIP service */
+	char			 busy_only[64];	/* one answered "busy" */
+	char			 lose_only[64];	/* one done, not answered */
 	int			 refusing;
 	struct ssl_ctx_st	*ssl;
 	struct ilssim_listener	*listeners;	/* SIP2, plain and TLS */

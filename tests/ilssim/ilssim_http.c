@@ -344,15 +344,15 @@ http_answer(struct ilssim_http *h, struct evhttp_request *req,
 }
 
 /*
- * Return 1 if the delay fault holds a request back: every request, or
- * only those of the service it names (an element of that name, with or
- * without a namespace prefix).
+ * Return 1 if a fault limited to the service named only ("": every
+ * request) applies to a request: one with an element of that name, with
+ * or without a namespace prefix.
  */
 static int
-http_delays(const struct ilssim_server *srv, const char *body, size_t len)
+http_names(const char *only, const char *body, size_t len)
 {
 	const char	*p = body, *end = body + len, *name, *colon;
-	size_t		 n = strlen(srv->delay_only);
+	size_t		 n = strlen(only);
 
 	if (n == 0)
 		return 1;
@@ -367,8 +367,7 @@ http_delays(const struct ilssim_server *srv, const char *body, size_t len)
 			while (p < end && *p != '>' && *p != ' ' && *p != '/')
 				p++;
 		}
-		if ((size_t)(p - name) == n && memcmp(name, srv->delay_only,
-		    n) == 0)
+		if ((size_t)(p - name) == n && memcmp(name, only, n) == 0)
 			return 1;
 	}
 	return 0;
@@ -396,8 +395,15 @@ http_dispatch(struct ilssim_http *h, struct evhttp_request *req,
 			break;
 		}
 		if (srv->delay_ms > 0 && !delayed &&
-		    http_delays(srv, body, len)) {
+		    http_names(srv->delay_only, body, len)) {
 			held_new(h, req, HOLD_DELAY, srv->delay_ms);
+			return;
+		}
+		/* Carried out, and its connection closed unanswered. */
+		if (srv->lose_only[0] != '\0' &&
+		    http_names(srv->lose_only, body, len)) {
+			http_answer(h, NULL, uri, body, len);
+			held_new(h, req, HOLD_DROP, 0);
 			return;
 		}
 		if (srv->mode == ILSSIM_MODE_GARBAGE) {

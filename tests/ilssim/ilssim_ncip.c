@@ -1771,6 +1771,11 @@ dispatch(struct nreq *q, const char *uri, int *status)
 	}
 	if ((pt = admit(q, &element, &detail)) != NCIP_PT_NONE)
 		return ncip_reply_problem(r, pt, element, detail);
+	/* The busy fault: nothing done, try again later. */
+	if (q->srv != NULL && q->srv->busy_only[0] != '\0' &&
+	    strcmp(ncip_service_name(r->service), q->srv->busy_only) == 0)
+		return ncip_reply_problem(r, NCIP_PT_TEMPORARY_FAILURE, NULL,
+		    "busy");
 	m = handlers[r->service](q);
 	if (q->nomem) {
 		ncip_msg_free(m);

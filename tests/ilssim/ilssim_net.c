@@ -277,8 +277,15 @@ conn_request(struct ilssim_conn *c, const char *msg, size_t len)
 		conn_garbage(c);
 		return 1;
 	}
-	if ((n = ilssim_sip2_handle(&c->sess, msg, len, outbuf,
-	    sizeof(outbuf))) > 0)
+	n = ilssim_sip2_handle(&c->sess, msg, len, outbuf, sizeof(outbuf));
+	/* "lose CODE": carried out, the connection closed unanswered. */
+	if (isdigit((unsigned char)srv->lose_only[0]) &&
+	    (code = ilssim_sip2_code(msg, len)) >= 0 &&
+	    code == atoi(srv->lose_only)) {
+		conn_close(c, "fault-lose");
+		return 1;
+	}
+	if (n > 0)
 		conn_send(c, outbuf, n);
 	return 1;
 }
@@ -562,7 +569,8 @@ static void
 ctl_command(struct ilssim_server *srv, char *line, char *buf, size_t len)
 {
 	static const char *const faults[] = {
-		"delay", "drop", "refuse", "garbage", "hang", "normal", NULL
+		"delay", "drop", "refuse", "garbage", "hang", "normal", "busy",
+		"lose", NULL
 	};
 	struct ilssim_patron	*p;
 	struct ilssim_item	*it;
@@ -975,6 +983,8 @@ fault_normal(struct ilssim_server *srv, char *err, size_t errlen)
 	srv->mode = ILSSIM_MODE_NORMAL;
 	srv->delay_ms = 0;
 	srv->delay_only[0] = '\0';
+	srv->busy_only[0] = '\0';
+	srv->lose_only[0] = '\0';
 	if (!srv->refusing)
 		return 0;
 	for (i = 0; i < srv->nlisteners; i++) {
@@ -1029,6 +1039,25 @@ ilssim_net_fault(struct ilssim_server *srv, const char *spec, char *err,
 		srv->delay_ms = (unsigned)ms;
 		snprintf(srv->delay_only, sizeof(srv->delay_only), "%.*s",
 		    (int)n, end);
+		return 0;
+	}
+	/*
+	 * "busy SERVICE": that NCIP service is refused for now; "lose
+	 * SERVICE": carried out, its answer lost with the connection.
+	 */
+	if (strcmp(name, "busy") == 0 || strcmp(name, "lose") == 0) {
+		n = strspn(arg, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "abcdefghijklmnopqrstuvwxyz");
+		/* A SIP2 request's code is lost too ("lose 17"). */
+		if (n == 0 && *name == 'l' && isdigit((unsigned char)arg[0]) &&
+		    isdigit((unsigned char)arg[1]))
+			n = 2;
+		if (n == 0 || arg[n] != '\0' || n >= sizeof(srv->busy_only)) {
+			snprintf(err, errlen, "usage: %s SERVICE", name);
+			return -1;
+		}
+		snprintf(*name == 'b' ? srv->busy_only : srv->lose_only,
+		    sizeof(srv->busy_only), "%s", arg);
 		return 0;
 	}
 	if (*arg != '\0') {
