@@ -306,7 +306,7 @@ outbox_written(int result, const struct idstore_write *w, void *arg)
 		return;
 	case OB_DELETING:
 		if (result != IDSTORE_OK && result != IDSTORE_NOTFOUND) {
-			/* The call was made: only the removal is tried again. */
+			/* The call was made: only its removal is retried. */
 			it->state = OB_DELIVERED;
 			it->rec.next = time(NULL) + OUTBOX_BACKOFF_MAX;
 			return;

@@ -67,8 +67,9 @@ test_redact_samples_hide_secrets(void **state)
 				continue;
 			/* LookupItemSet has no version 1 form. */
 			if (i >= nsamples && (samples[i - nsamples].service ==
-			    NCIP_LOOKUP_ITEM_SET || samples[i - nsamples].service
-			    == NCIP_LOOKUP_ITEM_SET_RESP))
+			    NCIP_LOOKUP_ITEM_SET ||
+			    samples[i - nsamples].service ==
+			    NCIP_LOOKUP_ITEM_SET_RESP))
 				continue;
 			(void)snprintf(path, sizeof(path), "%s/%s.xml",
 			    dirs[i / nsamples], samples[i % nsamples].file);
