@@ -1744,3 +1744,64 @@ e2e_assert_private(const char *log, const char *const secrets[],
 	}
 	free(text);
 }
+
+/* Run circlinkctl on a control socket.  See e2e.h. */
+int
+e2e_circlinkctl(const char *ctl_path, const char *sock_path,
+    const char *input, char *out, size_t outlen, va_list ap)
+{
+	const char	*argv[12];
+	int		 in[2], res[2], status, n = 0;
+	size_t		 len = 0;
+	ssize_t		 r;
+	pid_t		 pid;
+	long long	 deadline = e2e_now_ms() + 10000;
+	struct pollfd	 pfd;
+
+	argv[n++] = ctl_path;
+	argv[n++] = "-s";
+	argv[n++] = sock_path;
+	while (n < 11 && (argv[n] = va_arg(ap, const char *)) != NULL)
+		n++;
+	argv[n] = NULL;
+
+	assert_int_equal(pipe(in), 0);
+	assert_int_equal(pipe(res), 0);
+	if ((pid = fork()) == 0) {
+		dup2(in[0], STDIN_FILENO);
+		dup2(res[1], STDOUT_FILENO);
+		dup2(res[1], STDERR_FILENO);
+		close(in[1]);
+		close(res[0]);
+		execv(ctl_path, (char *const *)(uintptr_t)argv);
+		_exit(127);
+	}
+	assert_true(pid > 0);
+	close(in[0]);
+	close(res[1]);
+	if (input != NULL && write(in[1], input, strlen(input)) == -1)
+		fail_msg("write to circlinkctl: %s", strerror(errno));
+	close(in[1]);
+	pfd.fd = res[0];
+	pfd.events = POLLIN;
+	for (;;) {
+		if (poll(&pfd, 1, 100) == 0) {
+			if (e2e_now_ms() > deadline) {
+				kill(pid, SIGKILL);
+				fail_msg("circlinkctl did not end");
+			}
+			continue;
+		}
+		r = read(res[0], out + len, outlen - 1 - len);
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+		if (len == outlen - 1)
+			break;
+	}
+	out[len] = '\0';
+	close(res[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	return (WEXITSTATUS(status));
+}

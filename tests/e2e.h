@@ -343,6 +343,14 @@ void		 e2e_ctl(const struct e2e_ils *, const char *, char *, size_t);
  * Send one line to the gateway's control socket and read its whole
  * answer into ans; -1 after printing why.
  */
+/*
+ * Run the circlinkctl at path with "-s SOCKET" and the words in ap (ended
+ * by NULL, at most 8), input on its standard input (NULL: none); its
+ * standard output and error go to out.  Returns its exit status; fails
+ * the test if it cannot run or does not end within 10 s.
+ */
+int		 e2e_circlinkctl(const char *, const char *, const char *,
+		    char *, size_t, va_list);
 int		 e2e_gw_control(const struct e2e_env *, const char *, char *,
 		    size_t);
 /* How many messages of a SIP2 code an ILS has counted (its stats). */

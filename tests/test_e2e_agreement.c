@@ -15,7 +15,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -53,7 +52,6 @@
 #define L_PLAIN		0
 #define POOLED		"21090000002"	/* metro's visitor account pool */
 #define CTL_OUT_MAX	8192
-#define CTL_WAIT_MS	10000
 
 static struct e2e_env	 env;
 static const char	*ctl_path;
@@ -152,63 +150,13 @@ still_alive(void **state)
 static int
 ctl(const char *input, char *out, size_t outlen, ...)
 {
-	const char	*argv[12];
-	va_list		 ap;
-	int		 in[2], res[2], status, n = 0;
-	size_t		 len = 0;
-	ssize_t		 r;
-	pid_t		 pid;
-	long long	 deadline = e2e_now_ms() + CTL_WAIT_MS;
-	struct pollfd	 pfd;
+	va_list	 ap;
+	int	 rc;
 
-	argv[n++] = ctl_path;
-	argv[n++] = "-s";
-	argv[n++] = sock_path;
 	va_start(ap, outlen);
-	while (n < 11 && (argv[n] = va_arg(ap, const char *)) != NULL)
-		n++;
+	rc = e2e_circlinkctl(ctl_path, sock_path, input, out, outlen, ap);
 	va_end(ap);
-	argv[n] = NULL;
-
-	assert_int_equal(pipe(in), 0);
-	assert_int_equal(pipe(res), 0);
-	if ((pid = fork()) == 0) {
-		dup2(in[0], STDIN_FILENO);
-		dup2(res[1], STDOUT_FILENO);
-		dup2(res[1], STDERR_FILENO);
-		close(in[1]);
-		close(res[0]);
-		execv(ctl_path, (char *const *)(uintptr_t)argv);
-		_exit(127);
-	}
-	assert_true(pid > 0);
-	close(in[0]);
-	close(res[1]);
-	if (input != NULL && write(in[1], input, strlen(input)) == -1)
-		fail_msg("write to circlinkctl: %s", strerror(errno));
-	close(in[1]);
-	pfd.fd = res[0];
-	pfd.events = POLLIN;
-	for (;;) {
-		if (poll(&pfd, 1, 100) == 0) {
-			if (e2e_now_ms() > deadline) {
-				kill(pid, SIGKILL);
-				fail_msg("circlinkctl did not end");
-			}
-			continue;
-		}
-		r = read(res[0], out + len, outlen - 1 - len);
-		if (r <= 0)
-			break;
-		len += (size_t)r;
-		if (len == outlen - 1)
-			break;
-	}
-	out[len] = '\0';
-	close(res[0]);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	return (WEXITSTATUS(status));
+	return (rc);
 }
 
 /* A metro kiosk asks about an item. */

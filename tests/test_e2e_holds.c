@@ -10,10 +10,8 @@
 #include "config.h"
 
 #include <sys/types.h>
-#include <sys/wait.h>
 
 #include <errno.h>
-#include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -49,7 +47,6 @@
 #define DUNE_HOLDER	"21000000001"	/* has Dune */
 #define DISTRICT_ITEM	"32000000002"	/* Charlotte's Web, on the shelf */
 #define DISTRICT_TOKEN	"district-caller-token-5c1e07"
-#define CTL_WAIT_MS	10000
 #define CTL_OUT_MAX	8192
 #define METRO_ADMIN_PW	"metro-admin-pw"
 #define KIT_PW		"kit-staff-pw"	/* cataloging only */
@@ -171,63 +168,13 @@ ctl(char *out, size_t outlen, ...)
 static int
 ctl_in(const char *input, char *out, size_t outlen, ...)
 {
-	const char	*argv[12];
-	va_list		 ap;
-	int		 in[2], res[2], status, n = 0;
-	size_t		 len = 0;
-	ssize_t		 r;
-	pid_t		 pid;
-	long long	 deadline = e2e_now_ms() + CTL_WAIT_MS;
-	struct pollfd	 pfd;
+	va_list	 ap;
+	int	 rc;
 
-	argv[n++] = ctl_path;
-	argv[n++] = "-s";
-	argv[n++] = sock_path;
 	va_start(ap, outlen);
-	while (n < 11 && (argv[n] = va_arg(ap, const char *)) != NULL)
-		n++;
+	rc = e2e_circlinkctl(ctl_path, sock_path, input, out, outlen, ap);
 	va_end(ap);
-	argv[n] = NULL;
-
-	assert_int_equal(pipe(in), 0);
-	assert_int_equal(pipe(res), 0);
-	if ((pid = fork()) == 0) {
-		dup2(in[0], STDIN_FILENO);
-		dup2(res[1], STDOUT_FILENO);
-		dup2(res[1], STDERR_FILENO);
-		close(in[1]);
-		close(res[0]);
-		execv(ctl_path, (char *const *)(uintptr_t)argv);
-		_exit(127);
-	}
-	assert_true(pid > 0);
-	close(in[0]);
-	close(res[1]);
-	if (input != NULL && write(in[1], input, strlen(input)) == -1)
-		fail_msg("write to circlinkctl: %s", strerror(errno));
-	close(in[1]);
-	pfd.fd = res[0];
-	pfd.events = POLLIN;
-	for (;;) {
-		if (poll(&pfd, 1, 100) == 0) {
-			if (e2e_now_ms() > deadline) {
-				kill(pid, SIGKILL);
-				fail_msg("circlinkctl did not end");
-			}
-			continue;
-		}
-		r = read(res[0], out + len, outlen - 1 - len);
-		if (r <= 0)
-			break;
-		len += r;
-		if (len == outlen - 1)
-			break;
-	}
-	out[len] = '\0';
-	close(res[0]);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	return (WEXITSTATUS(status));
+	return (rc);
 }
 
 /*
