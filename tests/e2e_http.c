@@ -257,3 +257,45 @@ e2e_http_cert_pin(const char *cert, char *pin, size_t len)
 		o += (size_t)snprintf(pin + o, len - o, "%02x", md[i]);
 	return (0);
 }
+
+/* Build, post and read back an NCIP request.  See e2e_http.h. */
+struct ncip_msg *
+e2e_ncip_call(const struct e2e_env *env, size_t listener, const char *path,
+    struct ncip_msg *m, const struct ncip_dialect *dl)
+{
+	struct e2e_http_resp	 r;
+	struct ncip_error	 err;
+	struct e2e_conn		*c;
+	struct ncip_msg		*a;
+	char			*body;
+	size_t			 len;
+
+	if (dl != NULL) {
+		m->dialect = *dl;
+		m->version_str = dl->version_str;
+	}
+	if (ncip_build(m, dl, &body, &len, &err) == -1)
+		fail_msg("cannot build %s: %s %s",
+		    ncip_service_name(m->service), err.element, err.detail);
+	ncip_msg_free(m);
+	assert_non_null(c = e2e_gw_connect(env, listener, NULL, NULL));
+	assert_int_equal(e2e_http_post(c, path, "application/xml", body, len,
+	    &r), 0);
+	e2e_close(c);
+	free(body);
+	a = e2e_http_ncip(&r);
+	e2e_http_resp_free(&r);
+	assert_non_null(a);
+	return (a);
+}
+
+/* An NCIP answer without a Problem.  See e2e_http.h. */
+void
+e2e_ncip_no_problem(const struct ncip_msg *a)
+{
+	if (a->nproblems > 0)
+		fail_msg("Problem \"%s\" (%s)", a->problems[0].type.value !=
+		    NULL ? a->problems[0].type.value : "?",
+		    a->problems[0].detail != NULL ? a->problems[0].detail :
+		    "no detail");
+}

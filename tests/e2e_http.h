@@ -49,6 +49,17 @@ int		 e2e_http_post(struct e2e_conn *, const char *, const char *,
  */
 struct ncip_msg	*e2e_http_ncip(const struct e2e_http_resp *);
 /* Free a response's body. */
+/*
+ * Build m (freed here) in dialect dl (NULL: the message's own), post it
+ * to the gateway's NCIP listener (an index of env's listeners) at path,
+ * and return the NCIP answer, which the caller frees; any step that
+ * fails fails the test.
+ */
+struct ncip_msg	*e2e_ncip_call(const struct e2e_env *, size_t,
+		    const char *, struct ncip_msg *,
+		    const struct ncip_dialect *);
+/* Fail the test if an NCIP answer carries a Problem, naming it. */
+void		 e2e_ncip_no_problem(const struct ncip_msg *);
 void		 e2e_http_resp_free(struct e2e_http_resp *);
 /* Copy a header's value into buf; NULL when the response has none. */
 const char	*e2e_http_header(const struct e2e_http_resp *, const char *,

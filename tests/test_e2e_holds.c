@@ -327,44 +327,12 @@ static struct ncip_msg *
 ncip_call(struct ncip_msg *m)
 {
 	struct ncip_dialect	 dl;
-	struct ncip_error	 err;
-	struct e2e_http_resp	 r;
-	struct e2e_conn		*c;
-	struct ncip_msg		*a;
-	char			*body;
-	size_t			 len;
 
 	memset(&dl, 0, sizeof(dl));
 	dl.version = 1;
 	dl.version_str = NCIP_V1_0;
 	dl.doctype = 1;
-	m->dialect = dl;
-	m->version_str = dl.version_str;
-	if (ncip_build(m, &dl, &body, &len, &err) == -1)
-		fail_msg("cannot build %s: %s %s", ncip_service_name(
-		    m->service), err.element, err.detail);
-	ncip_msg_free(m);
-	c = e2e_gw_connect(&env, L_NCIP, NULL, NULL);
-	assert_non_null(c);
-	assert_int_equal(e2e_http_post(c, "/ncip/" DISTRICT_TOKEN,
-	    "application/xml", body, len, &r), 0);
-	e2e_close(c);
-	free(body);
-	a = e2e_http_ncip(&r);
-	e2e_http_resp_free(&r);
-	assert_non_null(a);
-	return (a);
-}
-
-/* The answer must carry no Problem. */
-static void
-assert_no_problem(const struct ncip_msg *a)
-{
-	if (a->nproblems > 0)
-		fail_msg("Problem \"%s\" (%s)", a->problems[0].type.value !=
-		    NULL ? a->problems[0].type.value : "?",
-		    a->problems[0].detail != NULL ? a->problems[0].detail :
-		    "no detail");
+	return (e2e_ncip_call(&env, L_NCIP, "/ncip/" DISTRICT_TOKEN, m, &dl));
 }
 
 /* A RequestItem from the district's ILS for one of its students. */
@@ -526,14 +494,14 @@ test_ncip_request_item_and_cancel(void **state)
 	long		 accepted;
 
 	a = request_item(STUDENT, METRO_ITEM2, "WESTHIGH", "D-0001");
-	assert_no_problem(a);
+	e2e_ncip_no_problem(a);
 	assert_non_null(a->request_id.value);
 	assert_int_equal(strlen(a->request_id.value), TRACKER_HEX_LEN);
 	snprintf(id, sizeof(id), "%s", a->request_id.value);
 	ncip_msg_free(a);
 	e2e_ils_has(&env.metro, "item", METRO_ITEM2, "holds=1");
 	a = request_item(STUDENT, METRO_ITEM2, "WESTHIGH", "D-0001");
-	assert_no_problem(a);
+	e2e_ncip_no_problem(a);
 	assert_string_equal(a->request_id.value, id);
 	ncip_msg_free(a);
 	e2e_ils_has(&env.metro, "item", METRO_ITEM2, "holds=1");
@@ -594,7 +562,7 @@ test_ncip_request_item_and_cancel(void **state)
 	m->request_id.value = id;
 	m->request_type.value = "Hold";
 	a = ncip_call(m);
-	assert_no_problem(a);
+	e2e_ncip_no_problem(a);
 	ncip_msg_free(a);
 	assert_state(id, "cancelled");
 	e2e_ils_has(&env.metro, "item", METRO_ITEM2, "holds=0");

@@ -220,28 +220,10 @@ still_alive(void **state)
 static struct ncip_msg *
 call(struct ncip_msg *m)
 {
-	struct e2e_http_resp	 r;
-	struct ncip_error	 err;
-	struct e2e_conn		*c;
-	struct ncip_msg		*a;
-	char			*body;
-	size_t			 len;
-
 	m->header.present = 1;
 	m->header.from_agency.value = "NORTH";
 	m->header.to_agency.value = "CIRCLINK";
-	if (ncip_build(m, NULL, &body, &len, &err) == -1)
-		fail_msg("cannot build: %s %s", err.element, err.detail);
-	ncip_msg_free(m);
-	assert_non_null(c = e2e_gw_connect(&env, L_NCIP, NULL, NULL));
-	assert_int_equal(e2e_http_post(c, "/ncip/" NORTH_TOKEN,
-	    "application/xml", body, len, &r), 0);
-	e2e_close(c);
-	free(body);
-	a = e2e_http_ncip(&r);
-	e2e_http_resp_free(&r);
-	assert_non_null(a);
-	return (a);
+	return (e2e_ncip_call(&env, L_NCIP, "/ncip/" NORTH_TOKEN, m, NULL));
 }
 
 /* A RequestItem by ISBN from north's ILS for its reader, pickup NMAIN. */
@@ -287,15 +269,6 @@ problem_of(const struct ncip_msg *a)
 	    a->problems[0].type.value : NULL);
 }
 
-static void
-assert_no_problem(const struct ncip_msg *a)
-{
-	if (a->nproblems > 0)
-		fail_msg("Problem \"%s\" (%s)", problem_of(a) != NULL ?
-		    problem_of(a) : "?", a->problems[0].detail != NULL ?
-		    a->problems[0].detail : "no detail");
-}
-
 /* The gateway's control answer to a line, which must be "ok". */
 static void
 gw_ok(const char *line, char *ans, size_t len)
@@ -333,7 +306,7 @@ test_extended_to_first_available(void **state)
 	char		 ans[E2E_ANSWER_MAX];
 
 	a = hold_by_isbn(PERSUASION, "N-0001");
-	assert_no_problem(a);
+	e2e_ncip_no_problem(a);
 	assert_non_null(a->request_id.value);
 	assert_int_equal(strlen(a->request_id.value), TRACKER_HEX_LEN);
 	snprintf(id, sizeof(id), "%s", a->request_id.value);
@@ -345,7 +318,7 @@ test_extended_to_first_available(void **state)
 	assert_shown(id, "pickup north NMAIN\n");
 
 	a = hold_by_isbn(PERSUASION, "N-0001");
-	assert_no_problem(a);
+	e2e_ncip_no_problem(a);
 	assert_string_equal(a->request_id.value, id);
 	ncip_msg_free(a);
 	e2e_ils_has(&south_ils, "item", "42000000003", "holds=1");
@@ -371,7 +344,7 @@ test_own_copy_out_extended(void **state)
 	struct ncip_msg	*a;
 
 	a = hold_by_isbn(MIDDLEMARCH, "N-0002");
-	assert_no_problem(a);
+	e2e_ncip_no_problem(a);
 	ncip_msg_free(a);
 	e2e_ils_has(&south_ils, "item", "42000000002", "holds=1");
 	e2e_ils_has(&north_ils, "item", "41000000002", "holds=0");
@@ -385,7 +358,7 @@ test_own_available_stays_home(void **state)
 	char		 ans[E2E_ANSWER_MAX];
 
 	a = hold_by_isbn(GILEAD, "N-0003");
-	assert_no_problem(a);
+	e2e_ncip_no_problem(a);
 	ncip_msg_free(a);
 	e2e_ils_has(&north_ils, "item", "41000000001", "holds=1");
 	e2e_ils_has(&south_ils, "item", "42000000001", "holds=0");
@@ -408,7 +381,7 @@ test_sip2_owner_by_search_backend(void **state)
 	e2e_ctl(&south_ils, "drop", NULL, 0);
 	a = hold_by_isbn(EMMA, "N-0004");
 	e2e_ctl(&south_ils, "normal", NULL, 0);
-	assert_no_problem(a);
+	e2e_ncip_no_problem(a);
 	assert_non_null(a->request_id.value);
 	snprintf(id, sizeof(id), "%s", a->request_id.value);
 	ncip_msg_free(a);

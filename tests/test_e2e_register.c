@@ -184,41 +184,13 @@ static struct ncip_msg *
 call(struct ncip_msg *m)
 {
 	struct ncip_dialect	 dl;
-	struct ncip_error	 err;
-	struct e2e_http_resp	 r;
-	struct e2e_conn		*c;
-	struct ncip_msg		*a;
-	char			*body;
-	size_t			 len;
 
 	memset(&dl, 0, sizeof(dl));
 	dl.version = 2;
 	dl.version_str = NCIP_V2_02;
 	dl.ns = NCIP_NSS_DEFAULT;
 	dl.qualified_attrs = 1;
-	m->dialect = dl;
-	m->version_str = dl.version_str;
-	if (ncip_build(m, &dl, &body, &len, &err) == -1)
-		fail_msg("cannot build: %s %s", err.element, err.detail);
-	ncip_msg_free(m);
-	assert_non_null(c = e2e_gw_connect(&env, L_NCIP, NULL, NULL));
-	assert_int_equal(e2e_http_post(c, "/ncip/" DISTRICT_TOKEN,
-	    "application/xml", body, len, &r), 0);
-	e2e_close(c);
-	free(body);
-	assert_non_null(a = e2e_http_ncip(&r));
-	e2e_http_resp_free(&r);
-	return (a);
-}
-
-static void
-assert_no_problem(const struct ncip_msg *a)
-{
-	if (a->nproblems > 0)
-		fail_msg("Problem \"%s\" (%s)", a->problems[0].type.value !=
-		    NULL ? a->problems[0].type.value : "?",
-		    a->problems[0].detail != NULL ? a->problems[0].detail :
-		    "no detail");
+	return (e2e_ncip_call(&env, L_NCIP, "/ncip/" DISTRICT_TOKEN, m, &dl));
 }
 
 static void
@@ -358,7 +330,7 @@ test_create_user_reaches_metro(void **state)
 	creates = ncip_count(&env.metro, "CreateUser");
 	own = ncip_count(&env.district, "CreateUser");
 	a = create_user(STUDENT, STUDENT_NAME, "STUDENT");
-	assert_no_problem(a);
+	e2e_ncip_no_problem(a);
 	assert_int_equal(a->service, NCIP_CREATE_USER_RESP);
 	assert_non_null(a->user_id.value);
 	assert_string_equal(a->user_id.value, STUDENT);
@@ -393,7 +365,7 @@ test_retried_create_user_makes_nothing_twice(void **state)
 	patrons = e2e_ils_stat(&env.metro, "counts", "patrons");
 
 	a = create_user(STUDENT, STUDENT_NAME, "STUDENT");
-	assert_no_problem(a);
+	e2e_ncip_no_problem(a);
 	ncip_msg_free(a);
 	assert_int_equal(ncip_count(&env.metro, "CreateUser"), creates);
 	assert_int_equal(e2e_ils_stat(&env.metro, "counts", "patrons"),
@@ -412,7 +384,7 @@ test_excluded_class_not_propagated(void **state)
 
 	requests = e2e_ils_stat(&env.metro, "ncip-stats", "requests");
 	a = create_user(STAFF, "Teacher, Pat", "STAFF");
-	assert_no_problem(a);
+	e2e_ncip_no_problem(a);
 	ncip_msg_free(a);
 	e2e_sleep_ms(300);
 	assert_int_equal(e2e_ils_stat(&env.metro, "ncip-stats", "requests"),
@@ -440,7 +412,7 @@ test_registration_while_partner_down(void **state)
 	creates = ncip_count(&env.metro, "CreateUser");
 	metro_down();
 	a = create_user(DOWN_STUDENT, "Nakamura, Ren", "STUDENT");
-	assert_no_problem(a);
+	e2e_ncip_no_problem(a);
 	ncip_msg_free(a);
 	gw_ok("status", ans, sizeof(ans));
 	assert_contains(ans, "outbox owed 1 failed 0");
@@ -482,7 +454,7 @@ test_lost_answer_makes_one_account(void **state)
 	/* Past the backend's deadline (1 s in the harness). */
 	e2e_ctl(&env.metro, "delay 1500", NULL, 0);
 	a = create_user(SLOW_STUDENT, "Alvarez, Sam", "STUDENT");
-	assert_no_problem(a);
+	e2e_ncip_no_problem(a);
 	ncip_msg_free(a);
 	e2e_sleep_ms(1000);
 	e2e_ctl(&env.metro, "normal", NULL, 0);
@@ -536,7 +508,7 @@ test_preferences_once_by_update_user(void **state)
 	assert_true(metro_account[0] != '\0');
 	a = update_prefs(STUDENT, "channels=email,sms "
 	    "events=hold-ready,overdue pickup=MAIN");
-	assert_no_problem(a);
+	e2e_ncip_no_problem(a);
 	assert_int_equal(a->service, NCIP_UPDATE_USER_RESP);
 	ncip_msg_free(a);
 	e2e_ils_has(&env.metro, "patron", metro_account, "notices=\"channels="

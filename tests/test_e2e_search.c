@@ -287,23 +287,10 @@ post_raw(const char *body, size_t len, struct e2e_http_resp *r)
 static struct ncip_msg *
 call(struct ncip_msg *m)
 {
-	struct e2e_http_resp	 r;
-	struct ncip_error	 err;
-	struct ncip_msg		*a;
-	char			*body;
-	size_t			 len;
-
 	m->header.present = 1;
 	m->header.from_agency.value = "NORTH";
 	m->header.to_agency.value = "CIRCLINK";
-	if (ncip_build(m, NULL, &body, &len, &err) == -1)
-		fail_msg("cannot build: %s %s", err.element, err.detail);
-	ncip_msg_free(m);
-	post_raw(body, len, &r);
-	free(body);
-	a = e2e_http_ncip(&r);
-	e2e_http_resp_free(&r);
-	return (a);
+	return (e2e_ncip_call(&env, L_NCIP, "/ncip/" NORTH_TOKEN, m, NULL));
 }
 
 /* A LookupItemSet for one title, by ISBN or by a record id of agency's. */
