@@ -663,12 +663,23 @@ test_agreement_ended_during_search_lists_none(void **state)
 	struct ncip_msg		*a;
 	struct e2e_conn		*c;
 	long			 s0 = ncip_count(&south_ils, "LookupItemSet");
+	long			 n0 = ncip_count(&north_ils, "LookupItemSet");
+	int			 i;
 
 	/* Deadlines long enough for a reload while south is slow. */
 	env.backend_timeout_ms = 8000;
 	assert_int_equal(e2e_gw_reload(&env, write_conf), 0);
 	assert_int_equal(e2e_ils_ctl(&south_ils, "delay 2500", NULL, 0), 0);
 	c = search_send("9780141439686");
+	/*
+	 * North's own ILS is asked first; once it has answered, the gateway
+	 * asks south at once: only then does the agreement end.
+	 */
+	for (i = 0; i < 200 && ncip_count(&north_ils, "LookupItemSet") == n0;
+	    i++)
+		e2e_sleep_ms(10);
+	assert_true(i < 200);
+	e2e_sleep_ms(200);
 	south_refuses = 1;
 	assert_int_equal(e2e_gw_reload(&env, write_conf), 0);
 	a = search_read(c);
