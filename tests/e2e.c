@@ -1606,6 +1606,17 @@ e2e_gw_control(const struct e2e_env *env, const char *line, char *ans,
 	return (0);
 }
 
+/* A gateway control command answered "ok".  See e2e.h. */
+void
+e2e_gw_ok(const struct e2e_env *env, const char *line, char *ans,
+    size_t len)
+{
+	if (e2e_gw_control(env, line, ans, len) == -1)
+		fail_msg("control \"%s\" failed", line);
+	if (strncmp(ans, "ok", 2) != 0)
+		fail_msg("control \"%s\": %s", line, ans);
+}
+
 /* Send a control command that must succeed; the answer goes to ans. */
 void
 e2e_ctl(const struct e2e_ils *ils, const char *cmd, char *ans, size_t len)

@@ -340,10 +340,6 @@ struct sip2_msg	*e2e_session_ask(const struct e2e_env *, size_t,
  */
 void		 e2e_ctl(const struct e2e_ils *, const char *, char *, size_t);
 /*
- * Send one line to the gateway's control socket and read its whole
- * answer into ans; -1 after printing why.
- */
-/*
  * Run the circlinkctl at path with "-s SOCKET" and the words in ap (ended
  * by NULL, at most 8), input on its standard input (NULL: none); its
  * standard output and error go to out.  Returns its exit status; fails
@@ -351,8 +347,14 @@ void		 e2e_ctl(const struct e2e_ils *, const char *, char *, size_t);
  */
 int		 e2e_circlinkctl(const char *, const char *, const char *,
 		    char *, size_t, va_list);
+/*
+ * Send one line to the gateway's control socket and read its whole
+ * answer into ans; -1 after printing why.
+ */
 int		 e2e_gw_control(const struct e2e_env *, const char *, char *,
 		    size_t);
+/* The same for a command that must be answered "ok"; else the test fails. */
+void		 e2e_gw_ok(const struct e2e_env *, const char *, char *, size_t);
 /* How many messages of a SIP2 code an ILS has counted (its stats). */
 long		 e2e_ils_received(const struct e2e_ils *, int);
 /*

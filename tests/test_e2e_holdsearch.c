@@ -269,16 +269,6 @@ problem_of(const struct ncip_msg *a)
 	    a->problems[0].type.value : NULL);
 }
 
-/* The gateway's control answer to a line, which must be "ok". */
-static void
-gw_ok(const char *line, char *ans, size_t len)
-{
-	if (e2e_gw_control(&env, line, ans, len) == -1)
-		fail_msg("control \"%s\" failed", line);
-	if (strncmp(ans, "ok", 2) != 0)
-		fail_msg("control \"%s\": %s", line, ans);
-}
-
 /* The request the tracker shows for an id must say this. */
 static void
 assert_shown(const char *id, const char *text)
@@ -286,7 +276,7 @@ assert_shown(const char *id, const char *text)
 	char	 line[80], ans[E2E_ANSWER_MAX];
 
 	snprintf(line, sizeof(line), "request show %s", id);
-	gw_ok(line, ans, sizeof(ans));
+	e2e_gw_ok(&env, line, ans, sizeof(ans));
 	assert_contains(ans, text);
 }
 
@@ -332,7 +322,7 @@ test_extended_to_first_available(void **state)
 	e2e_ctl(&south_ils, "normal", NULL, 0);
 	assert_shown(id, "state placed\n");
 	e2e_ils_has(&south_ils, "item", "42000000003", "holds=1");
-	gw_ok(line, ans, sizeof(ans));
+	e2e_gw_ok(&env, line, ans, sizeof(ans));
 	assert_shown(id, "state cancelled\n");
 	e2e_ils_has(&south_ils, "item", "42000000003", "holds=0");
 }
@@ -362,7 +352,7 @@ test_own_available_stays_home(void **state)
 	ncip_msg_free(a);
 	e2e_ils_has(&north_ils, "item", "41000000001", "holds=1");
 	e2e_ils_has(&south_ils, "item", "42000000001", "holds=0");
-	gw_ok("request list north", ans, sizeof(ans));
+	e2e_gw_ok(&env, "request list north", ans, sizeof(ans));
 	if (strstr(ans, "owner=north") != NULL)
 		fail_msg("a hold at north tracked: %s", ans);
 }
@@ -435,7 +425,7 @@ await_cancelled(const char *before, char *ans, size_t len)
 	char		 line[80], id[TRACKER_HEX_LEN + 1], *p;
 	long long	 deadline = e2e_now_ms() + 20000;
 
-	gw_ok("request list", ans, len);
+	e2e_gw_ok(&env, "request list", ans, len);
 	id[0] = '\0';
 	for (p = strtok(ans + 2, "\n"); p != NULL; p = strtok(NULL, "\n"))
 		if (strstr(before, p) == NULL && strstr(p, "owner=south") !=
@@ -445,7 +435,7 @@ await_cancelled(const char *before, char *ans, size_t len)
 		fail_msg("the hold placing is not on record");
 	snprintf(line, sizeof(line), "request show %s", id);
 	for (;;) {
-		gw_ok(line, ans, len);
+		e2e_gw_ok(&env, line, ans, len);
 		if (strstr(ans, "state cancelled\n") != NULL)
 			return;
 		if (e2e_now_ms() > deadline)
@@ -472,7 +462,7 @@ test_restart_while_placing(void **state)
 	off_t			 off;
 	long long		 deadline;
 
-	gw_ok("request list", before, sizeof(before));
+	e2e_gw_ok(&env, "request list", before, sizeof(before));
 	e2e_ctl(&south_ils, "delay 300", NULL, 0);
 	off = e2e_file_size(env.log);
 	m = isbn_request(SENSE, NULL);
@@ -529,7 +519,7 @@ test_owner_timeout_cancelled(void **state)
 	char		 before[E2E_ANSWER_MAX], ans[E2E_ANSWER_MAX];
 	long long	 deadline;
 
-	gw_ok("request list", before, sizeof(before));
+	e2e_gw_ok(&env, "request list", before, sizeof(before));
 	e2e_ctl(&south_ils, "delay 1500 RequestItem", NULL, 0);
 	a = hold_by_isbn(MANSFIELD, "N-0007");
 	assert_non_null(problem_of(a));
@@ -569,7 +559,7 @@ test_owner_answer_lost_cancelled(void **state)
 	struct ncip_msg	*a;
 	char		 before[E2E_ANSWER_MAX], ans[E2E_ANSWER_MAX];
 
-	gw_ok("request list", before, sizeof(before));
+	e2e_gw_ok(&env, "request list", before, sizeof(before));
 	e2e_ctl(&south_ils, "lose RequestItem", NULL, 0);
 	a = hold_by_isbn(NORTHANGER, "N-0009");
 	e2e_ctl(&south_ils, "normal", NULL, 0);

@@ -143,16 +143,6 @@ ans_word(const char *ans, const char *key, char *buf, size_t len)
 	return (buf);
 }
 
-/* The gateway's control answer to a line, which must be "ok". */
-static void
-gw_ok(const char *line, char *ans, size_t len)
-{
-	if (e2e_gw_control(&env, line, ans, len) == -1)
-		fail_msg("control \"%s\" failed", line);
-	if (strncmp(ans, "ok", 2) != 0)
-		fail_msg("control \"%s\": %s", line, ans);
-}
-
 /* The same for an answer that must be an error. */
 static void
 gw_refused(const char *line, const char *words)
@@ -346,7 +336,7 @@ test_create_user_reaches_metro(void **state)
 	assert_string_equal(ans_word(ans, "fields", word, sizeof(word)),
 	    "name,email,phone");
 
-	gw_ok("link show district " STUDENT, ans, sizeof(ans));
+	e2e_gw_ok(&env, "link show district " STUDENT, ans, sizeof(ans));
 	assert_contains(ans, "accounts 2");
 	assert_contains(ans, "account district home");
 	assert_contains(ans, "by registration reason registered");
@@ -370,7 +360,7 @@ test_retried_create_user_makes_nothing_twice(void **state)
 	assert_int_equal(ncip_count(&env.metro, "CreateUser"), creates);
 	assert_int_equal(e2e_ils_stat(&env.metro, "counts", "patrons"),
 	    patrons);
-	gw_ok("link show district " STUDENT, ans, sizeof(ans));
+	e2e_gw_ok(&env, "link show district " STUDENT, ans, sizeof(ans));
 	assert_contains(ans, "accounts 2");
 }
 
@@ -389,10 +379,10 @@ test_excluded_class_not_propagated(void **state)
 	e2e_sleep_ms(300);
 	assert_int_equal(e2e_ils_stat(&env.metro, "ncip-stats", "requests"),
 	    requests);
-	gw_ok("link show district " STAFF, ans, sizeof(ans));
+	e2e_gw_ok(&env, "link show district " STAFF, ans, sizeof(ans));
 	assert_contains(ans, "accounts 1");
 	/* Not even owed: nothing of the patron is kept for metro. */
-	gw_ok("status", ans, sizeof(ans));
+	e2e_gw_ok(&env, "status", ans, sizeof(ans));
 	assert_contains(ans, "outbox owed 0 failed 0");
 }
 
@@ -414,21 +404,21 @@ test_registration_while_partner_down(void **state)
 	a = create_user(DOWN_STUDENT, "Nakamura, Ren", "STUDENT");
 	e2e_ncip_no_problem(a);
 	ncip_msg_free(a);
-	gw_ok("status", ans, sizeof(ans));
+	e2e_gw_ok(&env, "status", ans, sizeof(ans));
 	assert_contains(ans, "outbox owed 1 failed 0");
-	gw_ok("outbox", ans, sizeof(ans));
+	e2e_gw_ok(&env, "outbox", ans, sizeof(ans));
 	assert_contains(ans, " link partner metro ");
 	assert_false(linked_at_metro(DOWN_STUDENT, 0));
 
 	/* The call owed survives a restart. */
 	e2e_gw_stop(&env);
 	assert_int_equal(e2e_gw_start(&env), 0);
-	gw_ok("status", ans, sizeof(ans));
+	e2e_gw_ok(&env, "status", ans, sizeof(ans));
 	assert_contains(ans, "outbox owed 1 failed 0");
 
 	e2e_ctl(&env.metro, "normal", NULL, 0);
 	assert_true(linked_at_metro(DOWN_STUDENT, WAIT_DELIVERY_MS));
-	gw_ok("status", ans, sizeof(ans));
+	e2e_gw_ok(&env, "status", ans, sizeof(ans));
 	assert_contains(ans, "outbox owed 0 failed 0");
 	assert_int_equal(ncip_count(&env.metro, "CreateUser"), creates + 1);
 	newest_at_metro(barcode, sizeof(barcode), ans, sizeof(ans));
@@ -467,8 +457,8 @@ test_lost_answer_makes_one_account(void **state)
 	newest_at_metro(barcode, sizeof(barcode), ans, sizeof(ans));
 	assert_memory_equal(barcode, "CL", 2);
 	snprintf(line, sizeof(line), "prefs show metro %s", barcode);
-	gw_ok(line, ans, sizeof(ans));
-	gw_ok("status", ans, sizeof(ans));
+	e2e_gw_ok(&env, line, ans, sizeof(ans));
+	e2e_gw_ok(&env, "status", ans, sizeof(ans));
 	assert_contains(ans, "outbox owed 0 failed 0");
 }
 
@@ -480,18 +470,18 @@ test_register_by_circlinkctl(void **state)
 	long	 creates;
 
 	creates = ncip_count(&env.metro, "CreateUser");
-	gw_ok("register district " REGISTERED, ans, sizeof(ans));
+	e2e_gw_ok(&env, "register district " REGISTERED, ans, sizeof(ans));
 	assert_contains(ans, "partner metro linked-now");
 	assert_int_equal(ncip_count(&env.metro, "CreateUser"), creates + 1);
 	e2e_ctl(&env.metro, "newest", ans, sizeof(ans));
 	assert_contains(ans, "patron=CL");
 	assert_false(strstr(ans_word(ans, "fields", word, sizeof(word)),
 	    "address") != NULL);
-	gw_ok("link show district " REGISTERED, ans, sizeof(ans));
+	e2e_gw_ok(&env, "link show district " REGISTERED, ans, sizeof(ans));
 	assert_contains(ans, "by registration reason registered");
 
 	/* Again: already linked, nothing made. */
-	gw_ok("register district " REGISTERED, ans, sizeof(ans));
+	e2e_gw_ok(&env, "register district " REGISTERED, ans, sizeof(ans));
 	assert_contains(ans, "partner metro linked");
 	assert_int_equal(ncip_count(&env.metro, "CreateUser"), creates + 1);
 }
@@ -526,8 +516,8 @@ test_preferences_once_by_circlinkctl(void **state)
 {
 	char	 ans[E2E_ANSWER_MAX], line[128];
 
-	gw_ok("prefs set district " STUDENT " channels=phone pickup=LINCOLN",
-	    ans, sizeof(ans));
+	e2e_gw_ok(&env, "prefs set district " STUDENT
+	    " channels=phone pickup=LINCOLN", ans, sizeof(ans));
 	assert_contains(ans, "channels=phone events=hold-ready,overdue "
 	    "pickup=LINCOLN");
 	assert_contains(ans, "partner district pushed-now");
@@ -536,12 +526,12 @@ test_preferences_once_by_circlinkctl(void **state)
 	    "phone events=hold-ready,overdue pickup=LINCOLN\"");
 	e2e_ils_has(&env.district, "patron", STUDENT, "notices=\"channels="
 	    "phone events=hold-ready,overdue pickup=LINCOLN\"");
-	gw_ok("prefs show district " STUDENT, ans, sizeof(ans));
+	e2e_gw_ok(&env, "prefs show district " STUDENT, ans, sizeof(ans));
 	assert_contains(ans, "channels=phone events=hold-ready,overdue "
 	    "pickup=LINCOLN");
 	/* The account at metro names the same person. */
 	snprintf(line, sizeof(line), "prefs show metro %s", metro_account);
-	gw_ok(line, ans, sizeof(ans));
+	e2e_gw_ok(&env, line, ans, sizeof(ans));
 	assert_contains(ans, "pickup=LINCOLN");
 }
 
@@ -552,7 +542,7 @@ test_preferences_pushed_when_partner_back(void **state)
 	char	 ans[E2E_ANSWER_MAX];
 
 	metro_down();
-	gw_ok("prefs set district " STUDENT " events=due-soon", ans,
+	e2e_gw_ok(&env, "prefs set district " STUDENT " events=due-soon", ans,
 	    sizeof(ans));
 	assert_contains(ans, "partner metro pending");
 	assert_contains(ans, "partner district pushed-now");
@@ -560,7 +550,7 @@ test_preferences_pushed_when_partner_back(void **state)
 	assert_true(metro_notices("events=due-soon", WAIT_DELIVERY_MS));
 	e2e_ils_has(&env.metro, "patron", metro_account, "notices=\"channels="
 	    "phone events=due-soon pickup=LINCOLN\"");
-	gw_ok("status", ans, sizeof(ans));
+	e2e_gw_ok(&env, "status", ans, sizeof(ans));
 	assert_contains(ans, "outbox owed 0 failed 0");
 }
 
@@ -589,7 +579,7 @@ test_preferences_changed_during_push(void **state)
 	 * deadline, after 0.8 s) when the second comes.
 	 */
 	e2e_sleep_ms(300);
-	gw_ok("prefs set district " STUDENT " channels=sms", ans,
+	e2e_gw_ok(&env, "prefs set district " STUDENT " channels=sms", ans,
 	    sizeof(ans));
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(metro_notices("notices=\"channels=sms ",
